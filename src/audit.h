@@ -1,0 +1,3 @@
+#ifndef AUDIT_H
+#define AUDIT_H
+#endif

@@ -1,0 +1,3 @@
+/* auth.c: being written */
+#include "scimd.h"
+typedef int auth_placeholder;

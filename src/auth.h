@@ -1,0 +1,3 @@
+#ifndef AUTH_H
+#define AUTH_H
+#endif

@@ -1,0 +1,3 @@
+#ifndef COMMIT_H
+#define COMMIT_H
+#endif

@@ -1,0 +1,3 @@
+/* config.c: being written */
+#include "scimd.h"
+typedef int config_placeholder;

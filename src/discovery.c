@@ -1,0 +1,3 @@
+/* discovery.c: being written */
+#include "scimd.h"
+typedef int discovery_placeholder;

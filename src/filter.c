@@ -1,0 +1,3 @@
+/* filter.c: being written */
+#include "scimd.h"
+typedef int filter_placeholder;

@@ -1,0 +1,3 @@
+/* index.c: being written */
+#include "scimd.h"
+typedef int index_placeholder;

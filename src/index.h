@@ -1,0 +1,3 @@
+#ifndef INDEX_H
+#define INDEX_H
+#endif

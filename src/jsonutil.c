@@ -1,0 +1,165 @@
+/* json-c helpers shared by every module that touches SCIM documents. */
+#include "scimd.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "error.h"
+#include "jsonutil.h"
+
+int
+jsonutil_parse(const char *buf, size_t len, int depth,
+    struct json_object **out, struct scim_errbuf *eb)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o = NULL;
+	enum json_tokener_error	 jerr;
+	size_t			 end;
+	int			 rc = SCIM_ESYNTAX;
+
+	*out = NULL;
+	if (len == 0)
+		return (scim_err_set(eb, SCIM_ESYNTAX, "empty request body"));
+	if (!jsonutil_utf8_ok(buf, len))
+		return (scim_err_set(eb, SCIM_ESYNTAX,
+		    "request body is not valid UTF-8"));
+	if ((tok = json_tokener_new_ex(depth)) == NULL)
+		return (SCIM_ENOMEM);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (o == NULL || jerr != json_tokener_success) {
+		if (jerr == json_tokener_continue)
+			scim_err_set(eb, rc, "JSON: unexpected end of input");
+		else
+			scim_err_set(eb, rc, "JSON: %s at offset %zu",
+			    json_tokener_error_desc(jerr), end);
+		json_object_put(o);
+		goto done;
+	}
+	while (end < len && strchr(" \t\r\n", buf[end]) != NULL)
+		end++;
+	if (end != len) {
+		scim_err_set(eb, rc, "JSON: trailing data at offset %zu", end);
+		json_object_put(o);
+		goto done;
+	}
+	*out = o;
+	rc = SCIM_OK;
+ done:
+	json_tokener_free(tok);
+	return (rc);
+}
+
+struct json_object *
+jsonutil_getn(struct json_object *obj, const char *name, size_t len,
+    const char **keyp)
+{
+	struct json_object_iterator	it, end;
+	const char			*k;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
+		return (NULL);
+	it = json_object_iter_begin(obj);
+	end = json_object_iter_end(obj);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		k = json_object_iter_peek_name(&it);
+		if (strncasecmp(k, name, len) == 0 && k[len] == '\0') {
+			if (keyp != NULL)
+				*keyp = k;
+			return (json_object_iter_peek_value(&it));
+		}
+	}
+	return (NULL);
+}
+
+struct json_object *
+jsonutil_get(struct json_object *obj, const char *name, const char **keyp)
+{
+	struct json_object	*v;
+
+	/* Fast path: exact key (stored documents use canonical names). */
+	if (obj != NULL && json_object_is_type(obj, json_type_object) &&
+	    json_object_object_get_ex(obj, name, &v)) {
+		if (keyp != NULL)
+			*keyp = name;
+		return (v);
+	}
+	return (jsonutil_getn(obj, name, strlen(name), keyp));
+}
+
+void
+jsonutil_del(struct json_object *obj, const char *name)
+{
+	const char	*k;
+	char		 key[256];
+
+	while (jsonutil_get(obj, name, &k) != NULL) {
+		/* copy: k dies with the member */
+		strlcpy(key, k, sizeof(key));
+		json_object_object_del(obj, key);
+	}
+}
+
+const char *
+jsonutil_get_str(struct json_object *obj, const char *name)
+{
+	struct json_object	*v = jsonutil_get(obj, name, NULL);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return (NULL);
+	return (json_object_get_string(v));
+}
+
+const char *
+jsonutil_compact(struct json_object *obj, size_t *lenp)
+{
+	return (json_object_to_json_string_length(obj,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, lenp));
+}
+
+int
+jsonutil_utf8_ok(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n, k;
+	unsigned int		 c;
+
+	while (i < len) {
+		c = p[i];
+		if (c == 0)
+			return (0);
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+			n = 1;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2;
+		else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return (0);
+		if (i + n >= len)
+			return (0);
+		for (k = 1; k <= n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (0);
+		/* overlongs and surrogates */
+		if (n == 2 && c == 0xe0 && p[i + 1] < 0xa0)
+			return (0);
+		if (n == 2 && c == 0xed && p[i + 1] >= 0xa0)
+			return (0);
+		if (n == 3 && c == 0xf0 && p[i + 1] < 0x90)
+			return (0);
+		if (n == 3 && c == 0xf4 && p[i + 1] >= 0x90)
+			return (0);
+		i += n + 1;
+	}
+	return (1);
+}

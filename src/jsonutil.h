@@ -1,0 +1,45 @@
+/*
+ * json-c helpers: strict bounded parsing, case-insensitive member access
+ * (RFC 7643 section 2.1 attribute names are case-insensitive) and compact
+ * serialisation.  No LMDB, no libevent.
+ */
+#ifndef JSONUTIL_H
+#define JSONUTIL_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+struct scim_errbuf;
+
+/*
+ * Parse exactly len bytes as one JSON value: strict mode, at most depth
+ * levels of nesting, no trailing bytes, valid UTF-8.  Returns SCIM_OK and one
+ * reference in *out, or SCIM_ESYNTAX with a detail in eb (*out NULL).
+ */
+int	jsonutil_parse(const char *buf, size_t len, int depth,
+	    struct json_object **out, struct scim_errbuf *eb);
+
+/*
+ * Borrowed member of obj whose key equals name ignoring ASCII case, or NULL.
+ * When the key is wanted too, *keyp receives json-c's key (valid while obj
+ * keeps that member).  obj may be NULL or not an object.
+ */
+struct json_object *jsonutil_get(struct json_object *obj, const char *name,
+	    const char **keyp);
+struct json_object *jsonutil_getn(struct json_object *obj, const char *name,
+	    size_t len, const char **keyp);
+
+/* Remove every member whose key equals name ignoring case. */
+void	jsonutil_del(struct json_object *obj, const char *name);
+
+/* String value of member name (any case), or NULL when absent or not a string. */
+const char *jsonutil_get_str(struct json_object *obj, const char *name);
+
+/* Compact serialisation, owned by obj (see json_object_to_json_string_ext). */
+const char *jsonutil_compact(struct json_object *obj, size_t *lenp);
+
+/* 1 when s (len bytes) is valid UTF-8 with no NUL bytes, else 0. */
+int	jsonutil_utf8_ok(const char *s, size_t len);
+
+#endif /* JSONUTIL_H */

@@ -1,0 +1,2 @@
+#include "scimd.h"
+int main(void) { return 0; }

@@ -1,0 +1,3 @@
+/* projection.c: being written */
+#include "scimd.h"
+typedef int projection_placeholder;

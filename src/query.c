@@ -1,0 +1,3 @@
+/* query.c: being written */
+#include "scimd.h"
+typedef int query_placeholder;

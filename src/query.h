@@ -1,0 +1,3 @@
+#ifndef QUERY_H
+#define QUERY_H
+#endif

@@ -1,0 +1,3 @@
+/* resource.c: being written */
+#include "scimd.h"
+typedef int resource_placeholder;

@@ -1,0 +1,3 @@
+#ifndef RESOURCE_H
+#define RESOURCE_H
+#endif

@@ -1,0 +1,3 @@
+/* server.c: being written */
+#include "scimd.h"
+typedef int server_placeholder;

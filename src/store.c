@@ -1,0 +1,3 @@
+/* store.c: being written */
+#include "scimd.h"
+typedef int store_placeholder;

@@ -1,0 +1,3 @@
+#ifndef STORE_H
+#define STORE_H
+#endif

@@ -1,0 +1,3 @@
+/* token.c: being written */
+#include "scimd.h"
+typedef int token_placeholder;

@@ -1,0 +1,3 @@
+#ifndef TOKEN_H
+#define TOKEN_H
+#endif

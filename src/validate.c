@@ -1,0 +1,3 @@
+/* validate.c: being written */
+#include "scimd.h"
+typedef int validate_placeholder;
