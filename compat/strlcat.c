@@ -1,5 +1,5 @@
 /* strlcat(3) for libcs without it: append with truncation, always terminate. */
-#include "config.h"
+#include "build.h"
 
 #include <string.h>
 

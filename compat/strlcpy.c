@@ -1,5 +1,5 @@
 /* strlcpy(3) for libcs without it: copy with truncation, always terminate. */
-#include "config.h"
+#include "build.h"
 
 #include <string.h>
 

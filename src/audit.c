@@ -1,3 +1,255 @@
-/* audit.c: being written */
+/* Building and appending provisioning-log records. */
 #include "scimd.h"
-typedef int audit_placeholder;
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "audit.h"
+#include "error.h"
+#include "jsonutil.h"
+#include "schema.h"
+#include "store.h"
+#include "util.h"
+
+static const char *const action_names[] = {
+	"Create", "Update", "Disable", "Enable", "Delete", "Other"
+};
+static const char *const status_names[] = { "Success", "Failure", "Skipped" };
+
+const char *
+audit_action_name(enum audit_action a)
+{
+	return (action_names[a]);
+}
+
+const char *
+audit_status_name(enum audit_status s)
+{
+	return (status_names[s]);
+}
+
+/* Documents equal but for meta (which every write changes). */
+static int
+same_content(struct json_object *a, struct json_object *b)
+{
+	struct json_object_iterator	it, end;
+	struct json_object		*bv;
+	const char			*k;
+	int				 na = 0, nb = 0;
+
+	it = json_object_iter_begin(a);
+	end = json_object_iter_end(a);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		k = json_object_iter_peek_name(&it);
+		if (strcmp(k, "meta") == 0)
+			continue;
+		na++;
+		if (!json_object_object_get_ex(b, k, &bv) ||
+		    !json_object_equal(json_object_iter_peek_value(&it), bv))
+			return (0);
+	}
+	it = json_object_iter_begin(b);
+	end = json_object_iter_end(b);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		if (strcmp(json_object_iter_peek_name(&it), "meta") != 0)
+			nb++;
+	return (na == nb);
+}
+
+enum audit_action
+audit_action_of(struct json_object *old, struct json_object *new,
+    int members_changed)
+{
+	struct json_object	*a = NULL, *b = NULL;
+	int			 was, is;
+
+	if (old == NULL)
+		return (AUDIT_CREATE);
+	if (new == NULL)
+		return (AUDIT_DELETE);
+	if (!members_changed && same_content(old, new))
+		return (AUDIT_OTHER);
+	json_object_object_get_ex(old, "active", &a);
+	json_object_object_get_ex(new, "active", &b);
+	was = a == NULL || json_object_get_boolean(a);
+	is = b == NULL || json_object_get_boolean(b);
+	if (was && !is)
+		return (AUDIT_DISABLE);
+	if (!was && is)
+		return (AUDIT_ENABLE);
+	return (AUDIT_UPDATE);
+}
+
+/* Text of a value for modifiedProperties: strings as they are, else JSON. */
+static struct json_object *
+prop_value(struct json_object *v)
+{
+	if (v == NULL)
+		return (NULL);
+	if (json_object_is_type(v, json_type_string))
+		return (json_object_get(v));
+	return (json_object_new_string(jsonutil_compact(v, NULL)));
+}
+
+static void
+prop_add(struct json_object *props, const char *name, struct json_object *o,
+    struct json_object *n)
+{
+	struct json_object	*p = json_object_new_object();
+
+	json_object_object_add(p, "name", json_object_new_string(name));
+	json_object_object_add(p, "oldValue", prop_value(o));
+	json_object_object_add(p, "newValue", prop_value(n));
+	json_object_array_add(props, p);
+}
+
+/* Diff two objects member by member; prefix names nested members. */
+static void
+diff_objects(struct json_object *props, const char *prefix,
+    struct json_object *a, struct json_object *b, int depth)
+{
+	struct json_object_iterator	it, end;
+	struct json_object		*av, *bv;
+	const char			*k;
+	char				 name[512];
+	int				 pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		struct json_object *x = pass == 0 ? a : b;
+		struct json_object *y = pass == 0 ? b : a;
+
+		if (x == NULL)
+			continue;
+		it = json_object_iter_begin(x);
+		end = json_object_iter_end(x);
+		for (; !json_object_iter_equal(&it, &end);
+		    json_object_iter_next(&it)) {
+			k = json_object_iter_peek_name(&it);
+			if (depth == 0 && (strcmp(k, "meta") == 0 ||
+			    strcmp(k, "schemas") == 0 || strcmp(k, "id") == 0 ||
+			    strcmp(k, "password") == 0))
+				continue;
+			av = json_object_iter_peek_value(&it);
+			bv = NULL;
+			if (y != NULL)
+				json_object_object_get_ex(y, k, &bv);
+			if (pass == 1 && bv != NULL)
+				continue;	/* seen in pass 0 */
+			snprintf(name, sizeof(name), "%s%s%s", prefix,
+			    *prefix ? (strncmp(prefix, "urn:", 4) == 0 &&
+			    depth == 1 ? ":" : ".") : "", k);
+			if (bv != NULL && json_object_equal(av, bv))
+				continue;
+			if (depth == 0 && json_object_is_type(av,
+			    json_type_object) && (bv == NULL ||
+			    json_object_is_type(bv, json_type_object))) {
+				diff_objects(props, name, pass == 0 ? av : bv,
+				    pass == 0 ? bv : av, depth + 1);
+				continue;
+			}
+			prop_add(props, name, pass == 0 ? av : NULL,
+			    pass == 0 ? bv : av);
+		}
+	}
+}
+
+static const char *
+target_name(struct json_object *doc)
+{
+	const char	*s;
+
+	if ((s = jsonutil_get_str(doc, "userName")) != NULL)
+		return (s);
+	return (jsonutil_get_str(doc, "displayName"));
+}
+
+int
+audit_write(struct store_txn *t, const struct audit_event *ev)
+{
+	struct json_object	*r, *props, *doc, *tgt, *src;
+	struct store_val	 k, v;
+	char			 when[40];
+	uint8_t			 kb[12];
+	const char		*s, *id;
+	uint64_t		 seq;
+	size_t			 i, len;
+	int			 rc;
+
+	doc = ev->ae_new != NULL ? ev->ae_new : ev->ae_old;
+	if ((rc = store_next_id(t, "audit", &seq)) != SCIM_OK)
+		return (rc);
+	r = json_object_new_object();
+	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
+	json_object_object_add(r, "changeId",
+	    json_object_new_string(ev->ae_change_id));
+	util_time_fmt(util_now_ms(), when, sizeof(when));
+	json_object_object_add(r, "time", json_object_new_string(when));
+	json_object_object_add(r, "tenant",
+	    json_object_new_int64(ev->ae_tenant));
+	json_object_object_add(r, "initiator",
+	    json_object_new_string(ev->ae_initiator ? ev->ae_initiator : ""));
+	json_object_object_add(r, "action",
+	    json_object_new_string(action_names[ev->ae_action]));
+	json_object_object_add(r, "resourceType", json_object_new_string(
+	    ev->ae_rt != NULL ? ev->ae_rt->rt_name : ""));
+	tgt = json_object_new_object();
+	id = doc != NULL ? jsonutil_get_str(doc, "id") : NULL;
+	if (id == NULL)
+		id = ev->ae_target_id;
+	json_object_object_add(tgt, "id", id ? json_object_new_string(id) :
+	    NULL);
+	s = doc != NULL ? target_name(doc) : NULL;
+	json_object_object_add(tgt, "name", s ? json_object_new_string(s) :
+	    NULL);
+	json_object_object_add(r, "target", tgt);
+	src = json_object_new_object();
+	s = doc != NULL ? jsonutil_get_str(doc, "externalId") : NULL;
+	json_object_object_add(src, "externalId",
+	    s ? json_object_new_string(s) : NULL);
+	json_object_object_add(r, "source", src);
+	json_object_object_add(r, "status",
+	    json_object_new_string(status_names[ev->ae_status]));
+	json_object_object_add(r, "httpStatus",
+	    json_object_new_int(ev->ae_http_status));
+	if (ev->ae_scim_type != NULL)
+		json_object_object_add(r, "scimType",
+		    json_object_new_string(ev->ae_scim_type));
+	if (ev->ae_reason != NULL)
+		json_object_object_add(r, "reason",
+		    json_object_new_string(ev->ae_reason));
+	props = json_object_new_array();
+	if (ev->ae_status == AUDIT_SUCCESS)
+		diff_objects(props, "", ev->ae_old, ev->ae_new, 0);
+	len = ev->ae_members_added ?
+	    json_object_array_length(ev->ae_members_added) : 0;
+	for (i = 0; i < len; i++)
+		prop_add(props, "members", NULL,
+		    json_object_array_get_idx(ev->ae_members_added, i));
+	len = ev->ae_members_removed ?
+	    json_object_array_length(ev->ae_members_removed) : 0;
+	for (i = 0; i < len; i++)
+		prop_add(props, "members",
+		    json_object_array_get_idx(ev->ae_members_removed, i), NULL);
+	json_object_object_add(r, "modifiedProperties", props);
+	json_object_object_add(r, "durationMs",
+	    json_object_new_int64(util_mono_ms() - ev->ae_start));
+	if (ev->ae_method != NULL)
+		json_object_object_add(r, "method",
+		    json_object_new_string(ev->ae_method));
+	if (ev->ae_path != NULL)
+		json_object_object_add(r, "path",
+		    json_object_new_string(ev->ae_path));
+
+	util_put_be32(kb, ev->ae_tenant);
+	util_put_be64(kb + 4, seq);
+	k.sv_data = kb;
+	k.sv_len = sizeof(kb);
+	s = jsonutil_compact(r, &len);
+	v.sv_data = s;
+	v.sv_len = len;
+	rc = store_put(t, STORE_AUDIT, &k, &v, 0);
+	json_object_put(r);
+	return (rc);
+}

@@ -1,3 +1,69 @@
+/*
+ * The provisioning log (architecture.md section 5, entra.md section 10):
+ * one record per SCIM request that creates, changes or deletes anything, or
+ * tried to.  A success is written inside the change's own transaction, so a
+ * record exists if and only if its change does; a failure is written into the
+ * same group-commit batch right after its change was undone.
+ *
+ *   audit   T seq(u64 BE) -> record JSON
+ */
 #ifndef AUDIT_H
 #define AUDIT_H
-#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct resource_type;
+struct store_txn;
+
+enum audit_action {
+	AUDIT_CREATE,
+	AUDIT_UPDATE,
+	AUDIT_DISABLE,
+	AUDIT_ENABLE,
+	AUDIT_DELETE,
+	AUDIT_OTHER
+};
+
+enum audit_status {
+	AUDIT_SUCCESS,
+	AUDIT_FAILURE,
+	AUDIT_SKIPPED
+};
+
+struct audit_event {
+	const char			*ae_change_id;	/* also X-Request-Id */
+	uint32_t			 ae_tenant;
+	const char			*ae_initiator;	/* token name */
+	enum audit_action		 ae_action;
+	enum audit_status		 ae_status;
+	const struct resource_type	*ae_rt;
+	const char			*ae_method;
+	const char			*ae_path;
+	const char			*ae_target_id;	/* when no document says it */
+	struct json_object		*ae_old;	/* borrowed, NULL on create */
+	struct json_object		*ae_new;	/* borrowed, NULL on delete */
+	struct json_object		*ae_members_added;	/* ids, borrowed */
+	struct json_object		*ae_members_removed;	/* ids, borrowed */
+	int				 ae_http_status;
+	const char			*ae_scim_type;
+	const char			*ae_reason;	/* failures */
+	int64_t				 ae_start;	/* monotonic ms */
+};
+
+/*
+ * The action a successful write stands for: Create and Delete as given by
+ * old/new being NULL; a change of "active" to false is Disable, to true
+ * Enable; no change at all (and no member change) is Other; else Update.
+ */
+enum audit_action audit_action_of(struct json_object *old,
+	    struct json_object *new, int members_changed);
+
+/* Append the record for ev to the audit log inside t. */
+int	audit_write(struct store_txn *t, const struct audit_event *ev);
+
+const char *audit_action_name(enum audit_action);
+const char *audit_status_name(enum audit_status);
+
+#endif /* AUDIT_H */

@@ -1,3 +1,52 @@
+/*
+ * Group commit (architecture.md section 1): mutating requests queue a
+ * commit_op; once per event-loop iteration, or as soon as commit_batch_max
+ * ops wait, one write transaction applies them all, each in its own nested
+ * transaction so that one failure (409, 404, 412) undoes only itself.  One
+ * commit, one fsync, then every op's done callback runs in submission order,
+ * so no reply ever precedes the commit that makes it true.
+ */
 #ifndef COMMIT_H
 #define COMMIT_H
-#endif
+
+#include <sys/queue.h>
+
+struct event_base;
+struct store;
+struct store_txn;
+
+struct commit_op {
+	/* Apply the change inside txn (a nested transaction). */
+	int			(*co_apply)(struct store_txn *txn,
+				    struct commit_op *op);
+	/*
+	 * Optional: after co_apply failed and its nested txn was undone, write
+	 * what must survive the failure (the audit record) into the batch txn.
+	 */
+	void			(*co_failed)(struct store_txn *txn,
+				    struct commit_op *op, int rc);
+	/* After the batch commit: rc is co_apply's, or the commit's failure. */
+	void			(*co_done)(struct commit_op *op, int rc);
+	int			  co_rc;
+	TAILQ_ENTRY(commit_op)	  co_entry;
+};
+
+/* Set up the commit event on base for store s (batch_max >= 1). */
+int	commit_init(struct event_base *base, struct store *s, int batch_max);
+/* Queue op; its co_done runs later, from the loop. */
+void	commit_submit(struct commit_op *op);
+/* Apply everything queued now (shutdown, tests). */
+void	commit_flush(void);
+void	commit_free(void);
+
+/* Statistics for /metrics: batches, ops, and total commit time in µs. */
+struct commit_stats {
+	unsigned long long	cs_batches;
+	unsigned long long	cs_ops;
+	unsigned long long	cs_commit_us;
+	unsigned long long	cs_failed;
+	unsigned long long	cs_hist[8];	/* batch sizes 1,2-3,4-7,...,128+ */
+};
+const struct commit_stats *commit_stats(void);
+
+#endif /* COMMIT_H */

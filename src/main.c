@@ -1,2 +1,231 @@
+/*
+ * scimd: the SCIM 2.0 provisioning daemon.  Start-up order: config, store,
+ * first token, event loop, listener, privileges, signals; teardown runs in
+ * reverse.  Errors before the loop are one line and exit 1.
+ */
 #include "scimd.h"
-int main(void) { return 0; }
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "commit.h"
+#include "config.h"
+#include "error.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "token.h"
+#include "util.h"
+
+#define SHUTDOWN_DEADLINE_MS	10000
+
+static struct event_base	*main_base;
+static struct event		*main_drain_ev;
+static int64_t			 main_drain_until;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: scimd [-dtv] [-c file] [-p portfile]\n");
+	exit(1);
+}
+
+/* Ensure the default tenant exists; mint and print a first token if none. */
+static int
+first_run(struct store *st)
+{
+	struct store_txn	*t;
+	uint32_t		 tenant;
+	char			 secret[TOKEN_SECRET_MAX];
+	size_t			 ntokens;
+	int			 rc, created = 0;
+
+	if ((rc = store_begin(st, 1, &t)) != SCIM_OK)
+		return (rc);
+	rc = tenant_lookup(t, TENANT_DEFAULT, &tenant);
+	if (rc == SCIM_ENOTFOUND)
+		rc = tenant_create(t, TENANT_DEFAULT, &tenant);
+	if (rc == SCIM_OK)
+		rc = store_entries(t, STORE_TOKENS, &ntokens);
+	if (rc == SCIM_OK && ntokens == 0) {
+		rc = token_create(t, "initial", tenant, 0, 0, secret);
+		created = rc == SCIM_OK;
+	}
+	if (rc != SCIM_OK) {
+		store_abort(t);
+		return (rc);
+	}
+	if ((rc = store_commit(t)) != SCIM_OK)
+		return (rc);
+	if (created) {
+		log_info("no token existed: created token \"initial\" for "
+		    "tenant \"%s\"; it is shown once, below", TENANT_DEFAULT);
+		printf("%s\n", secret);
+		fflush(stdout);
+		OPENSSL_cleanse(secret, sizeof(secret));
+	}
+	return (SCIM_OK);
+}
+
+static void
+drain_check(evutil_socket_t fd, short ev, void *arg)
+{
+	if ((server_inflight() == 0) || util_mono_ms() >= main_drain_until) {
+		if (server_inflight() > 0)
+			log_warnx("shutdown: %d request(s) still in flight",
+			    server_inflight());
+		event_base_loopbreak(main_base);
+	}
+}
+
+static void
+on_term(evutil_socket_t sig, short ev, void *arg)
+{
+	struct timeval	tv = { 0, 20000 };
+
+	if (main_drain_ev != NULL) {
+		event_base_loopbreak(main_base);	/* second signal: now */
+		return;
+	}
+	log_info("signal %d: stopping", (int)sig);
+	server_stop_accepting();
+	main_drain_until = util_mono_ms() + SHUTDOWN_DEADLINE_MS;
+	main_drain_ev = event_new(main_base, -1, EV_PERSIST, drain_check,
+	    NULL);
+	event_add(main_drain_ev, &tv);
+}
+
+static void
+on_hup(evutil_socket_t sig, short ev, void *arg)
+{
+	log_info("SIGHUP: tokens are read per request; nothing to reload");
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if (user == NULL || geteuid() != 0)
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("user %s: no such user", user);
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		fatal("cannot drop privileges to %s", user);
+	log_info("running as %s", user);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct scimd_config	 conf;
+	struct scim_errbuf	 eb;
+	struct store		*st = NULL;
+	struct event		*ev_term, *ev_int, *ev_hup;
+	const char		*file = "/etc/scimd/scimd.conf";
+	const char		*portfile = NULL;
+	int			 ch, testonly = 0, verbose = 0, flags = 0;
+
+	log_init("scimd", LOG_LVL_INFO);
+	while ((ch = getopt(argc, argv, "c:dhp:tv")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'd':
+			break;		/* always foreground; kept for habit */
+		case 'p':
+			portfile = optarg;
+			break;
+		case 't':
+			testonly = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (config_load(file, &conf) != 0) {
+		if (testonly)
+			fprintf(stderr, "%s: configuration has errors\n", file);
+		return (1);
+	}
+	if (testonly) {
+		fprintf(stderr, "%s: configuration OK\n", file);
+		config_free(&conf);
+		return (0);
+	}
+	log_setlevel(verbose > 0 ? LOG_LVL_DEBUG : conf.cf_log_level);
+	if (conf.cf_tls_cert == NULL && !conf.cf_allow_plaintext &&
+	    strcmp(conf.cf_listen_host, "127.0.0.1") != 0 &&
+	    strcmp(conf.cf_listen_host, "::1") != 0 &&
+	    strcmp(conf.cf_listen_host, "localhost") != 0)
+		fatalx("%s: listening on %s without TLS: set tls_cert and "
+		    "tls_key, or allow_plaintext = yes behind a TLS proxy",
+		    file, conf.cf_listen_host);
+
+	signal(SIGPIPE, SIG_IGN);
+	if (conf.cf_durability == CONFIG_DURABLE_NOSYNC)
+		flags |= STORE_NOSYNC;
+	else if (conf.cf_durability == CONFIG_DURABLE_NOMETASYNC)
+		flags |= STORE_NOMETASYNC;
+	eb.eb_msg[0] = '\0';
+	if (store_open(conf.cf_data_dir, conf.cf_map_size, flags, &st, &eb) !=
+	    SCIM_OK)
+		fatalx("%s", eb.eb_msg);
+	if (first_run(st) != SCIM_OK)
+		fatalx("%s: cannot initialise the store", conf.cf_data_dir);
+
+	if ((main_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	/* 0: signals, 1: requests (default), 2: the group commit */
+	event_base_priority_init(main_base, 3);
+	if (commit_init(main_base, st, conf.cf_commit_max) != SCIM_OK)
+		fatalx("commit_init failed");
+	if (server_init(main_base, &conf, st, portfile) != SCIM_OK)
+		return (1);
+	drop_privileges(conf.cf_user);
+
+	ev_term = evsignal_new(main_base, SIGTERM, on_term, NULL);
+	ev_int = evsignal_new(main_base, SIGINT, on_term, NULL);
+	ev_hup = evsignal_new(main_base, SIGHUP, on_hup, NULL);
+	event_priority_set(ev_term, 0);
+	event_priority_set(ev_int, 0);
+	event_add(ev_term, NULL);
+	event_add(ev_int, NULL);
+	event_add(ev_hup, NULL);
+	log_info("scimd %s started, data in %s", SCIMD_VERSION,
+	    conf.cf_data_dir);
+
+	event_base_dispatch(main_base);
+
+	commit_free();
+	server_free();
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	if (main_drain_ev != NULL)
+		event_free(main_drain_ev);
+	event_base_free(main_base);
+	store_close(st);
+	config_free(&conf);
+	log_info("stopped");
+	return (0);
+}

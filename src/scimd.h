@@ -5,7 +5,7 @@
 #ifndef SCIMD_H
 #define SCIMD_H
 
-#include "config.h"
+#include "build.h"	/* autoconf results */
 #include "compat.h"
 
 #define SCIMD_VERSION		PACKAGE_VERSION

@@ -1,3 +1,124 @@
+/*
+ * The storage layer: named key/value databases inside one transactional
+ * environment (LMDB today).  Nothing above this header sees LMDB types; keys
+ * and values are byte strings, integers in keys are big-endian fixed width
+ * (util_put_be32/64), so byte order is numeric order.
+ *
+ * Rules (LMDB's, kept for any backend):
+ *   - one transaction at a time per thread, ended before the callback that
+ *     opened it returns;
+ *   - values returned by get and cursors are valid until the next write in
+ *     the transaction or its end: copy (json-c parsing copies) before that;
+ *   - store_commit and store_abort end the transaction and free it;
+ *     store_abort(NULL) is a no-op.
+ */
 #ifndef STORE_H
 #define STORE_H
-#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct scim_errbuf;
+
+/* The databases; layouts are described at the top of store.c. */
+enum store_db {
+	STORE_META,
+	STORE_TENANTS,
+	STORE_TOKENS,
+	STORE_RES,
+	STORE_ID2R,
+	STORE_IX_USERNAME,
+	STORE_IX_EMAIL,
+	STORE_IX_EXTID,
+	STORE_IX_GNAME,
+	STORE_MEMBERS,
+	STORE_MEMBEROF,
+	STORE_AUDIT,
+	STORE_CLIENTS,
+	STORE_NDB
+};
+
+/* store_put flags */
+#define STORE_NOOVERWRITE	0x01	/* SCIM_EUNIQUE if the key exists */
+#define STORE_APPEND		0x02	/* key sorts after every existing key */
+#define STORE_NODUPDATA		0x04	/* dupsort: SCIM_EUNIQUE if the pair exists */
+
+/* store_open flags */
+#define STORE_RDONLY		0x01
+#define STORE_NOSYNC		0x02	/* no fsync at commit (durability = nosync) */
+#define STORE_NOMETASYNC	0x04	/* no fsync of the meta page */
+
+struct store;
+struct store_txn;
+struct store_cursor;
+
+struct store_val {
+	const void	*sv_data;
+	size_t		 sv_len;
+};
+
+/*
+ * Open (creating when missing) the environment in directory dir with a map
+ * of mapsize bytes.  Checks the format version (refuses another one) and
+ * clears stale readers of crashed processes.  SCIM_OK, or SCIM_ESTORE with a
+ * one-line reason in eb.
+ */
+int	store_open(const char *dir, size_t mapsize, int flags,
+	    struct store **out, struct scim_errbuf *eb);
+void	store_close(struct store *);
+
+/* Begin a read (rw 0) or write (rw 1) transaction. */
+int	store_begin(struct store *, int rw, struct store_txn **out);
+/* A child transaction of a write transaction: its abort undoes only itself. */
+int	store_begin_nested(struct store_txn *parent, struct store_txn **out);
+/* Commit (SCIM_ESTORAGE when the store is full, else SCIM_ESTORE on failure). */
+int	store_commit(struct store_txn *);
+void	store_abort(struct store_txn *);
+
+/* SCIM_OK with *val set, SCIM_ENOTFOUND, or SCIM_ESTORE. */
+int	store_get(struct store_txn *, enum store_db, const struct store_val *key,
+	    struct store_val *val);
+int	store_put(struct store_txn *, enum store_db, const struct store_val *key,
+	    const struct store_val *val, int flags);
+/* Delete key (all its values), or only the pair key/val when val != NULL. */
+int	store_del(struct store_txn *, enum store_db, const struct store_val *key,
+	    const struct store_val *val);
+
+/* Cursors; closed by store_cursor_close before the transaction ends. */
+int	store_cursor_open(struct store_txn *, enum store_db,
+	    struct store_cursor **out);
+void	store_cursor_close(struct store_cursor *);
+/* Position at the first key >= key (or the first key when key is NULL). */
+int	store_cursor_seek(struct store_cursor *, const struct store_val *key,
+	    struct store_val *k, struct store_val *v);
+/* Position at key exactly (first of its duplicates). */
+int	store_cursor_find(struct store_cursor *, const struct store_val *key,
+	    struct store_val *v);
+/* Position at the pair >= (key, val) among key's duplicates. */
+int	store_cursor_find_dup(struct store_cursor *, const struct store_val *key,
+	    const struct store_val *val, struct store_val *v);
+int	store_cursor_next(struct store_cursor *, struct store_val *k,
+	    struct store_val *v);
+int	store_cursor_prev(struct store_cursor *, struct store_val *k,
+	    struct store_val *v);
+/* Next duplicate of the current key; SCIM_ENOTFOUND after the last. */
+int	store_cursor_next_dup(struct store_cursor *, struct store_val *v);
+/* Last key (or SCIM_ENOTFOUND when empty). */
+int	store_cursor_last(struct store_cursor *, struct store_val *k,
+	    struct store_val *v);
+/* Delete the pair under the cursor. */
+int	store_cursor_del(struct store_cursor *);
+/* Number of duplicates of the current key. */
+int	store_cursor_count(struct store_cursor *, size_t *n);
+
+/* Allocate the next value of the named counter in STORE_META (write txn). */
+int	store_next_id(struct store_txn *, const char *counter, uint64_t *out);
+
+/* Map use: bytes in use and map size. */
+void	store_usage(struct store *, size_t *used, size_t *mapsize);
+/* Online compacting copy into directory dir (must exist and be empty). */
+int	store_backup(struct store *, const char *dir, struct scim_errbuf *eb);
+/* Entries in a database. */
+int	store_entries(struct store_txn *, enum store_db, size_t *n);
+
+#endif /* STORE_H */

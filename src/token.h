@@ -1,3 +1,69 @@
+/*
+ * Tenants and bearer tokens in the store (architecture.md section 2).
+ * A token is "scimd_" followed by 32 random bytes in base64url; only its
+ * SHA-256 is stored, keyed by that hash, so the secret itself never touches
+ * the disk.  Every function runs inside a caller's transaction.
+ */
 #ifndef TOKEN_H
 #define TOKEN_H
-#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_txn;
+
+#define TOKEN_PREFIX		"scimd_"
+#define TOKEN_SECRET_MAX	64	/* prefix + 43 base64url chars + NUL */
+#define TOKEN_NAME_MAX		128
+#define TENANT_NAME_MAX		64
+#define TENANT_DEFAULT		"default"
+#define TENANT_ALL		0	/* admin token valid for every tenant */
+
+struct token_info {
+	char		ti_name[TOKEN_NAME_MAX];
+	uint32_t	ti_tenant;	/* TENANT_ALL only for admin tokens */
+	int		ti_admin;	/* admin API token (not SCIM) */
+	int64_t		ti_created;	/* ms since the epoch */
+	int64_t		ti_expires;	/* 0: never */
+	int64_t		ti_last_used;	/* 0: never */
+	uint8_t		ti_hash[32];
+};
+
+/* Tenant id of name, SCIM_ENOTFOUND when there is none. */
+int	tenant_lookup(struct store_txn *, const char *name, uint32_t *id);
+/* Create tenant name (SCIM_EUNIQUE if it exists); *id its new id. */
+int	tenant_create(struct store_txn *, const char *name, uint32_t *id);
+/* Name of tenant id into buf. */
+int	tenant_name(struct store_txn *, uint32_t id, char *buf, size_t len);
+/* Delete tenant id with all its resources, indexes, audit and tokens. */
+int	tenant_delete(struct store_txn *, uint32_t id);
+/* Call fn for each tenant. */
+int	tenant_each(struct store_txn *,
+	    void (*fn)(uint32_t id, const char *name, int64_t created, void *),
+	    void *arg);
+/* 1 when name is a valid tenant or token name ([A-Za-z0-9._-], 1..max). */
+int	token_name_ok(const char *name, size_t max);
+
+/*
+ * Create token name for tenant (admin: an admin API token; tenant may then
+ * be TENANT_ALL).  The secret is written to secret (TOKEN_SECRET_MAX bytes)
+ * and must be shown once and wiped.  SCIM_EUNIQUE when the tenant already
+ * has a token of that name.
+ */
+int	token_create(struct store_txn *, const char *name, uint32_t tenant,
+	    int admin, int64_t expires, char *secret);
+/*
+ * Look up a presented secret (len bytes).  SCIM_OK with *ti filled,
+ * SCIM_EAUTH when unknown or expired.  Compared in constant time.
+ */
+int	token_find(struct store_txn *, const char *secret, size_t len,
+	    struct token_info *ti);
+/* Revoke token name of tenant; SCIM_ENOTFOUND when there is none. */
+int	token_revoke(struct store_txn *, const char *name, uint32_t tenant);
+/* Record a use at time now (ms). */
+int	token_touch(struct store_txn *, const uint8_t hash[32], int64_t now);
+/* Call fn for each token (of tenant, or of all when tenant is TENANT_ALL). */
+int	token_each(struct store_txn *, uint32_t tenant,
+	    void (*fn)(const struct token_info *, void *), void *arg);
+
+#endif /* TOKEN_H */

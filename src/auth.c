@@ -1,3 +1,0 @@
-/* auth.c: being written */
-#include "scimd.h"
-typedef int auth_placeholder;

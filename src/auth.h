@@ -1,3 +1,0 @@
-#ifndef AUTH_H
-#define AUTH_H
-#endif
