@@ -1,6 +1,7 @@
 /* json-c helpers shared by every module that touches SCIM documents. */
 #include "scimd.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,9 +30,18 @@ jsonutil_parse(const char *buf, size_t len, int depth,
 		return (SCIM_ENOMEM);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
+	if (len > INT32_MAX) {
+		json_tokener_free(tok);
+		return (scim_err_set(eb, SCIM_ESYNTAX, "JSON: body too large"));
+	}
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (o == NULL && jerr == json_tokener_continue && end == len) {
+		/* a bare number waits for a delimiter: supply one */
+		o = json_tokener_parse_ex(tok, " ", 1);
+		jerr = json_tokener_get_error(tok);
+	}
 	if (o == NULL || jerr != json_tokener_success) {
 		if (jerr == json_tokener_continue)
 			scim_err_set(eb, rc, "JSON: unexpected end of input");
