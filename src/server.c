@@ -22,12 +22,14 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+#include "admin.h"
 #include "commit.h"
 #include "config.h"
 #include "discovery.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "projection.h"
 #include "resource.h"
 #include "schema.h"
@@ -44,6 +46,7 @@ static struct evhttp_bound_socket	*server_sock;
 static int				 server_live;	/* requests not yet replied */
 
 #define SCIM_PREFIX	"/scim/v2"
+#define ADMIN_PREFIX	"/admin/v1"
 #define CONTENT_TYPE	"application/scim+json"
 
 int
@@ -148,6 +151,7 @@ reply(struct request *rq, int status, struct evbuffer *buf, const char *etag,
 	rq->rq_bytes = buf != NULL ? evbuffer_get_length(buf) : 0;
 	evhttp_send_reply(rq->rq_req, status, reason, buf);
 	access_log(rq);
+	metrics_observe(rq);
 	request_free(rq);
 }
 
@@ -574,6 +578,21 @@ dispatch(struct evhttp_request *req, void *arg)
 			reply_method(rq, "GET");
 		else
 			serve_health(rq);
+		return;
+	}
+	if (strcmp(rq->rq_path, "/metrics") == 0) {
+		if (rq->rq_method != SM_GET && rq->rq_method != SM_HEAD)
+			reply_method(rq, "GET");
+		else
+			metrics_serve(rq);
+		return;
+	}
+	if (strncmp(rq->rq_path, ADMIN_PREFIX, sizeof(ADMIN_PREFIX) - 1) == 0 &&
+	    (rq->rq_path[sizeof(ADMIN_PREFIX) - 1] == '/' ||
+	    rq->rq_path[sizeof(ADMIN_PREFIX) - 1] == '\0')) {
+		if (authenticate(rq, 1) != 0)
+			return;
+		admin_dispatch(rq, rq->rq_path + sizeof(ADMIN_PREFIX) - 1);
 		return;
 	}
 	if (strncmp(rq->rq_path, SCIM_PREFIX, sizeof(SCIM_PREFIX) - 1) != 0 ||

@@ -1,0 +1,437 @@
+# lib.sh: helpers for scimd's integration tests (sourced, bash).
+#
+# A test script does:
+#	. "$(dirname "$0")/lib.sh"
+#	start_scimd ['extra config line' ...] || bail "..."
+#	req GET /Users; is "$STATUS" 200 "list users"; json_is .totalResults 0
+#	...
+#	done_testing
+#
+# TAP: ok/is/isnt/like/unlike/json_is/json_has/json_hasnt/status_is/
+# scim_error print "ok N - desc" or "not ok N - desc" with "# " diagnostics;
+# done_testing prints the plan "1..N" and exits 1 if anything failed.
+#
+# Server: start_scimd writes $SCIM_TMP/scimd.conf (listen = 127.0.0.1:0,
+# data_dir = $SCIM_TMP/data, then the extra lines), runs scimd with a portfile
+# and sets SCIMD_PID, PORT, ROOT (http://127.0.0.1:PORT), BASE ($ROOT/scim/v2)
+# and, when scimd printed one, TOKEN (NEW_TOKEN=1).  stop_scimd sends
+# SIGTERM and returns scimd's exit status.  An EXIT trap kills only the scimd
+# this script started and removes $SCIM_TMP.
+#
+# Requests: req METHOD PATH [BODY] (PATH is appended to $BASE unless it is a
+# full URL; BODY "@file" sends a file) sets STATUS, BODY, HDRS (file) and
+# CTYPE; hdr NAME prints a response header.  AUTH (default $TOKEN; set
+# NO_AUTH=1 to send none), CT (Content-Type of bodies) and the array
+# REQ_EXTRA (more curl arguments, cleared after each request) shape it.
+# No Accept header is ever sent, as Entra sends none.
+
+_tap_n=0
+_tap_fail=0
+
+# --- locating the binaries ------------------------------------------------
+
+_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)
+_tests_dir=$(cd "$_lib_dir/.." && pwd)
+if [ -n "${top_builddir:-}" ]; then
+	_bindir=$(cd "$top_builddir/src" 2>/dev/null && pwd)
+else
+	_bindir=$(cd "$_tests_dir/../src" 2>/dev/null && pwd)
+fi
+SCIMD=${SCIMD:-$_bindir/scimd}
+SCIMCTL=${SCIMCTL:-$_bindir/scimctl}
+
+# --- TAP ------------------------------------------------------------------
+
+skip_all()
+{
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+bail()
+{
+	echo "Bail out! $*"
+	_show_log
+	exit 1
+}
+
+diag()
+{
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+_pass()
+{
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1"
+}
+
+_fail()
+{
+	_tap_n=$((_tap_n + 1))
+	_tap_fail=$((_tap_fail + 1))
+	echo "not ok $_tap_n - $1"
+	if [ -n "${_last_req:-}" ]; then
+		diag "last request: $_last_req -> ${STATUS:-?}"
+		[ -n "${BODY:-}" ] && diag "last body: $(printf '%s' "$BODY" | head -c 600)"
+	fi
+}
+
+# ok DESC COMMAND [ARGS...]: passes when the command succeeds.
+ok()
+{
+	local desc=$1
+	shift
+	if "$@"; then
+		_pass "$desc"
+	else
+		_fail "$desc"
+		return 1
+	fi
+}
+
+# is GOT EXPECTED DESC
+is()
+{
+	if [ "$1" = "$2" ]; then
+		_pass "$3"
+	else
+		_fail "$3"
+		diag "     got: '$1'" "expected: '$2'"
+		return 1
+	fi
+}
+
+isnt()
+{
+	if [ "$1" != "$2" ]; then
+		_pass "$3"
+	else
+		_fail "$3"
+		diag "     got: '$1'" "expected anything else"
+		return 1
+	fi
+}
+
+# like GOT ERE DESC
+like()
+{
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		_pass "$3"
+	else
+		_fail "$3"
+		diag "     got: '$(printf '%s' "$1" | head -c 400)'" \
+		    "expected to match: $2"
+		return 1
+	fi
+}
+
+unlike()
+{
+	if ! printf '%s' "$1" | grep -Eq -- "$2"; then
+		_pass "$3"
+	else
+		_fail "$3"
+		diag "     got: '$(printf '%s' "$1" | head -c 400)'" \
+		    "expected not to match: $2"
+		return 1
+	fi
+}
+
+# jqr EXPR [JSON]: jq -r (compact) on the last body or on JSON.
+jqr()
+{
+	if [ $# -ge 2 ]; then
+		printf '%s' "$2" | jq -rc "$1" 2>/dev/null
+	else
+		printf '%s' "$BODY" | jq -rc "$1" 2>/dev/null
+	fi
+}
+
+# json_is EXPR EXPECTED [DESC]: jq -rc EXPR on the last body equals EXPECTED.
+json_is()
+{
+	local got
+	if ! got=$(printf '%s' "$BODY" | jq -rc "$1" 2>&1); then
+		got="(jq failed: $got)"
+	fi
+	is "$got" "$2" "${3:-$1 == $2}"
+}
+
+# json_ok EXPR [DESC]: jq -e EXPR on the last body is true.
+json_ok()
+{
+	if printf '%s' "$BODY" | jq -e "$1" >/dev/null 2>&1; then
+		_pass "${2:-$1}"
+	else
+		_fail "${2:-$1}"
+		diag "jq -e '$1' was false or null"
+		return 1
+	fi
+}
+
+# status_is CODE DESC: status and, for a body, the SCIM content type.
+status_is()
+{
+	is "$STATUS" "$1" "$2 (status $1)"
+}
+
+# scim_error STATUS SCIMTYPE DESC: a SCIM error reply (SCIMTYPE "" = any).
+scim_error()
+{
+	local want=$1 type=$2 desc=$3 ok=1 why=""
+
+	[ "$STATUS" = "$want" ] || { ok=0; why="status $STATUS, wanted $want"; }
+	case "$CTYPE" in
+	application/scim+json*) ;;
+	*) ok=0; why="$why; Content-Type '$CTYPE'" ;;
+	esac
+	if ! printf '%s' "$BODY" | jq -e --arg s "$want" \
+	    '(.schemas | index("urn:ietf:params:scim:api:messages:2.0:Error")) != null and .status == $s' \
+	    >/dev/null 2>&1; then
+		ok=0
+		why="$why; not a SCIM error body with status \"$want\""
+	fi
+	if [ -n "$type" ] && [ "$(jqr .scimType)" != "$type" ]; then
+		ok=0
+		why="$why; scimType '$(jqr .scimType)', wanted '$type'"
+	fi
+	if [ $ok = 1 ]; then
+		_pass "$desc ($want${type:+ $type})"
+	else
+		_fail "$desc ($want${type:+ $type})"
+		diag "${why#; }"
+		return 1
+	fi
+}
+
+done_testing()
+{
+	echo "1..$_tap_n"
+	if [ $_tap_fail -gt 0 ]; then
+		diag "failed $_tap_fail of $_tap_n"
+		exit 1
+	fi
+	exit 0
+}
+
+# --- prerequisites ----------------------------------------------------------
+
+command -v curl >/dev/null 2>&1 || skip_all "curl is not installed"
+command -v jq >/dev/null 2>&1 || skip_all "jq is not installed"
+[ -x "$SCIMD" ] || skip_all "no scimd binary at $SCIMD"
+[ -x "$SCIMCTL" ] || skip_all "no scimctl binary at $SCIMCTL"
+
+SCIM_TMP=$(mktemp -d "${TMPDIR:-/tmp}/scimd-it.XXXXXX") ||
+    bail "mktemp -d failed"
+CONF=$SCIM_TMP/scimd.conf
+SCIMD_PID=
+_starts=0
+
+_cleanup()
+{
+	local rc=$?
+	if [ -n "$SCIMD_PID" ] && kill -0 "$SCIMD_PID" 2>/dev/null; then
+		kill -TERM "$SCIMD_PID" 2>/dev/null
+		_watchdog "$SCIMD_PID" 50
+		wait "$SCIMD_PID" 2>/dev/null
+	fi
+	[ -n "$SCIM_TMP" ] && rm -rf "$SCIM_TMP"
+	exit $rc
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# _watchdog PID TENTHS: SIGKILL PID if it is still there after TENTHS/10 s;
+# ends by itself once PID is reaped.  Its output is not the TAP stream.
+_watchdog()
+{
+	(
+		i=0
+		while [ $i -lt "$2" ]; do
+			sleep 0.1
+			kill -0 "$1" 2>/dev/null || exit 0
+			i=$((i + 1))
+		done
+		kill -KILL "$1" 2>/dev/null
+	) > /dev/null 2>&1 &
+}
+
+_show_log()
+{
+	[ -n "${SCIMD_ERR:-}" ] && [ -s "$SCIMD_ERR" ] &&
+	    diag "scimd stderr (tail):" "$(tail -n 15 "$SCIMD_ERR")"
+	return 0
+}
+
+# write_conf [LINE...]: the generated configuration.
+write_conf()
+{
+	{
+		echo "listen = 127.0.0.1:0"
+		echo "data_dir = $SCIM_TMP/data"
+		for l in "$@"; do
+			echo "$l"
+		done
+	} > "$CONF"
+}
+
+# start_scimd [CONFIG LINE...]: start scimd (first call writes the config;
+# later calls reuse the file and the data dir unless lines are given).
+start_scimd()
+{
+	local i=0
+
+	if [ $_starts -eq 0 ] || [ $# -gt 0 ]; then
+		write_conf "$@"
+	fi
+	_starts=$((_starts + 1))
+	PORTFILE=$SCIM_TMP/port
+	SCIMD_OUT=$SCIM_TMP/scimd.$_starts.out
+	SCIMD_ERR=$SCIM_TMP/scimd.$_starts.err
+	rm -f "$PORTFILE"
+	"$SCIMD" -c "$CONF" -p "$PORTFILE" > "$SCIMD_OUT" 2> "$SCIMD_ERR" &
+	SCIMD_PID=$!
+	# the portfile is written with fopen/fprintf: wait for the newline
+	while [ $i -lt 100 ]; do
+		if [ -s "$PORTFILE" ] && grep -q '^[0-9][0-9]*$' "$PORTFILE" &&
+		    [ "$(tail -c 1 "$PORTFILE" | od -An -c | tr -d ' ')" = '\n' ]; then
+			break
+		fi
+		if ! kill -0 "$SCIMD_PID" 2>/dev/null; then
+			wait "$SCIMD_PID"
+			diag "scimd exited with status $? during start-up"
+			_show_log
+			SCIMD_PID=
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ $i -ge 100 ]; then
+		diag "scimd wrote no portfile within 10 s"
+		_show_log
+		return 1
+	fi
+	PORT=$(cat "$PORTFILE")
+	ROOT=http://127.0.0.1:$PORT
+	BASE=$ROOT/scim/v2
+	NEW_TOKEN=0
+	if [ -s "$SCIMD_OUT" ]; then
+		TOKEN=$(tail -n 1 "$SCIMD_OUT")
+		NEW_TOKEN=1
+	fi
+	return 0
+}
+
+# stop_scimd: SIGTERM, wait; returns scimd's exit status (124 on a hang).
+stop_scimd()
+{
+	local rc
+
+	[ -n "$SCIMD_PID" ] || return 0
+	kill -TERM "$SCIMD_PID" 2>/dev/null
+	_watchdog "$SCIMD_PID" 150
+	wait "$SCIMD_PID"
+	rc=$?
+	SCIMD_PID=
+	[ $rc -eq 137 ] && rc=124
+	return $rc
+}
+
+# ctl ARGS...: scimctl -c $CONF ARGS; CTL_RC, CTL_OUT, CTL_ERR, CTL_LAST.
+ctl()
+{
+	"$SCIMCTL" -c "$CONF" "$@" > "$SCIM_TMP/ctl.out" 2> "$SCIM_TMP/ctl.err"
+	CTL_RC=$?
+	CTL_OUT=$(cat "$SCIM_TMP/ctl.out")
+	CTL_ERR=$(cat "$SCIM_TMP/ctl.err")
+	CTL_LAST=$(tail -n 1 "$SCIM_TMP/ctl.out")
+	return $CTL_RC
+}
+
+# --- HTTP -------------------------------------------------------------------
+
+CT='application/scim+json; charset=utf-8'
+REQ_EXTRA=()
+
+# req METHOD PATH [BODY]
+req()
+{
+	local method=$1 path=$2 url
+	local -a args
+
+	case "$path" in
+	http://*|https://*) url=$path ;;
+	*) url=$BASE$path ;;
+	esac
+	args=(-sS -o "$SCIM_TMP/body" -D "$SCIM_TMP/headers"
+	    -w '%{http_code}' --max-time 20 -X "$method" -H 'Accept:'
+	    -H 'Expect:')
+	if [ -z "${NO_AUTH:-}" ]; then
+		args+=(-H "Authorization: Bearer ${AUTH-$TOKEN}")
+	fi
+	if [ $# -ge 3 ]; then
+		[ -n "$CT" ] && args+=(-H "Content-Type: $CT")
+		args+=(--data-binary "$3")
+	fi
+	args+=("${REQ_EXTRA[@]}")
+	REQ_EXTRA=()
+	_last_req="$method $path${3:+ $(printf '%s' "$3" | head -c 300)}"
+	: > "$SCIM_TMP/body"
+	: > "$SCIM_TMP/headers"
+	STATUS=$(curl "${args[@]}" "$url" 2> "$SCIM_TMP/curl.err")
+	[ -n "$STATUS" ] || STATUS=000
+	BODY=$(cat "$SCIM_TMP/body")
+	HDRS=$SCIM_TMP/headers
+	CTYPE=$(hdr Content-Type)
+	return 0
+}
+
+# hdr NAME: value of response header NAME (last one), CR stripped.
+hdr()
+{
+	tr -d '\r' < "$SCIM_TMP/headers" |
+	    awk -v n="$1" 'BEGIN { n = tolower(n) }
+		{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == n) {
+		    v = substr($0, i + 1); sub(/^[ \t]+/, "", v); last = v } }
+		END { if (last != "") print last }'
+}
+
+# urlenc STRING: percent-encode for a query string (spaces as %20).
+urlenc()
+{
+	jq -rn --arg s "$1" '$s | @uri'
+}
+
+UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+CORE_USER=urn:ietf:params:scim:schemas:core:2.0:User
+ENT_USER=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User
+CORE_GROUP=urn:ietf:params:scim:schemas:core:2.0:Group
+PATCHOP=urn:ietf:params:scim:api:messages:2.0:PatchOp
+LISTRESP=urn:ietf:params:scim:api:messages:2.0:ListResponse
+
+# mkuser USERNAME [EXTRA JSON MEMBERS]: POST a user, set UID_ to its id.
+mkuser()
+{
+	req POST /Users "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"$1\"${2:+,$2}}"
+	UID_=$(jqr .id)
+	[ "$STATUS" = 201 ]
+}
+
+# mkgroup DISPLAYNAME: POST a group, set GID_ to its id.
+mkgroup()
+{
+	req POST /Groups "{\"schemas\":[\"$CORE_GROUP\"],\"displayName\":\"$1\"}"
+	GID_=$(jqr .id)
+	[ "$STATUS" = 201 ]
+}
+
+# patch_body OP-JSON...: a PatchOp document with these operations.
+patch_body()
+{
+	local ops
+	ops=$(IFS=,; echo "$*")
+	printf '{"schemas":["%s"],"Operations":[%s]}' "$PATCHOP" "$ops"
+}
