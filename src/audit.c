@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -11,12 +12,17 @@
 #include "jsonutil.h"
 #include "schema.h"
 #include "store.h"
+#include "token.h"
 #include "util.h"
 
 static const char *const action_names[] = {
 	"Create", "Update", "Disable", "Enable", "Delete", "Other"
 };
 static const char *const status_names[] = { "Success", "Failure", "Skipped" };
+
+/* Records written since the last audit_notify (in this process). */
+static unsigned long	 audit_written;
+static void		(*audit_hook)(void);
 
 const char *
 audit_action_name(enum audit_action a)
@@ -129,7 +135,7 @@ diff_objects(struct json_object *props, const char *prefix,
 			k = json_object_iter_peek_name(&it);
 			if (depth == 0 && (strcmp(k, "meta") == 0 ||
 			    strcmp(k, "schemas") == 0 || strcmp(k, "id") == 0 ||
-			    strcmp(k, "password") == 0))
+			    strcasecmp(k, "password") == 0))
 				continue;
 			av = json_object_iter_peek_value(&it);
 			bv = NULL;
@@ -170,7 +176,7 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 {
 	struct json_object	*r, *props, *doc, *tgt, *src;
 	struct store_val	 k, v;
-	char			 when[40];
+	char			 when[40], tname[TENANT_NAME_MAX + 1];
 	uint8_t			 kb[12];
 	const char		*s, *id;
 	uint64_t		 seq;
@@ -188,6 +194,9 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 	json_object_object_add(r, "time", json_object_new_string(when));
 	json_object_object_add(r, "tenant",
 	    json_object_new_int64(ev->ae_tenant));
+	if (tenant_name(t, ev->ae_tenant, tname, sizeof(tname)) == SCIM_OK)
+		json_object_object_add(r, "tenantName",
+		    json_object_new_string(tname));
 	json_object_object_add(r, "initiator",
 	    json_object_new_string(ev->ae_initiator ? ev->ae_initiator : ""));
 	json_object_object_add(r, "action",
@@ -195,7 +204,9 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 	json_object_object_add(r, "resourceType", json_object_new_string(
 	    ev->ae_rt != NULL ? ev->ae_rt->rt_name : ""));
 	tgt = json_object_new_object();
-	id = doc != NULL ? jsonutil_get_str(doc, "id") : NULL;
+	/* a failed create's body may carry a client's "id": not ours */
+	id = doc != NULL && !(ev->ae_status == AUDIT_FAILURE &&
+	    ev->ae_old == NULL) ? jsonutil_get_str(doc, "id") : NULL;
 	if (id == NULL)
 		id = ev->ae_target_id;
 	json_object_object_add(tgt, "id", id ? json_object_new_string(id) :
@@ -251,5 +262,23 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 	v.sv_len = len;
 	rc = store_put(t, STORE_AUDIT, &k, &v, 0);
 	json_object_put(r);
+	if (rc == SCIM_OK)
+		audit_written++;
 	return (rc);
+}
+
+void
+audit_set_hook(void (*fn)(void))
+{
+	audit_hook = fn;
+}
+
+void
+audit_notify(void)
+{
+	if (audit_written == 0)
+		return;
+	audit_written = 0;
+	if (audit_hook != NULL)
+		audit_hook();
 }

@@ -63,6 +63,26 @@ enum audit_action audit_action_of(struct json_object *old,
 /* Append the record for ev to the audit log inside t. */
 int	audit_write(struct store_txn *t, const struct audit_event *ev);
 
+/*
+ * After each successful group commit (commit.c): when records were written
+ * since the last call, run the hook set with audit_set_hook (the admin API's
+ * long-poll waiters).  Records of a batch that failed to commit are gone, so
+ * a spurious wake-up only re-runs a query.
+ */
+void	audit_notify(void);
+void	audit_set_hook(void (*fn)(void));
+
+/*
+ * Start the retention pruner on base: every few seconds it queues one small
+ * commit_op deleting at most AUDIT_PRUNE_BATCH records older than
+ * audit_retention_days or beyond audit_max_records (server_conf), so that
+ * pruning never holds the writer for long.  Idempotent.
+ */
+struct event_base;
+void	audit_pruner_start(struct event_base *);
+void	audit_pruner_stop(void);
+#define AUDIT_PRUNE_BATCH	500
+
 const char *audit_action_name(enum audit_action);
 const char *audit_status_name(enum audit_status);
 

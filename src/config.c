@@ -51,6 +51,7 @@ enum cf_type {
 };
 
 #define CF_SECRET	0x01	/* warn if set in a world-readable file */
+#define CF_RESTART	0x02	/* SIGHUP cannot apply it: reported, kept */
 
 struct cf_enum {
 	const char	*e_name;
@@ -82,6 +83,13 @@ static const struct cf_enum cf_patch_status[] = {
 	{ NULL,		0 }
 };
 
+static const struct cf_enum cf_metrics_allow[] = {
+	{ "any",	CONFIG_METRICS_ANY },
+	{ "loopback",	CONFIG_METRICS_LOOPBACK },
+	{ "off",	CONFIG_METRICS_OFF },
+	{ NULL,		0 }
+};
+
 static const struct cf_enum cf_durability[] = {
 	{ "full",	CONFIG_DURABLE_FULL },
 	{ "nometasync",	CONFIG_DURABLE_NOMETASYNC },
@@ -98,7 +106,7 @@ static const struct cf_enum cf_durability[] = {
 #define CONFIG_TABLE(X)							\
 	X("access_log", CF_BOOL, OFF(cf_access_log), 0, 1, "yes", NULL, 0) \
 	X("allow_plaintext", CF_BOOL, OFF(cf_allow_plaintext), 0, 1,	\
-	    "no", NULL, 0)						\
+	    "no", NULL, CF_RESTART)					\
 	X("audit_max_records", CF_COUNT, OFF(cf_audit_max), 0,		\
 	    1000000000000LL, "0", NULL, 0)				\
 	X("audit_retention_days", CF_INT, OFF(cf_audit_days), 0, 36500,	\
@@ -109,10 +117,11 @@ static const struct cf_enum cf_durability[] = {
 	X("bulk_max_payload", CF_SIZE, OFF(cf_bulk_max_payload), KB,	\
 	    GB, "1M", NULL, 0)						\
 	X("commit_batch_max", CF_INT, OFF(cf_commit_max), 1, 65536,	\
-	    "256", NULL, 0)						\
-	X("data_dir", CF_STR, OFF(cf_data_dir), 0, 0, "./data", NULL, 0) \
+	    "256", NULL, CF_RESTART)					\
+	X("data_dir", CF_STR, OFF(cf_data_dir), 0, 0, "./data", NULL,	\
+	    CF_RESTART)							\
 	X("durability", CF_ENUM, OFF(cf_durability), 0, 0, "full",	\
-	    cf_durability, 0)						\
+	    cf_durability, CF_RESTART)					\
 	X("filter_max_depth", CF_INT, OFF(cf_filter.fl_max_depth), 1,	\
 	    256, "16", NULL, 0)						\
 	X("filter_max_length", CF_COUNT, OFF(cf_filter.fl_max_len), 1,	\
@@ -121,14 +130,15 @@ static const struct cf_enum cf_durability[] = {
 	    10000, "64", NULL, 0)					\
 	X("json_max_depth", CF_INT, OFF(cf_json_depth), 2, 1000, "32",	\
 	    NULL, 0)							\
-	X("listen", CF_LISTEN, 0, 0, 0, "127.0.0.1:8080", NULL, 0)	\
+	X("listen", CF_LISTEN, 0, 0, 0, "127.0.0.1:8080", NULL,	\
+	    CF_RESTART)							\
 	X("log_level", CF_ENUM, OFF(cf_log_level), 0, 0, "info",	\
 	    cf_log_levels, 0)						\
 	X("map_size", CF_SIZE, OFF(cf_map_size), MB, 1024 * GB, "4G",	\
-	    NULL, 0)							\
+	    NULL, CF_RESTART)						\
 	X("max_body", CF_SIZE, OFF(cf_max_body), KB, GB, "1M", NULL, 0)	\
 	X("max_connections", CF_INT, OFF(cf_max_connections), 1,	\
-	    1000000, "1024", NULL, 0)					\
+	    1000000, "1024", NULL, CF_RESTART)				\
 	X("max_headers", CF_SIZE, OFF(cf_max_headers), KB, MB, "16K",	\
 	    NULL, 0)							\
 	X("max_page_size", CF_INT, OFF(cf_max_page_size), 1, 1000000,	\
@@ -136,15 +146,21 @@ static const struct cf_enum cf_durability[] = {
 	X("max_patch_operations", CF_COUNT, OFF(cf_max_patch_ops), 1,	\
 	    100000, "1000", NULL, 0)					\
 	X("max_url", CF_SIZE, OFF(cf_max_url), 256, MB, "8K", NULL, 0)	\
+	X("metrics_allow", CF_ENUM, OFF(cf_metrics_allow), 0, 0,	\
+	    "loopback", cf_metrics_allow, 0)				\
 	X("page_size", CF_INT, OFF(cf_page_size), 1, 1000000, "100",	\
 	    NULL, 0)							\
 	X("rate_burst", CF_INT, OFF(cf_rate_burst), 1, 1000000, "100",	\
 	    NULL, 0)							\
 	X("rate_limit", CF_RATE, OFF(cf_rate), 0, 1000000, "0", NULL, 0) \
+	X("shutdown_timeout", CF_SECS, OFF(cf_shutdown_timeout), 0,	\
+	    3600, "10s", NULL, 0)					\
 	X("timeout", CF_SECS, OFF(cf_timeout), 1, 86400, "60s", NULL, 0) \
-	X("tls_cert", CF_STR, OFF(cf_tls_cert), 0, 0, NULL, NULL, 0)	\
-	X("tls_key", CF_STR, OFF(cf_tls_key), 0, 0, NULL, NULL, CF_SECRET) \
-	X("user", CF_STR, OFF(cf_user), 0, 0, NULL, NULL, 0)		\
+	X("tls_cert", CF_STR, OFF(cf_tls_cert), 0, 0, NULL, NULL,	\
+	    CF_RESTART)							\
+	X("tls_key", CF_STR, OFF(cf_tls_key), 0, 0, NULL, NULL,	\
+	    CF_SECRET | CF_RESTART)					\
+	X("user", CF_STR, OFF(cf_user), 0, 0, NULL, NULL, CF_RESTART)	\
 	X("user_patch_status", CF_ENUM, OFF(cf_patch_status), 0, 0,	\
 	    "200", cf_patch_status, 0)
 
@@ -691,6 +707,88 @@ config_load(const char *file, struct scimd_config *c)
 	free(buf);
 	fclose(f);
 	return (-1);
+}
+
+/* 1 when key k has the same value in a and b. */
+static int
+cf_same(const struct cf_key *k, const struct scimd_config *a,
+    const struct scimd_config *b)
+{
+	const char	*pa = (const char *)a + k->k_off;
+	const char	*pb = (const char *)b + k->k_off;
+	const char	*sa, *sb;
+
+	switch (k->k_type) {
+	case CF_STR:
+	case CF_URL:
+		sa = *(char *const *)pa;
+		sb = *(char *const *)pb;
+		return (sa == sb || (sa != NULL && sb != NULL &&
+		    strcmp(sa, sb) == 0));
+	case CF_BOOL:
+	case CF_INT:
+	case CF_SECS:
+	case CF_ENUM:
+		return (*(const int *)pa == *(const int *)pb);
+	case CF_COUNT:
+	case CF_SIZE:
+		return (*(const size_t *)pa == *(const size_t *)pb);
+	case CF_RATE:
+		return (*(const double *)pa == *(const double *)pb);
+	case CF_LISTEN:
+		return (a->cf_listen_port == b->cf_listen_port &&
+		    strcmp(a->cf_listen_host, b->cf_listen_host) == 0);
+	}
+	return (0);
+}
+
+int
+config_apply(struct scimd_config *cur, const struct scimd_config *next)
+{
+	const struct cf_key	*k;
+	char			**sp;
+	const char		*src;
+	int			 applied = 0;
+
+	for (k = cf_keys; k < cf_keys + CF_NKEYS; k++) {
+		if (cf_same(k, cur, next))
+			continue;
+		if (k->k_flags & CF_RESTART) {
+			log_warnx("key %s changed: restart to apply",
+			    k->k_name);
+			continue;
+		}
+		switch (k->k_type) {
+		case CF_STR:
+		case CF_URL:
+			sp = (char **)((char *)cur + k->k_off);
+			src = *(char *const *)((const char *)next + k->k_off);
+			free(*sp);
+			*sp = src != NULL ? xstrdup(src) : NULL;
+			break;
+		case CF_BOOL:
+		case CF_INT:
+		case CF_SECS:
+		case CF_ENUM:
+			*(int *)((char *)cur + k->k_off) =
+			    *(const int *)((const char *)next + k->k_off);
+			break;
+		case CF_COUNT:
+		case CF_SIZE:
+			*(size_t *)((char *)cur + k->k_off) =
+			    *(const size_t *)((const char *)next + k->k_off);
+			break;
+		case CF_RATE:
+			*(double *)((char *)cur + k->k_off) =
+			    *(const double *)((const char *)next + k->k_off);
+			break;
+		case CF_LISTEN:
+			continue;	/* always CF_RESTART */
+		}
+		log_info("key %s changed: applied", k->k_name);
+		applied++;
+	}
+	return (applied);
 }
 
 void

@@ -17,6 +17,12 @@ enum config_durability {
 	CONFIG_DURABLE_NOSYNC	/* may lose recent commits on power loss */
 };
 
+enum config_metrics {
+	CONFIG_METRICS_LOOPBACK,	/* only peers on 127.0.0.0/8 or ::1 */
+	CONFIG_METRICS_ANY,
+	CONFIG_METRICS_OFF		/* /metrics answers 404 */
+};
+
 struct scimd_config {
 	char			*cf_file;		/* path it was read from */
 	char			*cf_listen_host;	/* listen = HOST:PORT */
@@ -49,6 +55,8 @@ struct scimd_config {
 	int			 cf_rate_burst;		/* rate_burst */
 	int			 cf_audit_days;		/* audit_retention_days (0 keep) */
 	size_t			 cf_audit_max;		/* audit_max_records (0 no cap) */
+	int			 cf_metrics_allow;	/* metrics_allow (CONFIG_METRICS_*) */
+	int			 cf_shutdown_timeout;	/* shutdown_timeout (seconds) */
 };
 
 /* Fill c with every default (strings are allocated). */
@@ -66,6 +74,15 @@ int	config_load_buf(const char *name, const char *buf, size_t len,
 	    struct scimd_config *c);
 
 void	config_free(struct scimd_config *c);
+
+/*
+ * SIGHUP: copy into cur every setting of next that differs and can change
+ * while scimd runs, and log it; for a changed setting that needs a restart
+ * (listen, data_dir, map_size, ...), log "key X changed: restart to apply"
+ * and keep cur's value.  next is left as it was (free it as usual).
+ * Returns the number of settings applied.
+ */
+int	config_apply(struct scimd_config *cur, const struct scimd_config *next);
 
 /*
  * Every key config.c knows, NULL-terminated, so tests can check that the

@@ -53,6 +53,12 @@
 
 const struct filter_limits filter_limits_default = { 4096, 16, 64 };
 
+/*
+ * Hard ceiling on nesting whatever fl_max_depth says: the parser and the
+ * evaluator recurse once per level, and the stack must stay small.
+ */
+#define FILTER_DEPTH_CAP	256
+
 /* Indexed by enum filter_op. */
 static const char *const op_names[] = {
 	"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr",
@@ -85,6 +91,7 @@ struct parser {
 	const struct resource_type	*p_rt;
 	const struct schema_path	*p_parent;	/* names are its subs */
 	const struct filter_limits	*p_lim;
+	int				 p_depth;	/* nesting allowed */
 	int				 p_terms;
 	struct scim_errbuf		*p_eb;
 };
@@ -119,21 +126,22 @@ perr(struct parser *p, size_t off, const char *fmt, ...)
 }
 
 /* Describe the current token for a message (ASCII only, bounded). */
-static int
+static void
 tok_text(const struct parser *p, char *buf, size_t len)
 {
 	const struct token	*t = &p->p_tok;
 	unsigned char		 c;
 
+	c = t->tk_len > 0 ? (unsigned char)p->p_text[t->tk_off] : 0;
 	if (t->tk_type == TK_EOF)
-		return (snprintf(buf, len, "end of filter"));
-	if (t->tk_type == TK_STRING)
-		return (snprintf(buf, len, "a string"));
-	c = (unsigned char)p->p_text[t->tk_off];
-	if (t->tk_len == 1 && (c < 0x20 || c > 0x7e))
-		return (snprintf(buf, len, "byte 0x%02x", c));
-	return (snprintf(buf, len, "'%.*s'", t->tk_len > 40 ? 40 :
-	    (int)t->tk_len, p->p_text + t->tk_off));
+		snprintf(buf, len, "end of filter");
+	else if (t->tk_type == TK_STRING)
+		snprintf(buf, len, "a string");
+	else if (t->tk_len == 1 && (c < 0x20 || c > 0x7e))
+		snprintf(buf, len, "byte 0x%02x", c);
+	else
+		snprintf(buf, len, "'%.*s'", t->tk_len > 40 ? 40 :
+		    (int)t->tk_len, p->p_text + t->tk_off);
 }
 
 static int
@@ -522,9 +530,9 @@ parse_group(struct parser *p, int depth, struct filter **out)
 	int	 rc;
 
 	*out = NULL;
-	if (depth + 1 > p->p_lim->fl_max_depth)
+	if (depth + 1 > p->p_depth)
 		return (perr(p, p->p_tok.tk_off, "nested deeper than %d",
-		    p->p_lim->fl_max_depth));
+		    p->p_depth));
 	if ((rc = lex(p)) != SCIM_OK ||
 	    (rc = parse_or(p, depth + 1, out)) != SCIM_OK)
 		return (rc);
@@ -557,9 +565,9 @@ parse_valuepath(struct parser *p, int depth, const struct token *name,
 	if (sp->sp_sub != NULL || sp->sp_attr->sa_type != SCHEMA_COMPLEX)
 		return (perr(p, p->p_tok.tk_off, "'%s' has no sub-attributes "
 		    "to filter on", path_leaf(sp)->sa_name));
-	if (depth + 1 > p->p_lim->fl_max_depth)
+	if (depth + 1 > p->p_depth)
 		return (perr(p, p->p_tok.tk_off, "nested deeper than %d",
-		    p->p_lim->fl_max_depth));
+		    p->p_depth));
 	if ((rc = node_new(p, FILTER_VALUEPATH, name->tk_off, &vp)) != SCIM_OK)
 		return (rc);
 	vp->f_path = *sp;
@@ -717,6 +725,8 @@ parser_init(struct parser *p, const char *text, size_t len,
 	p->p_text = text;
 	p->p_len = len;
 	p->p_lim = limits != NULL ? limits : &filter_limits_default;
+	p->p_depth = p->p_lim->fl_max_depth < FILTER_DEPTH_CAP ?
+	    p->p_lim->fl_max_depth : FILTER_DEPTH_CAP;
 	p->p_eb = eb;
 }
 
@@ -1109,7 +1119,7 @@ put(struct pbuf *pb, const char *s, size_t n)
 }
 
 static void
-puts_(struct pbuf *pb, const char *s)
+put_str(struct pbuf *pb, const char *s)
 {
 	put(pb, s, strlen(s));
 }
@@ -1118,17 +1128,17 @@ static void
 print_path(struct pbuf *pb, const struct schema_path *sp, int inner)
 {
 	if (inner && sp->sp_sub != NULL) {
-		puts_(pb, sp->sp_sub->sa_name);
+		put_str(pb, sp->sp_sub->sa_name);
 		return;
 	}
 	if (sp->sp_ext != NULL) {
-		puts_(pb, sp->sp_ext->sc_id);
+		put_str(pb, sp->sp_ext->sc_id);
 		put(pb, ":", 1);
 	}
-	puts_(pb, sp->sp_attr->sa_name);
+	put_str(pb, sp->sp_attr->sa_name);
 	if (sp->sp_sub != NULL) {
 		put(pb, ".", 1);
-		puts_(pb, sp->sp_sub->sa_name);
+		put_str(pb, sp->sp_sub->sa_name);
 	}
 }
 
@@ -1139,7 +1149,7 @@ print_value(struct pbuf *pb, struct json_object *v)
 	size_t		 n;
 
 	if (v == NULL) {
-		puts_(pb, "null");
+		put_str(pb, "null");
 		return;
 	}
 	s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN |
@@ -1163,7 +1173,7 @@ print_chain(struct pbuf *pb, const struct filter *f, enum filter_op op,
 		if (f->f_op != op)
 			return;
 		put(pb, " ", 1);
-		puts_(pb, op_names[op]);
+		put_str(pb, op_names[op]);
 		put(pb, " ", 1);
 		f = f->f_right;
 	}
@@ -1183,7 +1193,7 @@ print_node(struct pbuf *pb, const struct filter *f, int bare, int inner)
 			put(pb, ")", 1);
 		break;
 	case FILTER_NOT:
-		puts_(pb, "not (");
+		put_str(pb, "not (");
 		print_node(pb, f->f_left, 1, inner);
 		put(pb, ")", 1);
 		break;
@@ -1196,7 +1206,7 @@ print_node(struct pbuf *pb, const struct filter *f, int bare, int inner)
 	default:
 		print_path(pb, &f->f_path, inner);
 		put(pb, " ", 1);
-		puts_(pb, op_names[f->f_op]);
+		put_str(pb, op_names[f->f_op]);
 		if (f->f_op != FILTER_PR) {
 			put(pb, " ", 1);
 			print_value(pb, f->f_value);

@@ -120,6 +120,14 @@ del_ci(struct json_object *obj, const char *name)
 	}
 }
 
+/* Remove attribute name of container c; for "return (drop(...))". */
+static int
+drop(struct json_object *c, const char *name)
+{
+	del_ci(c, name);
+	return (SCIM_OK);
+}
+
 /* Set obj[key] = v under exactly key, dropping other-case twins; takes v. */
 static int
 set_key(struct json_object *obj, const char *key, struct json_object *v)
@@ -935,7 +943,7 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 	struct json_object		*arr = NULL, *v = op->po_value, *e, *nv;
 	size_t				 i, j, n, nmatch = 0;
 	int				 rc = SCIM_OK, empty = is_empty(v);
-	int				 drop;
+	int				 gone;
 
 	if (json_object_object_get_ex(c, a->sa_name, &arr) &&
 	    !ISTYPE(arr, array))
@@ -946,9 +954,9 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 		if (op->po_kind == OP_ADD && empty)
 			return (SCIM_OK);
 		if (op->po_kind == OP_REPLACE && empty)
-			return (del_ci(c, a->sa_name), SCIM_OK);
+			return (drop(c, a->sa_name));
 		if (op->po_kind == OP_REMOVE && (v == NULL || arr == NULL))
-			return (del_ci(c, a->sa_name), SCIM_OK);
+			return (drop(c, a->sa_name));
 		if ((rc = norm_value(a, v, &nv)) != SCIM_OK)
 			return (rc);
 		if (op->po_kind == OP_ADD)
@@ -956,7 +964,7 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 		if (op->po_kind == OP_REPLACE) {
 			if (json_object_array_length(nv) == 0) {
 				json_object_put(nv);
-				return (del_ci(c, a->sa_name), SCIM_OK);
+				return (drop(c, a->sa_name));
 			}
 			return (set_key(c, a->sa_name, nv));
 		}
@@ -1014,9 +1022,9 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 		    !filter_match_value(op->po_filter, e))
 			continue;
 		nmatch++;
-		drop = s == NULL && (op->po_kind == OP_REMOVE ||
+		gone = s == NULL && (op->po_kind == OP_REMOVE ||
 		    (op->po_kind == OP_REPLACE && empty));
-		if (drop) {
+		if (gone) {
 			json_object_array_del_idx(arr, i, 1);
 			i--;
 			n--;
@@ -1091,7 +1099,7 @@ apply_single(const struct patch_op *op, struct json_object *c)
 		return (set_sub(s, cur, v));
 	}
 	if (op->po_kind == OP_REMOVE || is_empty(v))
-		return (del_ci(c, a->sa_name), SCIM_OK);
+		return (drop(c, a->sa_name));
 	if (a->sa_type == SCHEMA_COMPLEX && op->po_kind == OP_ADD &&
 	    ISTYPE(unwrap1(v), object)) {
 		/* add merges sub-attributes (RFC 7644 3.5.2.1) */
@@ -1106,12 +1114,21 @@ apply_single(const struct patch_op *op, struct json_object *c)
 			json_object_object_del(c, a->sa_name);
 		return (SCIM_OK);
 	}
+	/*
+	 * The same manager id again keeps $ref and displayName: Entra re-sends
+	 * the bare id, and an unchanged document must stay equal.
+	 */
+	if (a->sa_type == SCHEMA_COMPLEX && ISTYPE(v, string) && cur != NULL &&
+	    jsonutil_get_str(cur, "value") != NULL &&
+	    strcmp(jsonutil_get_str(cur, "value"),
+	    json_object_get_string(v)) == 0)
+		return (SCIM_OK);
 	if ((rc = norm_value(a, v, &nv)) != SCIM_OK)
 		return (rc);
 	if (nv != NULL && ISTYPE(nv, object) &&
 	    json_object_object_length(nv) == 0) {
 		json_object_put(nv);
-		return (del_ci(c, a->sa_name), SCIM_OK);
+		return (drop(c, a->sa_name));
 	}
 	return (set_key(c, a->sa_name, nv));
 }
@@ -1203,32 +1220,43 @@ apply_op(const struct patch_op *op, struct json_object *doc,
 	return (rc);
 }
 
-/* Immutable attributes may be set once but not changed (RFC 7643 2.2). */
+/* Immutable attributes of one schema may be set once, not changed. */
+static int
+check_immutable_in(const struct schema *sc, const struct schema *ext,
+    struct json_object *old, struct json_object *cur, struct scim_errbuf *eb)
+{
+	struct schema_path	 sp;
+	struct json_object	*o;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.sp_ext = ext;
+	for (sp.sp_attr = sc->sc_attrs; sp.sp_attr->sa_name != NULL;
+	    sp.sp_attr++) {
+		if (sp.sp_attr->sa_mut != SCHEMA_IMMUTABLE ||
+		    (sp.sp_attr->sa_flags & SCHEMA_F_EXTERNAL))
+			continue;
+		o = schema_value(old, &sp);
+		if (o != NULL && !json_object_equal(o, schema_value(cur, &sp)))
+			return (scim_err_set(eb, SCIM_EMUTABILITY,
+			    "\"%s\" is immutable", sp.sp_attr->sa_name));
+	}
+	return (SCIM_OK);
+}
+
+/* RFC 7643 2.2: immutable attributes may be added but not changed. */
 static int
 check_immutable(const struct resource_type *rt, struct json_object *old,
     struct json_object *cur, struct scim_errbuf *eb)
 {
-	const struct schema *const	*e = rt->rt_exts;
-	const struct schema		*sc = rt->rt_schema;
-	struct schema_path		 sp;
-	struct json_object		*o;
+	const struct schema *const	*e;
+	int				 rc;
 
-	for (; sc != NULL; sc = *e != NULL ? *e++ : NULL) {
-		memset(&sp, 0, sizeof(sp));
-		sp.sp_ext = sc == rt->rt_schema ? NULL : sc;
-		for (sp.sp_attr = sc->sc_attrs; sp.sp_attr->sa_name != NULL;
-		    sp.sp_attr++) {
-			if (sp.sp_attr->sa_mut != SCHEMA_IMMUTABLE ||
-			    (sp.sp_attr->sa_flags & SCHEMA_F_EXTERNAL))
-				continue;
-			o = schema_value(old, &sp);
-			if (o != NULL &&
-			    !json_object_equal(o, schema_value(cur, &sp)))
-				return (scim_err_set(eb, SCIM_EMUTABILITY,
-				    "\"%s\" is immutable",
-				    sp.sp_attr->sa_name));
-		}
-	}
+	if ((rc = check_immutable_in(rt->rt_schema, NULL, old, cur, eb)) !=
+	    SCIM_OK)
+		return (rc);
+	for (e = rt->rt_exts; *e != NULL; e++)
+		if ((rc = check_immutable_in(*e, *e, old, cur, eb)) != SCIM_OK)
+			return (rc);
 	return (SCIM_OK);
 }
 

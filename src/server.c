@@ -416,6 +416,20 @@ serve_health(struct request *rq)
 	server_reply_raw(rq, 200, "{\"status\":\"ok\"}", 15, NULL, NULL);
 }
 
+/* Percent-decode s with "+" as space; NULL when it decodes to a NUL byte. */
+static char *
+query_decode(const char *s)
+{
+	size_t	 len;
+	char	*d = evhttp_uridecode(s, 1, &len);
+
+	if (d != NULL && strlen(d) != len) {
+		free(d);
+		return (NULL);
+	}
+	return (d);
+}
+
 /* Route a path below /scim/v2 (rest starts after the prefix). */
 static void
 route_scim(struct request *rq, const char *rest)
@@ -521,6 +535,46 @@ route_scim(struct request *rq, const char *rest)
 	}
 }
 
+/*
+ * Decode the query string: "+" and %20 both mean space (Entra sends both).
+ * Unlike evhttp_parse_query_str, a bare flag such as ?aadOptscim062020 is
+ * kept with an empty value instead of failing the whole request.
+ */
+static int
+parse_query(const char *query, struct evkeyvalq *out)
+{
+	const char	*p = query, *amp, *eq;
+	char		*k, *v, *raw;
+	size_t		 n;
+
+	while (*p != '\0') {
+		amp = strchr(p, '&');
+		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if (n > 0) {
+			raw = xstrndup(p, n);
+			eq = strchr(raw, '=');
+			if (eq != NULL)
+				raw[eq - raw] = '\0';
+			k = query_decode(raw);
+			v = query_decode(eq != NULL ?
+			    raw + (eq - raw) + 1 : "");
+			free(raw);
+			if (k == NULL || v == NULL) {
+				free(k);
+				free(v);
+				return (-1);
+			}
+			evhttp_add_header(out, k, v);
+			free(k);
+			free(v);
+		}
+		if (amp == NULL)
+			break;
+		p = amp + 1;
+	}
+	return (0);
+}
+
 static void
 dispatch(struct evhttp_request *req, void *arg)
 {
@@ -565,7 +619,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	if (query != NULL) {
 		rq->rq_query = xcalloc(1, sizeof(*rq->rq_query));
 		TAILQ_INIT(rq->rq_query);
-		if (evhttp_parse_query_str(query, rq->rq_query) != 0) {
+		if (parse_query(query, rq->rq_query) != 0) {
 			server_reply_error(rq, SCIM_EBADREQ,
 			    "malformed query string");
 			return;

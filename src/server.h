@@ -44,6 +44,7 @@ struct request {
 	size_t				 rq_bytes;
 	struct evkeyvalq		*rq_query;	/* decoded query, owned */
 	int				 rq_replied;
+	int				 rq_nwrites;	/* changes submitted */
 };
 
 /* Global state the handlers read (set once by main). */

@@ -146,7 +146,9 @@ config_equal(const struct scimd_config *a, const struct scimd_config *b)
 	    a->cf_rate == b->cf_rate &&
 	    a->cf_rate_burst == b->cf_rate_burst &&
 	    a->cf_audit_days == b->cf_audit_days &&
-	    a->cf_audit_max == b->cf_audit_max);
+	    a->cf_audit_max == b->cf_audit_max &&
+	    a->cf_metrics_allow == b->cf_metrics_allow &&
+	    a->cf_shutdown_timeout == b->cf_shutdown_timeout);
 }
 
 static char *
@@ -440,7 +442,7 @@ test_keys(void)
 	for (n = 0; config_keys[n] != NULL; n++)
 		if (n > 0 && strcmp(config_keys[n - 1], config_keys[n]) >= 0)
 			sorted = 0;
-	is_int(31, (long long)n, "config_keys lists 31 keys");
+	is_int(33, (long long)n, "config_keys lists 33 keys");
 	ok(sorted, "config_keys sorted and unique (bsearch)");
 	/* A bad value, not "unknown key", proves the parser finds each key. */
 	for (i = 0; i < n; i++) {

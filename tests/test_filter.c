@@ -449,6 +449,11 @@ test_limits(void)
 	ok(filter_parse(s, n, &user_type, &big, &f, &eb) == SCIM_EFILTER &&
 	    strstr(eb.eb_msg, "deeper than 16 at column 17") != NULL,
 	    "10,000-deep filter rejected by depth (%s)", eb.eb_msg);
+	big.fl_max_depth = 1000000;
+	ok(filter_parse(s, n, &user_type, &big, &f, &eb) == SCIM_EFILTER &&
+	    strstr(eb.eb_msg, "deeper than 256") != NULL,
+	    "nesting capped at 256 whatever the limits say (%s)", eb.eb_msg);
+	big.fl_max_depth = 16;
 	ok(util_mono_ms() - t0 < 1000, "deep filters rejected quickly");
 	/* depth 16 is fine, 17 is not */
 	memset(s, '(', 16);

@@ -306,6 +306,10 @@ test_entra_users(void)
 	is_str("m3", sat(ENT "/manager/value"), "4.8 manager changed");
 	is_int(1, nat(ENT "/manager"), "4.8 stale $ref/displayName dropped");
 	is_int(SCIM_OK, run(&user_type, user_doc, PO
+	    "{\"op\":\"Add\",\"path\":\"" ENT ":manager\",\"value\":\"m1\"}"
+	    PE), "4.8 the same manager id again");
+	ok(unchanged(), "4.8 same id keeps $ref and displayName");
+	is_int(SCIM_OK, run(&user_type, user_doc, PO
 	    "{\"op\":\"replace\",\"path\":\"" ENT ":manager\",\"value\":\"\"}"
 	    PE), "4.8 remove manager with \"\"");
 	ok(at(ENT "/manager") == NULL, "4.8 manager gone");
@@ -578,6 +582,17 @@ test_ops(void)
 	is_str("m9", sat(ENT "/manager/value"), "extension manager");
 	is_str("701984", sat(ENT "/employeeNumber"), "extension merged");
 	is_str("s3cret", sat("password"), "writeOnly password accepted");
+
+	is_int(SCIM_OK, run(&user_type, bare_user, PO
+	    "{\"op\":\"replace\",\"path\":\"" ENT "\",\"value\":{\"Department\":"
+	    "\"D\",\"manager.value\":\"m7\"}}" PE),
+	    "replace through the bare extension URN");
+	is_str("D", sat(ENT "/department"), "extension attribute canonical");
+	is_str("m7", sat(ENT "/manager/value"), "dotted key in extension");
+	is_int(SCIM_OK, run(&user_type, user_doc, PO
+	    "{\"op\":\"replace\",\"value\":{\"" ENT "\":null}}" PE),
+	    "path-less replace of the extension with null");
+	ok(at(ENT) == NULL, "extension removed");
 
 	is_int(SCIM_OK, run(&user_type, user_doc,
 	    "{\"Schemas\":[\"" SCIM_MSG_PATCH "\"],\"operations\":["
