@@ -78,7 +78,7 @@ jsonutil_getn(struct json_object *obj, const char *name, size_t len,
 	end = json_object_iter_end(obj);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		k = json_object_iter_peek_name(&it);
-		if (strncasecmp(k, name, len) == 0 && k[len] == '\0') {
+		if (strlen(k) == len && strncasecmp(k, name, len) == 0) {
 			if (keyp != NULL)
 				*keyp = k;
 			return (json_object_iter_peek_value(&it));

@@ -12,6 +12,8 @@
 
 struct request;
 
+/* Note the start time (scimd_start_time_seconds). */
+void	metrics_init(void);
 /* Monotonic microseconds; server.c stamps each request with it. */
 int64_t	metrics_now_us(void);
 /* Count rq (after its reply was sent): endpoint, method, status, latency. */

@@ -304,8 +304,8 @@ const struct schema_attr *
 schema_attr_find(const struct schema_attr *table, const char *name, size_t len)
 {
 	for (; table != NULL && table->sa_name != NULL; table++)
-		if (strncasecmp(table->sa_name, name, len) == 0 &&
-		    table->sa_name[len] == '\0')
+		if (strlen(table->sa_name) == len &&
+		    strncasecmp(table->sa_name, name, len) == 0)
 			return (table);
 	return (NULL);
 }
@@ -316,8 +316,8 @@ schema_ext_find(const struct resource_type *rt, const char *urn, size_t len)
 	const struct schema *const	*e;
 
 	for (e = rt->rt_exts; *e != NULL; e++)
-		if (strncasecmp((*e)->sc_id, urn, len) == 0 &&
-		    (*e)->sc_id[len] == '\0')
+		if (strlen((*e)->sc_id) == len &&
+		    strncasecmp((*e)->sc_id, urn, len) == 0)
 			return (*e);
 	return (NULL);
 }

@@ -49,6 +49,12 @@ static int				 server_live;	/* requests not yet replied */
 #define ADMIN_PREFIX	"/admin/v1"
 #define CONTENT_TYPE	"application/scim+json"
 
+struct evhttp *
+server_evhttp(void)
+{
+	return (server_http);
+}
+
 int
 server_inflight(void)
 {
@@ -121,7 +127,7 @@ reply(struct request *rq, int status, struct evbuffer *buf, const char *etag,
 	rq->rq_replied = 1;
 	evhttp_add_header(h, "X-Request-Id", rq->rq_change_id);
 	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (buf != NULL)
+	if (buf != NULL && evhttp_find_header(h, "Content-Type") == NULL)
 		evhttp_add_header(h, "Content-Type", CONTENT_TYPE);
 	if (etag != NULL)
 		evhttp_add_header(h, "ETag", etag);
@@ -587,6 +593,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	server_live++;
 	rq->rq_req = req;
 	rq->rq_start = util_mono_ms();
+	rq->rq_start_us = metrics_now_us();
 	util_uuid(rq->rq_change_id);
 	switch (evhttp_request_get_command(req)) {
 	case EVHTTP_REQ_GET:	rq->rq_method = SM_GET; break;

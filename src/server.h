@@ -40,6 +40,7 @@ struct request {
 	struct projection		*rq_proj;	/* attributes=..., owned */
 	char				*rq_base;	/* ".../scim/v2", owned */
 	int64_t				 rq_start;	/* monotonic ms */
+	int64_t				 rq_start_us;	/* monotonic µs, for metrics */
 	int				 rq_status;	/* for the access log */
 	size_t				 rq_bytes;
 	struct evkeyvalq		*rq_query;	/* decoded query, owned */
@@ -57,6 +58,8 @@ int	server_init(struct event_base *, struct scimd_config *, struct store *,
 /* Stop accepting new connections (shutdown). */
 void	server_stop_accepting(void);
 void	server_free(void);
+/* The evhttp instance, for SIGHUP to reapply limits and timeouts. */
+struct evhttp *server_evhttp(void);
 /* Requests whose reply is still pending (shutdown waits for 0). */
 int	server_inflight(void);
 

@@ -79,8 +79,6 @@ json_is '[.Resources[] | .attributes[] | recurse(.subAttributes[]?) | .type] | u
 json_is '[.. | select(. == null)] | length' 0 "no null values in /Schemas"
 json_is ".Resources[] | select(.id == \"$CORE_USER\") | .attributes[] | select(.name == \"userName\") | [.required, .uniqueness, .caseExact] | tostring" \
     '[true,"server",false]' "userName: required, uniqueness server, caseExact false"
-json_is ".Resources[] | select(.id == \"$CORE_USER\") | .attributes[] | select(.name == \"id\") | .mutability" \
-    readOnly "id is readOnly"
 json_is ".Resources[] | select(.id == \"$CORE_USER\") | .attributes[] | select(.name == \"groups\") | .mutability" \
     readOnly "User.groups is readOnly"
 json_is ".Resources[] | select(.id == \"$ENT_USER\") | .attributes[] | select(.name == \"manager\") | .type" \

@@ -1,0 +1,497 @@
+/* Filtered, ordered walks over the audit log, and retention deletes. */
+#include "scimd.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "audit.h"
+#include "audit_query.h"
+#include "error.h"
+#include "jsonutil.h"
+#include "store.h"
+#include "token.h"
+#include "util.h"
+
+#define AUDIT_KEY_LEN	12	/* T seq */
+#define TIME_UNKNOWN	INT64_MIN
+
+/* One tenant's key range, walked by its own cursor. */
+struct stream {
+	struct store_cursor	*s_cur;
+	uint32_t		 s_tenant;
+	uint64_t		 s_seq;
+	struct store_val	 s_val;
+	int			 s_live;
+};
+
+/* Called with each record in the seq bounds: 0 goes on, 1 stops the walk. */
+typedef int (*raw_fn)(uint32_t tenant, uint64_t seq,
+    const struct store_val *val, int64_t time, void *arg);
+
+struct walk {
+	struct store_txn	*w_txn;
+	int			 w_asc;
+	uint64_t		 w_lo, w_hi;	/* seq bounds, inclusive */
+	int64_t			 w_since, w_until;	/* 0: open */
+	raw_fn			 w_fn;
+	void			*w_arg;
+};
+
+static struct store_val
+audit_key(uint8_t *kb, uint32_t tenant, uint64_t seq)
+{
+	struct store_val	k = { kb, AUDIT_KEY_LEN };
+
+	util_put_be32(kb, tenant);
+	util_put_be64(kb + 4, seq);
+	return (k);
+}
+
+/*
+ * The "time" member from a record's raw bytes: audit_write puts it within
+ * the first members, so there is no need to parse the whole record.
+ */
+static int64_t
+raw_time(const struct store_val *v)
+{
+	static const char	 pat[] = "\"time\":\"";
+	const char		*p = v->sv_data, *q, *e;
+	char			 buf[48];
+	int64_t			 ms;
+
+	q = memmem(p, v->sv_len < 256 ? v->sv_len : 256, pat, sizeof(pat) - 1);
+	if (q == NULL)
+		return (TIME_UNKNOWN);
+	q += sizeof(pat) - 1;
+	if ((e = memchr(q, '"', (size_t)(p + v->sv_len - q))) == NULL ||
+	    (size_t)(e - q) >= sizeof(buf))
+		return (TIME_UNKNOWN);
+	memcpy(buf, q, (size_t)(e - q));
+	buf[e - q] = '\0';
+	return (util_time_parse(buf, &ms) == 0 ? ms : TIME_UNKNOWN);
+}
+
+/* Is the cursor result a key of s's tenant within the walk's seq bounds? */
+static void
+stream_set(struct stream *s, const struct walk *w, int rc,
+    const struct store_val *k, const struct store_val *v)
+{
+	s->s_live = 0;
+	if (rc != SCIM_OK || k->sv_len != AUDIT_KEY_LEN ||
+	    util_get_be32(k->sv_data) != s->s_tenant)
+		return;
+	s->s_seq = util_get_be64((const uint8_t *)k->sv_data + 4);
+	if (s->s_seq < w->w_lo || s->s_seq > w->w_hi)
+		return;
+	s->s_val = *v;
+	s->s_live = 1;
+}
+
+/* Time of s's first record with seq >= x (within hi), INT64_MAX if none. */
+static int64_t
+time_from(struct stream *s, uint64_t x, uint64_t hi)
+{
+	struct store_val	key, k, v;
+	uint8_t			kb[AUDIT_KEY_LEN];
+	int64_t			t;
+
+	key = audit_key(kb, s->s_tenant, x);
+	if (store_cursor_seek(s->s_cur, &key, &k, &v) != SCIM_OK ||
+	    k.sv_len != AUDIT_KEY_LEN ||
+	    util_get_be32(k.sv_data) != s->s_tenant ||
+	    util_get_be64((const uint8_t *)k.sv_data + 4) > hi)
+		return (INT64_MAX);
+	t = raw_time(&v);
+	return (t == TIME_UNKNOWN ? INT64_MIN : t);
+}
+
+/*
+ * Smallest seq x in [lo, hi + 1] whose first record at or after x has a
+ * time >= bound (strict: > bound): a binary search, as time grows with seq.
+ */
+static uint64_t
+seq_for_time(struct stream *s, uint64_t lo, uint64_t hi, int64_t bound,
+    int strict)
+{
+	uint64_t	a = lo, b = hi + 1, mid;
+	int64_t		t;
+
+	while (a < b) {
+		mid = a + (b - a) / 2;
+		t = time_from(s, mid, hi);
+		if (strict ? t > bound : t >= bound)
+			b = mid;
+		else
+			a = mid + 1;
+	}
+	return (a);
+}
+
+/* Put s on its first record in walk order. */
+static void
+stream_start(struct stream *s, const struct walk *w)
+{
+	struct store_val	key, k, v;
+	uint8_t			kb[AUDIT_KEY_LEN];
+	uint64_t		x;
+	int			rc;
+
+	if (w->w_asc) {
+		x = w->w_lo;
+		if (w->w_since != 0)
+			x = seq_for_time(s, w->w_lo, w->w_hi, w->w_since, 0);
+		key = audit_key(kb, s->s_tenant, x);
+		rc = store_cursor_seek(s->s_cur, &key, &k, &v);
+		stream_set(s, w, rc, &k, &v);
+		return;
+	}
+	/* newest first: the last record before x */
+	x = w->w_hi + 1;
+	if (w->w_until != 0)
+		x = seq_for_time(s, w->w_lo, w->w_hi, w->w_until, 1);
+	key = audit_key(kb, s->s_tenant, x);
+	rc = store_cursor_seek(s->s_cur, &key, &k, &v);
+	if (rc == SCIM_OK)
+		rc = store_cursor_prev(s->s_cur, &k, &v);
+	else if (rc == SCIM_ENOTFOUND)
+		rc = store_cursor_last(s->s_cur, &k, &v);
+	stream_set(s, w, rc, &k, &v);
+}
+
+static void
+stream_step(struct stream *s, const struct walk *w)
+{
+	struct store_val	k, v;
+	int			rc;
+
+	rc = w->w_asc ? store_cursor_next(s->s_cur, &k, &v) :
+	    store_cursor_prev(s->s_cur, &k, &v);
+	stream_set(s, w, rc, &k, &v);
+}
+
+/* The tenants that have audit records (keys are grouped by tenant). */
+static int
+audit_tenants(struct store_txn *t, uint32_t **out, size_t *n)
+{
+	struct store_cursor	*c;
+	struct store_val	 key, k, v;
+	uint8_t			 kb[AUDIT_KEY_LEN];
+	uint32_t		*ids = NULL, id = 0;
+	size_t			 cap = 0;
+	int			 rc;
+
+	*n = 0;
+	if ((rc = store_cursor_open(t, STORE_AUDIT, &c)) != SCIM_OK)
+		return (rc);
+	for (;;) {
+		key = audit_key(kb, id, 0);
+		if ((rc = store_cursor_seek(c, &key, &k, &v)) != SCIM_OK)
+			break;
+		if (k.sv_len < 4)
+			continue;
+		id = util_get_be32(k.sv_data);
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[(*n)++] = id;
+		if (id == UINT32_MAX)
+			break;
+		id++;
+	}
+	store_cursor_close(c);
+	*out = ids;
+	return (rc == SCIM_ENOTFOUND || rc == SCIM_OK ? SCIM_OK : rc);
+}
+
+/* Merge the tenants' streams by seq and hand records to w->w_fn. */
+static int
+walk_run(struct walk *w, uint32_t tenant)
+{
+	struct stream	*ss = NULL, *best;
+	uint32_t	*ids = NULL, one = tenant;
+	size_t		 n = 1, i;
+	int64_t		 t;
+	int		 rc = SCIM_OK;
+
+	if (tenant == TENANT_ALL) {
+		if ((rc = audit_tenants(w->w_txn, &ids, &n)) != SCIM_OK)
+			return (rc);
+	} else
+		ids = &one;
+	if (n == 0)
+		goto done;
+	ss = xcalloc(n, sizeof(*ss));
+	for (i = 0; i < n; i++) {
+		ss[i].s_tenant = ids[i];
+		if ((rc = store_cursor_open(w->w_txn, STORE_AUDIT,
+		    &ss[i].s_cur)) != SCIM_OK)
+			goto done;
+		stream_start(&ss[i], w);
+	}
+	for (;;) {
+		best = NULL;
+		for (i = 0; i < n; i++)
+			if (ss[i].s_live && (best == NULL || (w->w_asc ?
+			    ss[i].s_seq < best->s_seq :
+			    ss[i].s_seq > best->s_seq)))
+				best = &ss[i];
+		if (best == NULL)
+			break;
+		t = raw_time(&best->s_val);
+		if (t != TIME_UNKNOWN) {
+			/* past the far time bound: this tenant is done */
+			if ((w->w_asc && w->w_until != 0 && t > w->w_until) ||
+			    (!w->w_asc && w->w_since != 0 &&
+			    t < w->w_since)) {
+				best->s_live = 0;
+				continue;
+			}
+			if ((w->w_since != 0 && t < w->w_since) ||
+			    (w->w_until != 0 && t > w->w_until)) {
+				stream_step(best, w);
+				continue;
+			}
+		}
+		if (w->w_fn(best->s_tenant, best->s_seq, &best->s_val, t,
+		    w->w_arg) != 0)
+			break;
+		stream_step(best, w);
+	}
+ done:
+	if (ss != NULL)
+		for (i = 0; i < n; i++)
+			store_cursor_close(ss[i].s_cur);
+	free(ss);
+	if (ids != &one)
+		free(ids);
+	return (rc);
+}
+
+struct query_arg {
+	const struct audit_query	*qa_q;
+	audit_query_fn			 qa_fn;
+	void				*qa_arg;
+	size_t				 qa_n;
+	int				 qa_more;
+	int				 qa_rc;
+};
+
+static int
+str_is(struct json_object *o, const char *k, const char *want, int icase)
+{
+	const char	*s = json_object_get_string(
+	    json_object_object_get(o, k));
+
+	if (s == NULL || !json_object_is_type(json_object_object_get(o, k),
+	    json_type_string))
+		return (0);
+	return (icase ? strcasecmp(s, want) == 0 : strcmp(s, want) == 0);
+}
+
+static int
+matches(const struct audit_query *q, struct json_object *r)
+{
+	struct json_object	*tgt;
+
+	if (q->aq_change_id != NULL && !str_is(r, "changeId", q->aq_change_id,
+	    0))
+		return (0);
+	if (q->aq_action != NULL && !str_is(r, "action", q->aq_action, 1))
+		return (0);
+	if (q->aq_status != NULL && !str_is(r, "status", q->aq_status, 1))
+		return (0);
+	if (q->aq_initiator != NULL && !str_is(r, "initiator",
+	    q->aq_initiator, 0))
+		return (0);
+	if (q->aq_target != NULL) {
+		/* ids are our lower-case UUIDs; userName is caseExact=false */
+		tgt = json_object_object_get(r, "target");
+		if (!str_is(tgt, "id", q->aq_target, 1) &&
+		    !str_is(tgt, "name", q->aq_target, 1))
+			return (0);
+	}
+	return (1);
+}
+
+static int
+query_raw(uint32_t tenant, uint64_t seq, const struct store_val *v,
+    int64_t t, void *arg)
+{
+	struct query_arg	*qa = arg;
+	const struct audit_query *q = qa->qa_q;
+	struct json_object	*r = NULL;
+	int			 stop;
+
+	/* cheap pre-checks on the bytes before parsing */
+	if (q->aq_change_id != NULL && memmem(v->sv_data, v->sv_len,
+	    q->aq_change_id, strlen(q->aq_change_id)) == NULL)
+		return (0);
+	if (jsonutil_parse(v->sv_data, v->sv_len, SCIM_JSON_DEPTH, &r,
+	    NULL) != SCIM_OK)
+		return (0);	/* not ours to judge: skip it */
+	if (!matches(q, r)) {
+		json_object_put(r);
+		return (0);
+	}
+	if (q->aq_limit != 0 && qa->qa_n >= q->aq_limit) {
+		qa->qa_more = 1;
+		json_object_put(r);
+		return (1);
+	}
+	qa->qa_n++;
+	stop = qa->qa_fn(r, tenant, seq, qa->qa_arg);
+	json_object_put(r);
+	return (stop);
+}
+
+int
+audit_query_run(struct store_txn *t, const struct audit_query *q,
+    audit_query_fn fn, void *arg, int *more)
+{
+	struct query_arg	qa;
+	struct walk		w;
+	int			rc;
+
+	memset(&qa, 0, sizeof(qa));
+	qa.qa_q = q;
+	qa.qa_fn = fn;
+	qa.qa_arg = arg;
+	memset(&w, 0, sizeof(w));
+	w.w_txn = t;
+	w.w_asc = q->aq_asc;
+	w.w_lo = q->aq_after != 0 ? q->aq_after + 1 : 0;
+	w.w_hi = q->aq_before != 0 ? q->aq_before - 1 : UINT64_MAX - 1;
+	w.w_since = q->aq_since;
+	w.w_until = q->aq_until;
+	w.w_fn = query_raw;
+	w.w_arg = &qa;
+	if (more != NULL)
+		*more = 0;
+	if (w.w_lo > w.w_hi || (q->aq_before == 1))
+		return (SCIM_OK);
+	rc = walk_run(&w, q->aq_tenant);
+	if (more != NULL)
+		*more = qa.qa_more;
+	return (rc);
+}
+
+struct prune_arg {
+	uint8_t		(*pa_keys)[AUDIT_KEY_LEN];
+	size_t		  pa_n, pa_budget, pa_excess;
+	int64_t		  pa_cutoff;
+};
+
+static int
+prune_raw(uint32_t tenant, uint64_t seq, const struct store_val *v,
+    int64_t t, void *arg)
+{
+	struct prune_arg	*pa = arg;
+
+	if (pa->pa_n >= pa->pa_budget)
+		return (1);
+	if (pa->pa_excess > 0)
+		pa->pa_excess--;
+	else if (pa->pa_cutoff == 0 || (t != TIME_UNKNOWN &&
+	    t >= pa->pa_cutoff))
+		return (1);	/* oldest first: the rest is newer */
+	audit_key(pa->pa_keys[pa->pa_n++], tenant, seq);
+	return (0);
+}
+
+int
+audit_prune(struct store_txn *t, int64_t cutoff, size_t max_records,
+    size_t budget, size_t *deleted, int *more)
+{
+	struct prune_arg	pa;
+	struct store_val	k;
+	struct walk		w;
+	size_t			n, i;
+	int			rc;
+
+	*deleted = 0;
+	*more = 0;
+	if ((cutoff == 0 && max_records == 0) || budget == 0)
+		return (SCIM_OK);
+	if ((rc = store_entries(t, STORE_AUDIT, &n)) != SCIM_OK)
+		return (rc);
+	memset(&pa, 0, sizeof(pa));
+	pa.pa_excess = max_records != 0 && n > max_records ? n - max_records :
+	    0;
+	pa.pa_cutoff = cutoff;
+	pa.pa_budget = budget;
+	pa.pa_keys = xcalloc(budget, AUDIT_KEY_LEN);
+	memset(&w, 0, sizeof(w));
+	w.w_txn = t;
+	w.w_asc = 1;
+	w.w_hi = UINT64_MAX - 1;
+	w.w_fn = prune_raw;
+	w.w_arg = &pa;
+	/* collect first: deleting under open cursors is not worth the risk */
+	rc = walk_run(&w, TENANT_ALL);
+	for (i = 0; rc == SCIM_OK && i < pa.pa_n; i++) {
+		k.sv_data = pa.pa_keys[i];
+		k.sv_len = AUDIT_KEY_LEN;
+		rc = store_del(t, STORE_AUDIT, &k, NULL);
+	}
+	free(pa.pa_keys);
+	if (rc == SCIM_OK) {
+		*deleted = pa.pa_n;
+		*more = pa.pa_n == budget;
+	}
+	return (rc);
+}
+
+int
+audit_time_arg(const char *s, int64_t now, int64_t *ms)
+{
+	char		*end;
+	long long	 n;
+	int64_t		 unit;
+
+	if (s == NULL || *s == '\0')
+		return (-1);
+	if (util_time_parse(s, ms) == 0)
+		return (0);
+	if (*s < '0' || *s > '9')
+		return (-1);
+	n = strtoll(s, &end, 10);
+	switch (*end) {
+	case 's': unit = 1000; break;
+	case 'm': unit = 60 * 1000; break;
+	case 'h': unit = 3600 * 1000; break;
+	case 'd': unit = 86400 * 1000; break;
+	case 'w': unit = 7 * 86400 * 1000LL; break;
+	default: return (-1);
+	}
+	if (end[1] != '\0' || n < 0 || n > 100LL * 366 * 86400)
+		return (-1);
+	*ms = now - n * unit;
+	return (0);
+}
+
+int
+audit_is_action(const char *s)
+{
+	int	a;
+
+	for (a = AUDIT_CREATE; a <= AUDIT_OTHER; a++)
+		if (strcasecmp(s, audit_action_name(a)) == 0)
+			return (1);
+	return (0);
+}
+
+int
+audit_is_status(const char *s)
+{
+	int	st;
+
+	for (st = AUDIT_SUCCESS; st <= AUDIT_SKIPPED; st++)
+		if (strcasecmp(s, audit_status_name(st)) == 0)
+			return (1);
+	return (0);
+}
