@@ -192,7 +192,7 @@ audit_tenants(struct store_txn *t, uint32_t **out, size_t *n)
 		if ((rc = store_cursor_seek(c, &key, &k, &v)) != SCIM_OK)
 			break;
 		if (k.sv_len < 4)
-			continue;
+			break;
 		id = util_get_be32(k.sv_data);
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -378,6 +378,90 @@ audit_query_run(struct store_txn *t, const struct audit_query *q,
 	if (more != NULL)
 		*more = qa.qa_more;
 	return (rc);
+}
+
+struct counts {
+	size_t	c_total;
+	size_t	c_action[AUDIT_OTHER + 1];
+	size_t	c_status[AUDIT_SKIPPED + 1];
+	size_t	c_cell[AUDIT_OTHER + 1][AUDIT_SKIPPED + 1];
+};
+
+static int
+count_one(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
+{
+	struct counts	*c = arg;
+	const char	*a, *s;
+	int		 i, j = -1, k = -1;
+
+	a = json_object_get_string(json_object_object_get(rec, "action"));
+	s = json_object_get_string(json_object_object_get(rec, "status"));
+	for (i = AUDIT_CREATE; i <= AUDIT_OTHER; i++)
+		if (a != NULL && strcmp(a, audit_action_name(i)) == 0)
+			j = i;
+	for (i = AUDIT_SUCCESS; i <= AUDIT_SKIPPED; i++)
+		if (s != NULL && strcmp(s, audit_status_name(i)) == 0)
+			k = i;
+	c->c_total++;
+	if (j >= 0)
+		c->c_action[j]++;
+	if (k >= 0)
+		c->c_status[k]++;
+	if (j >= 0 && k >= 0)
+		c->c_cell[j][k]++;
+	return (0);
+}
+
+static struct json_object *
+count_int(size_t n)
+{
+	return (json_object_new_int64((int64_t)n));
+}
+
+int
+audit_query_summary(struct store_txn *t, const struct audit_query *q,
+    int64_t now, struct json_object **out)
+{
+	struct audit_query	 all = *q;
+	struct counts		 c;
+	struct json_object	*o, *acts, *sts, *cells, *row;
+	char			 when[40];
+	int			 rc, i, j;
+
+	*out = NULL;
+	all.aq_limit = 0;
+	memset(&c, 0, sizeof(c));
+	if ((rc = audit_query_run(t, &all, count_one, &c, NULL)) != SCIM_OK)
+		return (rc);
+	o = json_object_new_object();
+	if (q->aq_since != 0) {
+		util_time_fmt(q->aq_since, when, sizeof(when));
+		json_object_object_add(o, "since", json_object_new_string(when));
+	}
+	util_time_fmt(q->aq_until != 0 ? q->aq_until : now, when,
+	    sizeof(when));
+	json_object_object_add(o, "until", json_object_new_string(when));
+	json_object_object_add(o, "total", count_int(c.c_total));
+	acts = json_object_new_object();
+	cells = json_object_new_object();
+	for (i = AUDIT_CREATE; i <= AUDIT_OTHER; i++) {
+		json_object_object_add(acts, audit_action_name(i),
+		    count_int(c.c_action[i]));
+		row = json_object_new_object();
+		for (j = AUDIT_SUCCESS; j <= AUDIT_SKIPPED; j++)
+			json_object_object_add(row, audit_status_name(j),
+			    count_int(c.c_cell[i][j]));
+		json_object_object_add(cells, audit_action_name(i), row);
+	}
+	sts = json_object_new_object();
+	for (j = AUDIT_SUCCESS; j <= AUDIT_SKIPPED; j++)
+		json_object_object_add(sts, audit_status_name(j),
+		    count_int(c.c_status[j]));
+	json_object_object_add(o, "actions", acts);
+	json_object_object_add(o, "statuses", sts);
+	json_object_object_add(o, "byAction", cells);
+	*out = o;
+	return (SCIM_OK);
 }
 
 struct prune_arg {

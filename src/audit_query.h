@@ -51,6 +51,16 @@ int	audit_query_run(struct store_txn *, const struct audit_query *q,
 	    audit_query_fn fn, void *arg, int *more);
 
 /*
+ * Count the records matching q (limit and seq bounds ignored) per action,
+ * per status and per both: one new object in *out, shaped
+ *   {"since":T,"until":T,"total":N,"actions":{"Create":N,...},
+ *    "statuses":{"Success":N,...},"byAction":{"Create":{"Success":N,...}}}
+ * with until defaulting to now (ms).
+ */
+int	audit_query_summary(struct store_txn *, const struct audit_query *q,
+	    int64_t now, struct json_object **out);
+
+/*
  * Delete, oldest first and across all tenants, records older than cutoff
  * (ms, 0: no age limit) and those beyond the newest max_records (0: no
  * cap), at most budget of them.  *deleted gets the count; when budget was

@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "audit.h"
 #include "commit.h"
 #include "error.h"
 #include "log.h"
@@ -108,6 +109,8 @@ commit_flush(void)
 		TAILQ_REMOVE(&batch, op, co_entry);
 		op->co_done(op, op->co_rc);	/* may free op */
 	}
+	if (rc == SCIM_OK)
+		audit_notify();		/* wake audit followers */
 }
 
 static void

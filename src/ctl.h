@@ -22,6 +22,16 @@ struct ctl {
 	int			 c_all;		/* --all-tenants */
 	long			 c_expires_days;	/* --expires */
 	int			 c_json;	/* --json */
+	/* audit */
+	const char		*c_since;	/* --since T */
+	const char		*c_until;	/* --until T */
+	const char		*c_action;	/* --action A */
+	const char		*c_status;	/* --status S */
+	const char		*c_target;	/* --target X */
+	const char		*c_initiator;	/* --initiator N */
+	const char		*c_limit;	/* --limit N */
+	int			 c_csv;		/* --csv */
+	int			 c_follow;	/* --follow */
 };
 
 void	ctl_usage(void) __attribute__((noreturn));
@@ -36,8 +46,13 @@ void	ctl_fmt_time(int64_t ms, char *buf, size_t len);
 
 int	cmd_token(struct ctl *, int argc, char **argv);
 int	cmd_tenant(struct ctl *, int argc, char **argv);
+int	cmd_client(struct ctl *, int argc, char **argv);
 int	cmd_verify(struct ctl *);
 int	cmd_stats(struct ctl *);
 int	cmd_backup(struct ctl *, int argc, char **argv);
+int	cmd_audit(struct ctl *, int argc, char **argv);
+int	cmd_restore(struct ctl *, int argc, char **argv);
+int	cmd_export(struct ctl *, int argc, char **argv);
+int	cmd_import(struct ctl *, int argc, char **argv);
 
 #endif /* CTL_H */

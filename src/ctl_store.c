@@ -1,6 +1,9 @@
 /* scimctl verify, stats, backup: the store as a whole. */
 #include "scimd.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +14,9 @@
 #include "ctl.h"
 #include "error.h"
 #include "index.h"
+#include "keys.h"
 #include "log.h"
+#include "schema.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
@@ -59,6 +64,58 @@ cmd_verify(struct ctl *c)
 	return (0);
 }
 
+struct tenant_count {
+	uint32_t	tc_id;
+	size_t		tc_users;
+	size_t		tc_groups;
+	size_t		tc_other;
+};
+
+/* Resources per tenant and type: a walk over every key of res. */
+static void
+stats_tenants(struct store_txn *t)
+{
+	struct store_cursor	*cur;
+	struct store_val	 k, v;
+	struct tenant_count	*tc = NULL;
+	const uint8_t		*kp;
+	char			 name[TENANT_NAME_MAX + 1];
+	size_t			 n = 0, i;
+	uint32_t		 id;
+	int			 rc;
+
+	if (store_cursor_open(t, STORE_RES, &cur) != SCIM_OK)
+		return;
+	for (rc = store_cursor_seek(cur, NULL, &k, &v); rc == SCIM_OK;
+	    rc = store_cursor_next(cur, &k, &v)) {
+		if (k.sv_len != KEYS_RES_LEN)
+			continue;
+		kp = k.sv_data;
+		id = util_get_be32(kp);
+		/* keys sort by tenant first: a new tenant is a new row */
+		if (n == 0 || tc[n - 1].tc_id != id) {
+			tc = xrealloc(tc, (n + 1) * sizeof(*tc));
+			memset(&tc[n], 0, sizeof(*tc));
+			tc[n++].tc_id = id;
+		}
+		if (kp[4] == RT_TAG_USER)
+			tc[n - 1].tc_users++;
+		else if (kp[4] == RT_TAG_GROUP)
+			tc[n - 1].tc_groups++;
+		else
+			tc[n - 1].tc_other++;
+	}
+	store_cursor_close(cur);
+	printf("\n%-24s %10s %10s\n", "TENANT", "USERS", "GROUPS");
+	for (i = 0; i < n; i++) {
+		if (tenant_name(t, tc[i].tc_id, name, sizeof(name)) != SCIM_OK)
+			snprintf(name, sizeof(name), "#%u", tc[i].tc_id);
+		printf("%-24s %10zu %10zu\n", name, tc[i].tc_users,
+		    tc[i].tc_groups);
+	}
+	free(tc);
+}
+
 int
 cmd_stats(struct ctl *c)
 {
@@ -81,10 +138,11 @@ cmd_stats(struct ctl *c)
 			n = 0;
 		printf("%-18s %zu\n", dbs[i].name, n);
 	}
-	store_abort(t);
 	store_usage(c->c_store, &used, &map);
 	printf("%-18s %zu of %zu bytes (%.1f%%)\n", "map use", used, map,
 	    map ? 100.0 * (double)used / (double)map : 0.0);
+	stats_tenants(t);
+	store_abort(t);
 	return (0);
 }
 
@@ -96,6 +154,9 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 	if (argc != 1)
 		ctl_usage();
 	ctl_open(c);
+	/* LMDB copies into an existing directory */
+	if (mkdir(argv[0], 0700) == -1 && errno != EEXIST)
+		fatal("%s", argv[0]);
 	eb.eb_msg[0] = '\0';
 	if (store_backup(c->c_store, argv[0], &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);

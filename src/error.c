@@ -45,6 +45,7 @@ static const struct err_entry err_table[] = {
 	{ 406, NULL,		"not acceptable" },
 	{ 304, NULL,		"not modified" },
 	{ 409, NULL,		"conflict" },
+	{ 412, NULL,		"not attempted" },
 };
 
 static const struct err_entry *

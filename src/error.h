@@ -40,7 +40,8 @@ enum scim_err {
 	SCIM_ESTORAGE	= -25,	/* 507, store full */
 	SCIM_ENOTACCEPT	= -26,	/* 406 */
 	SCIM_ENOTMOD	= -27,	/* 304, If-None-Match matched (not an error body) */
-	SCIM_ECONFLICT	= -28	/* 409, no scimType (e.g. version clash) */
+	SCIM_ECONFLICT	= -28,	/* 409, no scimType (e.g. version clash) */
+	SCIM_ESKIPPED	= -29	/* internal: a Bulk operation not attempted */
 };
 
 /* A detail message filled by whoever detects the error; never allocates. */

@@ -20,17 +20,21 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "admin.h"
+#include "audit.h"
 #include "commit.h"
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "metrics.h"
+#include "reload.h"
 #include "server.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
 
-#define SHUTDOWN_DEADLINE_MS	10000
-
+static struct scimd_config	 main_conf;	/* server_conf points here */
+static int			 main_debug;	/* -v: debug whatever log_level says */
 static struct event_base	*main_base;
 static struct event		*main_drain_ev;
 static int64_t			 main_drain_until;
@@ -101,7 +105,9 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	}
 	log_info("signal %d: stopping", (int)sig);
 	server_stop_accepting();
-	main_drain_until = util_mono_ms() + SHUTDOWN_DEADLINE_MS;
+	admin_shutdown();	/* held long-polls answer now */
+	main_drain_until = util_mono_ms() +
+	    (int64_t)main_conf.cf_shutdown_timeout * 1000;
 	main_drain_ev = event_new(main_base, -1, EV_PERSIST, drain_check,
 	    NULL);
 	event_add(main_drain_ev, &tv);
@@ -110,7 +116,8 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 static void
 on_hup(evutil_socket_t sig, short ev, void *arg)
 {
-	log_info("SIGHUP: tokens are read per request; nothing to reload");
+	/* tokens are read per request: only the configuration reloads */
+	reload_config(&main_conf, main_debug);
 }
 
 static void
@@ -131,7 +138,7 @@ drop_privileges(const char *user)
 int
 main(int argc, char *argv[])
 {
-	struct scimd_config	 conf;
+	struct scimd_config	*conf = &main_conf;
 	struct scim_errbuf	 eb;
 	struct store		*st = NULL;
 	struct event		*ev_term, *ev_int, *ev_hup;
@@ -162,46 +169,49 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	if (config_load(file, &conf) != 0) {
+	if (config_load(file, conf) != 0) {
 		if (testonly)
 			fprintf(stderr, "%s: configuration has errors\n", file);
 		return (1);
 	}
 	if (testonly) {
 		fprintf(stderr, "%s: configuration OK\n", file);
-		config_free(&conf);
+		config_free(conf);
 		return (0);
 	}
-	log_setlevel(verbose > 0 ? LOG_LVL_DEBUG : conf.cf_log_level);
-	if (conf.cf_tls_cert == NULL && !conf.cf_allow_plaintext &&
-	    strcmp(conf.cf_listen_host, "127.0.0.1") != 0 &&
-	    strcmp(conf.cf_listen_host, "::1") != 0 &&
-	    strcmp(conf.cf_listen_host, "localhost") != 0)
+	main_debug = verbose > 0;
+	log_setlevel(verbose > 0 ? LOG_LVL_DEBUG : conf->cf_log_level);
+	if (conf->cf_tls_cert == NULL && !conf->cf_allow_plaintext &&
+	    strcmp(conf->cf_listen_host, "127.0.0.1") != 0 &&
+	    strcmp(conf->cf_listen_host, "::1") != 0 &&
+	    strcmp(conf->cf_listen_host, "localhost") != 0)
 		fatalx("%s: listening on %s without TLS: set tls_cert and "
 		    "tls_key, or allow_plaintext = yes behind a TLS proxy",
-		    file, conf.cf_listen_host);
+		    file, conf->cf_listen_host);
 
 	signal(SIGPIPE, SIG_IGN);
-	if (conf.cf_durability == CONFIG_DURABLE_NOSYNC)
+	if (conf->cf_durability == CONFIG_DURABLE_NOSYNC)
 		flags |= STORE_NOSYNC;
-	else if (conf.cf_durability == CONFIG_DURABLE_NOMETASYNC)
+	else if (conf->cf_durability == CONFIG_DURABLE_NOMETASYNC)
 		flags |= STORE_NOMETASYNC;
 	eb.eb_msg[0] = '\0';
-	if (store_open(conf.cf_data_dir, conf.cf_map_size, flags, &st, &eb) !=
+	if (store_open(conf->cf_data_dir, conf->cf_map_size, flags, &st, &eb) !=
 	    SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	if (first_run(st) != SCIM_OK)
-		fatalx("%s: cannot initialise the store", conf.cf_data_dir);
+		fatalx("%s: cannot initialise the store", conf->cf_data_dir);
 
+	metrics_init();
 	if ((main_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	/* 0: signals, 1: requests (default), 2: the group commit */
 	event_base_priority_init(main_base, 3);
-	if (commit_init(main_base, st, conf.cf_commit_max) != SCIM_OK)
+	if (commit_init(main_base, st, conf->cf_commit_max) != SCIM_OK)
 		fatalx("commit_init failed");
-	if (server_init(main_base, &conf, st, portfile) != SCIM_OK)
+	audit_pruner_start(main_base);
+	if (server_init(main_base, conf, st, portfile) != SCIM_OK)
 		return (1);
-	drop_privileges(conf.cf_user);
+	drop_privileges(conf->cf_user);
 
 	ev_term = evsignal_new(main_base, SIGTERM, on_term, NULL);
 	ev_int = evsignal_new(main_base, SIGINT, on_term, NULL);
@@ -212,7 +222,7 @@ main(int argc, char *argv[])
 	event_add(ev_int, NULL);
 	event_add(ev_hup, NULL);
 	log_info("scimd %s started, data in %s", SCIMD_VERSION,
-	    conf.cf_data_dir);
+	    conf->cf_data_dir);
 
 	event_base_dispatch(main_base);
 
@@ -225,7 +235,7 @@ main(int argc, char *argv[])
 		event_free(main_drain_ev);
 	event_base_free(main_base);
 	store_close(st);
-	config_free(&conf);
+	config_free(conf);
 	log_info("stopped");
 	return (0);
 }

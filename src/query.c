@@ -665,13 +665,26 @@ page_add(struct qctx *qc, uint64_t rid, struct json_object *doc)
 	r->qr_rids[r->qr_n++] = rid;
 }
 
-/* Is the next match (number qr_total, 0-based) on the page? */
+/*
+ * Is the next match (number qr_total, 0-based; resource rid) on the page?
+ * With a cursor the page is the first q_count matches after q_after, in
+ * resource-number order, so a walk survives concurrent creates and deletes.
+ */
 static int
-on_page(const struct qctx *qc)
+on_page(struct qctx *qc, uint64_t rid)
 {
-	const struct query_result	*r = qc->qc_r;
+	struct query_result	*r = qc->qc_r;
+	const struct query	*q = qc->qc_q;
 
-	return (r->qr_total >= qc->qc_skip && r->qr_n < qc->qc_q->q_count);
+	if (q->q_cursor) {
+		if (rid <= q->q_after)
+			return (0);
+		if (r->qr_n < q->q_count)
+			return (1);
+		r->qr_more = 1;
+		return (0);
+	}
+	return (r->qr_total >= qc->qc_skip && r->qr_n < q->q_count);
 }
 
 static int
@@ -716,7 +729,7 @@ visit(struct qctx *qc, uint64_t rid, struct json_object *doc)
 		h->h_rid = rid;
 		skey_make(q->q_sort, doc, &h->h_key);
 		json_object_put(doc);
-	} else if (on_page(qc))
+	} else if (on_page(qc, rid))
 		page_add(qc, rid, doc);
 	else
 		json_object_put(doc);
@@ -755,7 +768,7 @@ scan(struct qctx *qc, struct scim_errbuf *eb)
 			continue;
 		rid = util_get_be64((const uint8_t *)k.sv_data + 5);
 		if (all) {
-			if (on_page(qc)) {
+			if (on_page(qc, rid)) {
 				if ((rc = parse_doc(qc->qc_tok, v.sv_data,
 				    v.sv_len, &doc)) != SCIM_OK)
 					break;

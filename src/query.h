@@ -29,6 +29,8 @@ struct query {
 	size_t				 q_start;	/* 1-based startIndex */
 	size_t				 q_count;	/* page size; 0: count only */
 	size_t				 q_max_scan;	/* 0: no limit on a scan */
+	int				 q_cursor;	/* RFC 9865: page by position */
+	uint64_t			 q_after;	/* cursor: rids > this only */
 };
 
 struct query_result {
@@ -37,6 +39,7 @@ struct query_result {
 	struct json_object	**qr_docs;	/* stored documents, owned */
 	uint64_t		 *qr_rids;	/* their resource numbers */
 	int			  qr_scanned;	/* the plan walked the range */
+	int			  qr_more;	/* cursor: matches after the page */
 	size_t			  qr_examined;	/* documents read and matched */
 };
 

@@ -26,6 +26,8 @@
 #include "util.h"
 #include "write.h"
 
+#define CURSOR_TIMEOUT	3600	/* seconds a cursor stays valid */
+
 static int
 parse_projection(struct request *rq, const char *attrs, const char *excl)
 {
@@ -194,6 +196,7 @@ struct list_params {
 	const char	*lp_sort_order;
 	const char	*lp_start;
 	const char	*lp_count;
+	const char	*lp_cursor;	/* RFC 9865; "" starts a cursor walk */
 	char		*lp_attrs;	/* owned */
 	char		*lp_excl;	/* owned */
 };
@@ -286,11 +289,74 @@ search_params(struct request *rq, struct list_params *lp,
 		    (long long)json_object_get_int64(v));
 		lp->lp_count = nbuf[1];
 	}
+	if ((v = jsonutil_get(b, "cursor", NULL)) != NULL) {
+		if (!json_object_is_type(v, json_type_string))
+			return (scim_err_set(eb, SCIM_ECURSOR,
+			    "cursor must be a string"));
+		lp->lp_cursor = json_object_get_string(v);
+	}
 	if (join_list(jsonutil_get(b, "attributes", NULL), &lp->lp_attrs) !=
 	    SCIM_OK || join_list(jsonutil_get(b, "excludedAttributes", NULL),
 	    &lp->lp_excl) != SCIM_OK)
 		return (scim_err_set(eb, SCIM_EINVAL,
 		    "attributes must be an array of strings"));
+	return (SCIM_OK);
+}
+
+/*
+ * Cursors are 32 hex digits: the last resource number of the page, the
+ * issue time in seconds and a check over both plus tenant and type, so a
+ * mangled or foreign cursor is refused rather than misread.
+ */
+static uint32_t
+cursor_check(uint64_t rid, uint32_t issued, uint32_t tenant, uint8_t tag)
+{
+	uint8_t	buf[17], h[32];
+
+	util_put_be64(buf, rid);
+	util_put_be32(buf + 8, issued);
+	util_put_be32(buf + 12, tenant);
+	buf[16] = tag;
+	util_sha256(buf, sizeof(buf), h);
+	return (util_get_be32(h));
+}
+
+static void
+cursor_make(struct request *rq, uint64_t rid, char *out, size_t len)
+{
+	uint32_t	now = (uint32_t)(util_now_ms() / 1000);
+
+	snprintf(out, len, "%016llx%08x%08x", (unsigned long long)rid, now,
+	    cursor_check(rid, now, rq->rq_tenant, rq->rq_rt->rt_tag));
+}
+
+static int
+cursor_parse(struct request *rq, const char *s, uint64_t *rid,
+    struct scim_errbuf *eb)
+{
+	char		 a[17], b[9], c[9], *end;
+	uint32_t	 issued, check;
+
+	if (*s == '\0') {
+		*rid = 0;
+		return (SCIM_OK);
+	}
+	if (strlen(s) != 32 || strspn(s, "0123456789abcdef") != 32)
+		return (scim_err_set(eb, SCIM_ECURSOR, "invalid cursor"));
+	memcpy(a, s, 16);
+	a[16] = '\0';
+	memcpy(b, s + 16, 8);
+	b[8] = '\0';
+	memcpy(c, s + 24, 8);
+	c[8] = '\0';
+	*rid = strtoull(a, &end, 16);
+	issued = (uint32_t)strtoul(b, &end, 16);
+	check = (uint32_t)strtoul(c, &end, 16);
+	if (check != cursor_check(*rid, issued, rq->rq_tenant,
+	    rq->rq_rt->rt_tag))
+		return (scim_err_set(eb, SCIM_ECURSOR, "invalid cursor"));
+	if (util_now_ms() / 1000 - issued > CURSOR_TIMEOUT)
+		return (scim_err_set(eb, SCIM_ECURSOREXP, "cursor expired"));
 	return (SCIM_OK);
 }
 
@@ -323,6 +389,7 @@ resource_list(struct request *rq)
 		lp.lp_sort_order = server_param(rq, "sortOrder");
 		lp.lp_start = server_param(rq, "startIndex");
 		lp.lp_count = server_param(rq, "count");
+		lp.lp_cursor = server_param(rq, "cursor");
 		if (server_param(rq, "attributes") != NULL)
 			lp.lp_attrs = xstrdup(server_param(rq, "attributes"));
 		if (server_param(rq, "excludedAttributes") != NULL)
@@ -348,6 +415,12 @@ resource_list(struct request *rq)
 	    strlen(lp.lp_filter), rq->rq_rt, &server_conf->cf_filter, &f,
 	    &eb)) != SCIM_OK)
 		goto fail;
+	if (lp.lp_cursor != NULL) {
+		if ((rc = cursor_parse(rq, lp.lp_cursor, &q.q_after, &eb)) !=
+		    SCIM_OK)
+			goto fail;
+		q.q_cursor = 1;
+	}
 	if (lp.lp_sort_by != NULL && *lp.lp_sort_by != '\0') {
 		if (schema_resolve(rq->rq_rt, lp.lp_sort_by,
 		    strlen(lp.lp_sort_by), &sort) != SCIM_OK ||
@@ -358,6 +431,11 @@ resource_list(struct request *rq)
 			goto fail;
 		}
 		q.q_sort = &sort;
+		if (q.q_cursor) {
+			rc = scim_err_set(&eb, SCIM_EINVAL,
+			    "sortBy cannot be combined with cursor");
+			goto fail;
+		}
 	}
 	if (lp.lp_sort_order != NULL) {
 		if (strcasecmp(lp.lp_sort_order, "descending") == 0)
@@ -387,8 +465,16 @@ resource_list(struct request *rq)
 	    json_object_new_int64((int64_t)r.qr_total));
 	json_object_object_add(list, "itemsPerPage",
 	    json_object_new_int64((int64_t)r.qr_n));
-	json_object_object_add(list, "startIndex",
-	    json_object_new_int64(start));
+	if (!q.q_cursor)
+		json_object_object_add(list, "startIndex",
+		    json_object_new_int64(start));
+	else if (r.qr_more && r.qr_n > 0) {
+		char	cur[40];
+
+		cursor_make(rq, r.qr_rids[r.qr_n - 1], cur, sizeof(cur));
+		json_object_object_add(list, "nextCursor",
+		    json_object_new_string(cur));
+	}
 	res = json_object_new_array();
 	for (i = 0; i < r.qr_n; i++) {
 		if ((rc = document_render(t, rq, rq->rq_rt, r.qr_rids[i],

@@ -6,6 +6,7 @@
 #include "scimd.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,62 @@ ctl_usage(void)
 	    "  token list [--tenant T | --all-tenants]\n"
 	    "  token revoke NAME [--tenant T | --all-tenants]\n"
 	    "  tenant create NAME | tenant list | tenant delete NAME\n"
+	    "  client create NAME [--tenant T] | client list [--tenant T] | "
+	    "client revoke NAME [--tenant T]\n"
 	    "  verify [--tenant T]\n"
 	    "  stats\n"
-	    "  backup DIR\n");
+	    "  backup DIR\n"
+	    "  restore DIR\n"
+	    "  export [--tenant T] [FILE | -]\n"
+	    "  import [--tenant T] [FILE | -]\n");
 	exit(2);
+}
+
+/* The flags commands share; a string flag takes the next word. */
+static const struct {
+	const char	*o_name;
+	size_t		 o_str;		/* offset of a const char * in ctl */
+	size_t		 o_flag;	/* offset of an int in ctl */
+} ctl_opts[] = {
+#define STR(n, f)	{ n, offsetof(struct ctl, f), 0 }
+#define FLAG(n, f)	{ n, 0, offsetof(struct ctl, f) }
+	FLAG("--admin", c_admin),
+	FLAG("--all-tenants", c_all),
+	FLAG("--json", c_json),
+	FLAG("--csv", c_csv),
+	FLAG("--follow", c_follow),
+	STR("--tenant", c_tenant),
+	STR("--since", c_since),
+	STR("--until", c_until),
+	STR("--action", c_action),
+	STR("--status", c_status),
+	STR("--target", c_target),
+	STR("--initiator", c_initiator),
+	STR("--limit", c_limit),
+#undef STR
+#undef FLAG
+};
+
+/* Consume argv[*i] (and its value) when it is a known flag: 1, else 0. */
+static int
+ctl_option(struct ctl *c, int argc, char **argv, int *i)
+{
+	size_t	n;
+
+	for (n = 0; n < sizeof(ctl_opts) / sizeof(ctl_opts[0]); n++) {
+		if (strcmp(argv[*i], ctl_opts[n].o_name) != 0)
+			continue;
+		if (ctl_opts[n].o_str == 0) {
+			*(int *)(void *)((char *)c + ctl_opts[n].o_flag) = 1;
+			return (1);
+		}
+		if (*i + 1 >= argc)
+			fatalx("%s needs a value", argv[*i]);
+		*(const char **)(void *)((char *)c + ctl_opts[n].o_str) =
+		    argv[++*i];
+		return (1);
+	}
+	return (0);
 }
 
 int
@@ -73,16 +126,9 @@ main(int argc, char *argv[])
 		int	 nw = 0, i;
 
 		for (i = 0; i < argc; i++) {
-			if (strcmp(argv[i], "--admin") == 0)
-				c.c_admin = 1;
-			else if (strcmp(argv[i], "--all-tenants") == 0)
-				c.c_all = 1;
-			else if (strcmp(argv[i], "--json") == 0)
-				c.c_json = 1;
-			else if (strcmp(argv[i], "--tenant") == 0 &&
-			    i + 1 < argc)
-				c.c_tenant = argv[++i];
-			else if (strcmp(argv[i], "--expires") == 0 &&
+			if (ctl_option(&c, argc, argv, &i))
+				continue;
+			if (strcmp(argv[i], "--expires") == 0 &&
 			    i + 1 < argc) {
 				c.c_expires_days = strtol(argv[++i], &end, 10);
 				if (*end != '\0' || c.c_expires_days <= 0)
@@ -95,22 +141,36 @@ main(int argc, char *argv[])
 		}
 		argc = nw;
 		argv = words;
+		if (argc < 1)
+			ctl_usage();
 		if (config_load(file, &c.c_conf) != 0)
 			return (1);
 		if (c.c_tenant == NULL && strcmp(argv[0], "verify") != 0 &&
-		    !(strcmp(argv[0], "token") == 0 && argc > 1 &&
+		    strcmp(argv[0], "audit") != 0 &&
+		    !((strcmp(argv[0], "token") == 0 ||
+		    strcmp(argv[0], "client") == 0) && argc > 1 &&
 		    strcmp(argv[1], "list") == 0))
 			c.c_tenant = TENANT_DEFAULT;
 		if (strcmp(argv[0], "token") == 0)
 			rc = cmd_token(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "tenant") == 0)
 			rc = cmd_tenant(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "client") == 0)
+			rc = cmd_client(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "verify") == 0 && argc == 1)
 			rc = cmd_verify(&c);
 		else if (strcmp(argv[0], "stats") == 0 && argc == 1)
 			rc = cmd_stats(&c);
 		else if (strcmp(argv[0], "backup") == 0)
 			rc = cmd_backup(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "audit") == 0)
+			rc = cmd_audit(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "restore") == 0)
+			rc = cmd_restore(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "export") == 0)
+			rc = cmd_export(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "import") == 0)
+			rc = cmd_import(&c, argc - 1, argv + 1);
 		else
 			ctl_usage();
 	}

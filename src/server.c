@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "bulk.h"
 #include "commit.h"
 #include "config.h"
 #include "discovery.h"
@@ -345,7 +346,7 @@ json_content_type(struct request *rq)
 
 /* Read and parse the body of POST/PUT/PATCH; replies itself on failure. */
 static int
-read_body(struct request *rq)
+read_body_max(struct request *rq, size_t max)
 {
 	struct evbuffer		*in = evhttp_request_get_input_buffer(
 	    rq->rq_req);
@@ -354,9 +355,9 @@ read_body(struct request *rq)
 	const char		*p;
 	int			 rc;
 
-	if (len > server_conf->cf_max_body) {
+	if (len > max) {
 		server_reply_error(rq, SCIM_ETOOLARGE,
-		    "request body exceeds max_body");
+		    "request body exceeds the size limit");
 		return (-1);
 	}
 	if (!json_content_type(rq)) {
@@ -375,6 +376,12 @@ read_body(struct request *rq)
 	return (0);
 }
 
+static int
+read_body(struct request *rq)
+{
+	return (read_body_max(rq, server_conf->cf_max_body));
+}
+
 static void
 serve_discovery(struct request *rq, const char *what, const char *arg)
 {
@@ -383,13 +390,15 @@ serve_discovery(struct request *rq, const char *what, const char *arg)
 
 	memset(&dc, 0, sizeof(dc));
 	dc.dc_patch = 1;
-	dc.dc_bulk = 0;
+	dc.dc_bulk = 1;
 	dc.dc_bulk_max_ops = server_conf->cf_bulk_max_ops;
 	dc.dc_bulk_max_payload = server_conf->cf_bulk_max_payload;
 	dc.dc_filter = 1;
 	dc.dc_filter_max_results = (size_t)server_conf->cf_max_page_size;
 	dc.dc_sort = 1;
 	dc.dc_etag = 1;
+	dc.dc_cursor = 1;
+	dc.dc_cursor_timeout = 3600;
 	dc.dc_page_default = (size_t)server_conf->cf_page_size;
 	dc.dc_page_max = (size_t)server_conf->cf_max_page_size;
 	if (strcmp(what, "ServiceProviderConfig") == 0)
@@ -477,8 +486,14 @@ route_scim(struct request *rq, const char *rest)
 		    "or /Groups/.search");
 		return;
 	}
-	if ((n == 4 && strncmp(seg, "Bulk", n) == 0) ||
-	    (n == 2 && strncmp(seg, "Me", n) == 0)) {
+	if (n == 4 && strncmp(seg, "Bulk", n) == 0 && slash == NULL) {
+		if (m != SM_POST)
+			reply_method(rq, "POST");
+		else if (read_body_max(rq, server_conf->cf_bulk_max_payload) == 0)
+			bulk_handle(rq);
+		return;
+	}
+	if (n == 2 && strncmp(seg, "Me", n) == 0) {
 		server_reply_error(rq, SCIM_ENOTIMPL, NULL);
 		return;
 	}
@@ -691,8 +706,9 @@ server_init(struct event_base *base, struct scimd_config *conf,
 	 * slack so that read_body() answers moderately oversized bodies with
 	 * a SCIM 413 instead.
 	 */
-	evhttp_set_max_body_size(server_http,
-	    (ev_ssize_t)(conf->cf_max_body * 2 + 4096));
+	evhttp_set_max_body_size(server_http, (ev_ssize_t)(2 *
+	    (conf->cf_max_body > conf->cf_bulk_max_payload ?
+	    conf->cf_max_body : conf->cf_bulk_max_payload) + 4096));
 	evhttp_set_max_headers_size(server_http, (ev_ssize_t)conf->cf_max_headers);
 	evhttp_set_timeout(server_http, conf->cf_timeout);
 	evhttp_set_default_content_type(server_http, CONTENT_TYPE);

@@ -12,6 +12,7 @@
 #include "scimd.h"
 #include "token.h"
 
+struct evhttp;
 struct evkeyvalq;
 
 struct event_base;

@@ -448,3 +448,17 @@ token_each(struct store_txn *t, uint32_t tenant,
 	store_cursor_close(c);
 	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 }
+
+int
+token_put(struct store_txn *t, const struct token_info *ti)
+{
+	return (token_store(t, ti));
+}
+
+int
+token_delete(struct store_txn *t, const uint8_t hash[32])
+{
+	struct store_val	k = { hash, 32 };
+
+	return (store_del(t, STORE_TOKENS, &k, NULL));
+}

@@ -62,6 +62,13 @@ int	token_find(struct store_txn *, const char *secret, size_t len,
 int	token_revoke(struct store_txn *, const char *name, uint32_t tenant);
 /* Record a use at time now (ms). */
 int	token_touch(struct store_txn *, const uint8_t hash[32], int64_t now);
+/*
+ * Store ti as it is (no name or uniqueness check), keyed by ti_hash: for
+ * tokens minted elsewhere, such as OAuth access tokens.
+ */
+int	token_put(struct store_txn *, const struct token_info *ti);
+/* Delete the token whose hash is hash; SCIM_ENOTFOUND when none. */
+int	token_delete(struct store_txn *, const uint8_t hash[32]);
 /* Call fn for each token (of tenant, or of all when tenant is TENANT_ALL). */
 int	token_each(struct store_txn *, uint32_t tenant,
 	    void (*fn)(const struct token_info *, void *), void *arg);

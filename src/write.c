@@ -44,6 +44,7 @@ struct write_op {
 	const char		*wo_path;
 	char			 wo_change_id[SCIM_ID_MAX];
 	write_resolve_fn	 wo_resolve;
+	write_applied_fn	 wo_applied;
 	write_done_fn		 wo_done;
 	void			*wo_arg;
 	struct json_object	*wo_doc;	/* create/replace: validated body */
@@ -355,7 +356,11 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		ev.ae_http_status = wo->wo_kind == WRITE_CREATE ? 201 :
 		    wo->wo_kind == WRITE_DELETE ? 204 : 200;
 		ev.ae_start = rq->rq_start;
-		return (audit_write(t, &ev));
+		if ((rc = audit_write(t, &ev)) == SCIM_OK && wo->wo_applied)
+			wo->wo_applied(wo->wo_arg, SCIM_OK,
+			    jsonutil_get_str(ev.ae_new ? ev.ae_new : ev.ae_old,
+			    "id"));
+		return (rc);
 	}
 }
 
@@ -380,6 +385,10 @@ write_failed(struct store_txn *t, struct commit_op *op, int rc)
 	struct request		*rq = wo->wo_rq;
 	struct audit_event	 ev;
 
+	if (wo->wo_applied != NULL)
+		wo->wo_applied(wo->wo_arg, rc, NULL);
+	if (rc == SCIM_ESKIPPED)
+		return;		/* never attempted: nothing to record */
 	memset(&ev, 0, sizeof(ev));
 	ev.ae_change_id = wo->wo_change_id;
 	ev.ae_tenant = rq->rq_tenant;
@@ -493,6 +502,7 @@ write_submit(struct request *rq, const struct write_spec *ws)
 	wo->wo_method = ws->ws_method;
 	wo->wo_path = ws->ws_path;
 	wo->wo_resolve = ws->ws_resolve;
+	wo->wo_applied = ws->ws_applied;
 	wo->wo_done = ws->ws_done;
 	wo->wo_arg = ws->ws_arg;
 	/* the request's id names its first change; later ones get their own */

@@ -35,12 +35,19 @@ struct write_result {
 /*
  * Called at apply time, before validation, to rewrite *body and *id (e.g.
  * Bulk's "bulkId:x" references); may replace either (take ownership of the
- * old one).  Returns SCIM_OK or an error with a detail in eb.
+ * old one).  Returns SCIM_OK or an error with a detail in eb;
+ * SCIM_ESKIPPED means "not attempted": no audit record is written.
  */
 typedef int	(*write_resolve_fn)(void *arg, struct json_object **body,
 		    char **id, struct scim_errbuf *eb);
 typedef void	(*write_done_fn)(struct request *rq, void *arg,
 		    const struct write_result *);
+/*
+ * Called inside the batch right after the change was applied (rc SCIM_OK,
+ * id the resource's id) or failed (id NULL): lets Bulk resolve later
+ * operations' bulkId references and count errors for failOnErrors.
+ */
+typedef void	(*write_applied_fn)(void *arg, int rc, const char *id);
 
 struct write_spec {
 	enum write_kind			 ws_kind;
@@ -51,6 +58,7 @@ struct write_spec {
 	const char			*ws_method;	/* for the audit record */
 	const char			*ws_path;
 	write_resolve_fn		 ws_resolve;	/* may be NULL */
+	write_applied_fn		 ws_applied;	/* may be NULL */
 	write_done_fn			 ws_done;
 	void				*ws_arg;
 };

@@ -286,6 +286,48 @@ ok "unfiltered list: totalResults counts every user" \
 req GET "/Users?count=abc"
 scim_error 400 "" "non-numeric count"
 
+# --- ETags (RFC 7644 3.14; etag.supported is true) ----------------------------------
+
+req GET "/Users/$ID1"
+ETAG=$(hdr ETag)
+REQ_EXTRA=(-H "If-None-Match: $ETAG"); req GET "/Users/$ID1"
+is "$STATUS" 304 "If-None-Match with the current ETag: 304"
+REQ_EXTRA=(-H 'If-Match: W/"not-the-version"')
+req PATCH "/Users/$ID1" "$(patch_body '{"op":"replace","path":"displayName","value":"etag"}')"
+scim_error 412 "" "If-Match with a stale ETag"
+REQ_EXTRA=(-H "If-Match: $ETAG")
+req PATCH "/Users/$ID1" "$(patch_body '{"op":"replace","path":"displayName","value":"etag"}')"
+status_is 200 "If-Match with the current ETag"
+isnt "$(hdr ETag)" "$ETAG" "ETag changes with the resource"
+
+# --- concurrent creates: the uniqueness check holds under the group commit -----------
+
+for i in 1 2 3 4 5 6 7 8; do
+	curl -sS -o /dev/null -w '%{http_code}\n' -X POST -H 'Accept:' \
+	    -H "Authorization: Bearer $TOKEN" -H "Content-Type: $CT" \
+	    --data-binary '{"schemas":["'$CORE_USER'"],"userName":"Race@example.com"}' \
+	    "$BASE/Users" > "$SCIM_TMP/race.$i" 2>&1 &
+done
+for i in 1 2 3 4 5 6 7 8; do
+	curl -sS -o /dev/null -w '%{http_code}\n' -X POST -H 'Accept:' \
+	    -H "Authorization: Bearer $TOKEN" -H "Content-Type: $CT" \
+	    --data-binary '{"schemas":["'$CORE_USER'"],"userName":"para'$i'@example.com","externalId":"para"}' \
+	    "$BASE/Users" > "$SCIM_TMP/para.$i" 2>&1 &
+done
+wait_curls=0
+while [ $wait_curls -lt 100 ] && [ "$(cat "$SCIM_TMP"/race.* "$SCIM_TMP"/para.* 2>/dev/null | grep -c '^[0-9][0-9][0-9]$')" -lt 16 ]; do
+	sleep 0.1
+	wait_curls=$((wait_curls + 1))
+done
+is "$(cat "$SCIM_TMP"/race.* | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')" "201:1 409:7 " \
+    "8 concurrent creates of one userName: one 201, seven 409"
+is "$(cat "$SCIM_TMP"/para.* | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')" "201:8 " \
+    "8 concurrent creates of distinct users: all 201"
+req GET "/Users?filter=$(urlenc 'userName eq "race@example.com"')"
+json_is .totalResults 1 "exactly one Race user stored"
+req GET "/Users?filter=$(urlenc 'externalId eq "para"')&count=0"
+json_is .totalResults 8 "all eight concurrent users stored"
+
 # --- routing ---------------------------------------------------------------------
 
 req GET /NoSuchThing
@@ -303,6 +345,20 @@ scim_error 405 "" "POST /Users/<id>"
 req GET "/Users/$ID1/extra"
 scim_error 404 "" "GET /Users/<id>/extra"
 ok "X-Request-Id on errors" test -n "$(hdr X-Request-Id)"
+# errors libevent could answer itself must still be SCIM JSON, never HTML
+head -c 307200 /dev/zero | tr '\0' 'a' > "$SCIM_TMP/huge"
+printf '{"schemas":["%s"],"userName":"huge","displayName":"%s"}' "$CORE_USER" \
+    "$(cat "$SCIM_TMP/huge")" > "$SCIM_TMP/huge.json"
+req POST /Users "@$SCIM_TMP/huge.json"
+scim_error 413 "" "body far over max_body (300K > 2 x 64K)"
+unlike "$BODY" '<HTML|<html' "300K body: not an HTML body"
+REQ_EXTRA=(-H "X-Padding: $(head -c 20000 "$SCIM_TMP/big")")
+req GET /Users
+like "$STATUS" '^4[0-9][0-9]$' "request headers over max_headers: a 4xx"
+like "$CTYPE" '^application/scim\+json' "headers too large: SCIM Content-Type, not HTML"
+req FROB /Users
+like "$STATUS" '^(405|501)$' "unknown HTTP method: 405 or 501"
+like "$CTYPE" '^application/scim\+json' "unknown HTTP method: SCIM Content-Type, not HTML"
 req GET "/Users?filter=$(urlenc "userName eq \"$U1\"")&aadOptscim062020"
 status_is 200 "unknown query flag (aadOptscim062020) ignored"
 json_is .totalResults 1 "unknown query flag: filter still applied"

@@ -1,0 +1,520 @@
+/*
+ * scimctl export, import and restore: moving a tenant between instances
+ * and putting a backup back.
+ *
+ * The export format is SCIM JSON lines: one stored User or Group per line,
+ * as scimd keeps it (id, meta, attributes), Groups with "members" (value
+ * and type of each member).  Users come first, then Groups, so a Group's
+ * User members exist by the time the Group is read back; members that are
+ * Groups further down the file are resolved at the end.
+ */
+#include "scimd.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "document.h"
+#include "error.h"
+#include "jsonutil.h"
+#include "keys.h"
+#include "load.h"
+#include "log.h"
+#include "member.h"
+#include "schema.h"
+#include "store.h"
+#include "token.h"
+#include "util.h"
+
+#define IMPORT_BATCH	1000	/* resources per write transaction */
+#define IMPORT_DEPTH	64	/* JSON nesting accepted in a line */
+
+/* A progress line on stderr, only when stderr is a terminal. */
+struct progress {
+	int		 pg_on;
+	const char	*pg_what;
+	int64_t		 pg_last;	/* monotonic ms of the last redraw */
+};
+
+static void
+progress_init(struct progress *pg, const char *what)
+{
+	pg->pg_on = isatty(STDERR_FILENO);
+	pg->pg_what = what;
+	pg->pg_last = 0;
+}
+
+/* done of total units (total 0: unknown), count resources so far. */
+static void
+progress(struct progress *pg, size_t done, size_t total, size_t count,
+    int final)
+{
+	char	bar[31];
+	int64_t	now;
+	size_t	pct, i;
+
+	if (!pg->pg_on)
+		return;
+	now = util_mono_ms();
+	if (!final && now - pg->pg_last < 100)
+		return;
+	pg->pg_last = now;
+	if (total > 0) {
+		pct = done >= total ? 100 : done * 100 / total;
+		for (i = 0; i < sizeof(bar) - 1; i++)
+			bar[i] = i < pct * (sizeof(bar) - 1) / 100 ? '#' : ' ';
+		bar[sizeof(bar) - 1] = '\0';
+		fprintf(stderr, "\r%s [%s] %3zu%%  %zu", pg->pg_what, bar,
+		    pct, count);
+	} else
+		fprintf(stderr, "\r%s %zu", pg->pg_what, count);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/* Resources of tenant and tag: a walk over keys, for the progress bar. */
+static size_t
+count_range(struct store_txn *t, uint32_t tenant, uint8_t tag)
+{
+	struct store_cursor	*cur;
+	struct store_val	 seek, k, v;
+	uint8_t			 kb[KEYS_RES_LEN];
+	size_t			 n = 0;
+	int			 rc;
+
+	if (store_cursor_open(t, STORE_RES, &cur) != SCIM_OK)
+		return (0);
+	seek = keys_res(kb, tenant, tag, 0);
+	for (rc = store_cursor_seek(cur, &seek, &k, &v); rc == SCIM_OK &&
+	    k.sv_len == KEYS_RES_LEN && memcmp(k.sv_data, kb, 5) == 0;
+	    rc = store_cursor_next(cur, &k, &v))
+		n++;
+	store_cursor_close(cur);
+	return (n);
+}
+
+/* Write every resource of tenant with tag as lines to out. */
+static size_t
+export_range(struct store_txn *t, uint32_t tenant, uint8_t tag, FILE *out,
+    struct progress *pg, size_t done, size_t total)
+{
+	struct store_cursor	*cur;
+	struct store_val	 seek, k, v;
+	struct scim_errbuf	 eb;
+	struct json_object	*doc, *members;
+	const char		*s;
+	uint8_t			 kb[KEYS_RES_LEN];
+	size_t			 len;
+	int			 rc;
+
+	if ((rc = store_cursor_open(t, STORE_RES, &cur)) != SCIM_OK)
+		fatalx("export: %s", scim_err_text(rc));
+	seek = keys_res(kb, tenant, tag, 0);
+	for (rc = store_cursor_seek(cur, &seek, &k, &v); rc == SCIM_OK &&
+	    k.sv_len == KEYS_RES_LEN && memcmp(k.sv_data, kb, 5) == 0;
+	    rc = store_cursor_next(cur, &k, &v)) {
+		eb.eb_msg[0] = '\0';
+		if (jsonutil_parse(v.sv_data, v.sv_len, IMPORT_DEPTH, &doc,
+		    &eb) != SCIM_OK)
+			fatalx("export: stored resource unreadable: %s",
+			    eb.eb_msg);
+		if (tag == RT_TAG_GROUP) {
+			rc = document_members(t, tenant, util_get_be64(
+			    (const uint8_t *)k.sv_data + 5), NULL, NULL,
+			    &members, NULL);
+			if (rc != SCIM_OK)
+				fatalx("export: members: %s",
+				    scim_err_text(rc));
+			json_object_object_add(doc, "members", members);
+		}
+		s = jsonutil_compact(doc, &len);
+		if (fwrite(s, 1, len, out) != len || putc('\n', out) == EOF)
+			fatal("export: write");
+		json_object_put(doc);
+		done++;
+		progress(pg, done, total, done, 0);
+	}
+	store_cursor_close(cur);
+	if (rc != SCIM_OK && rc != SCIM_ENOTFOUND)
+		fatalx("export: %s", scim_err_text(rc));
+	return (done);
+}
+
+int
+cmd_export(struct ctl *c, int argc, char **argv)
+{
+	struct store_txn	*t;
+	struct progress		 pg;
+	FILE			*out = stdout;
+	const char		*file = argc == 1 ? argv[0] : "-";
+	uint32_t		 tenant;
+	size_t			 n, total = 0;
+
+	if (argc > 1)
+		ctl_usage();
+	if (strcmp(file, "-") != 0 && (out = fopen(file, "w")) == NULL)
+		fatal("%s", file);
+	ctl_open(c);
+	/* one read transaction: a consistent snapshot while scimd writes */
+	t = ctl_begin(c, 0);
+	tenant = ctl_tenant_of(c, t);
+	progress_init(&pg, "export");
+	if (pg.pg_on)
+		total = count_range(t, tenant, RT_TAG_USER) +
+		    count_range(t, tenant, RT_TAG_GROUP);
+	n = export_range(t, tenant, RT_TAG_USER, out, &pg, 0, total);
+	n = export_range(t, tenant, RT_TAG_GROUP, out, &pg, n, total);
+	store_abort(t);
+	progress(&pg, n, total, n, 1);
+	if (fflush(out) == EOF || ferror(out) ||
+	    (out != stdout && fclose(out) == EOF))
+		fatal("export: %s", file);
+	fprintf(stderr, "exported %zu resource(s) of tenant \"%s\"\n", n,
+	    c->c_tenant);
+	return (0);
+}
+
+/* A member reference to resolve once every line is in. */
+struct pending {
+	uint64_t	pd_grid;
+	size_t		pd_line;
+	char		pd_id[SCIM_ID_MAX];
+};
+
+struct import {
+	struct ctl		*im_ctl;
+	uint32_t		 im_tenant;
+	struct pending		*im_pend;
+	size_t			 im_npend;
+	size_t			 im_cappend;
+	size_t			 im_loaded;
+	size_t			 im_errors;
+};
+
+/* Add the members of line in to group grid; unknown ids wait. */
+static int
+import_members(struct import *im, struct store_txn *t, uint64_t grid,
+    struct json_object *in, size_t line, struct scim_errbuf *eb)
+{
+	struct json_object	*arr, *m;
+	const char		*id;
+	uint64_t		 rid;
+	size_t			 i, n;
+	uint8_t			 tag;
+	int			 rc, added;
+
+	if ((arr = jsonutil_get(in, "members", NULL)) == NULL)
+		return (SCIM_OK);
+	if (!json_object_is_type(arr, json_type_array))
+		return (scim_err_set(eb, SCIM_EINVAL,
+		    "members is not an array"));
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(arr, i);
+		id = jsonutil_get_str(m, "value");
+		if (id == NULL || strlen(id) != SCIM_ID_LEN)
+			return (scim_err_set(eb, SCIM_EINVAL,
+			    "members[%zu]: bad value", i));
+		rc = document_lookup(t, im->im_tenant, id, NULL, &tag, &rid);
+		if (rc == SCIM_ENOTFOUND) {
+			if (im->im_npend == im->im_cappend) {
+				im->im_cappend = im->im_cappend ?
+				    im->im_cappend * 2 : 64;
+				im->im_pend = xrealloc(im->im_pend,
+				    im->im_cappend * sizeof(*im->im_pend));
+			}
+			im->im_pend[im->im_npend].pd_grid = grid;
+			im->im_pend[im->im_npend].pd_line = line;
+			strlcpy(im->im_pend[im->im_npend].pd_id, id,
+			    SCIM_ID_MAX);
+			im->im_npend++;
+			continue;
+		}
+		if (rc != SCIM_OK)
+			return (rc);
+		if (tag == RT_TAG_GROUP && rid == grid)
+			return (scim_err_set(eb, SCIM_EINVAL,
+			    "a group cannot contain itself"));
+		if ((rc = member_add(t, im->im_tenant, grid, tag, rid,
+		    &added)) != SCIM_OK)
+			return (rc);
+	}
+	return (SCIM_OK);
+}
+
+/* One line in its own nested transaction: a bad line undoes only itself. */
+static void
+import_line(struct import *im, struct store_txn *batch, const char *buf,
+    size_t len, size_t line)
+{
+	const struct resource_type	*rt = NULL;
+	struct store_txn		*t = NULL;
+	struct json_object		*in = NULL, *doc = NULL;
+	struct scim_errbuf		 eb;
+	size_t				 npend = im->im_npend;
+	uint64_t			 rid;
+	int				 rc;
+
+	eb.eb_msg[0] = '\0';
+	if ((rc = jsonutil_parse(buf, len, IMPORT_DEPTH, &in, &eb)) !=
+	    SCIM_OK)
+		goto done;
+	if ((rc = store_begin_nested(batch, &t)) != SCIM_OK)
+		goto done;
+	if ((rc = load_prepare(t, in, &rt, &doc, &eb)) != SCIM_OK ||
+	    (rc = load_resource(t, im->im_tenant, rt, doc, &rid, &eb)) !=
+	    SCIM_OK ||
+	    (rc = load_version_floor(t, doc)) != SCIM_OK)
+		goto done;
+	if (rt->rt_tag == RT_TAG_GROUP &&
+	    (rc = import_members(im, t, rid, in, line, &eb)) != SCIM_OK)
+		goto done;
+	rc = store_commit(t);
+	t = NULL;
+ done:
+	store_abort(t);
+	if (rc == SCIM_OK)
+		im->im_loaded++;
+	else {
+		im->im_npend = npend;	/* its members went with it */
+		im->im_errors++;
+		log_warnx("line %zu: %s", line, eb.eb_msg[0] != '\0' ?
+		    eb.eb_msg : scim_err_text(rc));
+	}
+	json_object_put(in);
+	json_object_put(doc);
+}
+
+/* Members that named resources later in the file (Groups in Groups). */
+static void
+import_pending(struct import *im)
+{
+	struct store_txn	*t;
+	struct pending		*pd;
+	uint64_t		 rid;
+	size_t			 i;
+	uint8_t			 tag;
+	int			 rc, added;
+
+	if (im->im_npend == 0)
+		return;
+	t = ctl_begin(im->im_ctl, 1);
+	for (i = 0; i < im->im_npend; i++) {
+		pd = &im->im_pend[i];
+		rc = document_lookup(t, im->im_tenant, pd->pd_id, NULL, &tag,
+		    &rid);
+		if (rc == SCIM_OK && !(tag == RT_TAG_GROUP &&
+		    rid == pd->pd_grid))
+			rc = member_add(t, im->im_tenant, pd->pd_grid, tag, rid,
+			    &added);
+		else if (rc == SCIM_OK)
+			rc = SCIM_EINVAL;
+		if (rc == SCIM_ENOTFOUND || rc == SCIM_EINVAL) {
+			log_warnx("line %zu: member %s: no such resource in "
+			    "the import", pd->pd_line, pd->pd_id);
+			im->im_errors++;
+		} else if (rc != SCIM_OK)
+			fatalx("import: %s", scim_err_text(rc));
+	}
+	ctl_commit(t);
+}
+
+int
+cmd_import(struct ctl *c, int argc, char **argv)
+{
+	struct import		 im;
+	struct store_txn	*t;
+	struct progress		 pg;
+	struct stat		 st;
+	FILE			*in = stdin;
+	const char		*file = argc == 1 ? argv[0] : "-";
+	char			*line = NULL;
+	size_t			 cap = 0, total = 0, done = 0, lineno = 0;
+	size_t			 inbatch = 0;
+	ssize_t			 len;
+	int			 rc;
+
+	if (argc > 1)
+		ctl_usage();
+	if (strcmp(file, "-") != 0 && (in = fopen(file, "r")) == NULL)
+		fatal("%s", file);
+	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+		total = (size_t)st.st_size;
+	ctl_open(c);
+	memset(&im, 0, sizeof(im));
+	im.im_ctl = c;
+	t = ctl_begin(c, 1);
+	rc = tenant_lookup(t, c->c_tenant, &im.im_tenant);
+	if (rc == SCIM_ENOTFOUND) {
+		if ((rc = tenant_create(t, c->c_tenant, &im.im_tenant)) !=
+		    SCIM_OK)
+			fatalx("tenant %s: %s", c->c_tenant,
+			    scim_err_text(rc));
+		fprintf(stderr, "created tenant \"%s\"\n", c->c_tenant);
+	} else if (rc != SCIM_OK)
+		fatalx("tenant %s: %s", c->c_tenant, scim_err_text(rc));
+	progress_init(&pg, "import");
+	while ((len = getline(&line, &cap, in)) != -1) {
+		lineno++;
+		done += (size_t)len;
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		import_line(&im, t, line, (size_t)len, lineno);
+		if (++inbatch == IMPORT_BATCH) {
+			ctl_commit(t);
+			t = ctl_begin(c, 1);
+			inbatch = 0;
+		}
+		progress(&pg, done, total, im.im_loaded, 0);
+	}
+	if (ferror(in))
+		fatal("import: %s", file);
+	ctl_commit(t);
+	import_pending(&im);
+	progress(&pg, done, total, im.im_loaded, 1);
+	free(line);
+	free(im.im_pend);
+	if (in != stdin)
+		fclose(in);
+	fprintf(stderr, "imported %zu resource(s) into tenant \"%s\", %zu "
+	    "error(s)\n", im.im_loaded, c->c_tenant, im.im_errors);
+	return (im.im_errors > 0 ? 1 : 0);
+}
+
+/*
+ * 1 when a process has the environment in dir open.  LMDB holds a shared
+ * fcntl lock on the first byte of lock.mdb for as long as an environment
+ * is open (mdb_env_excl_lock); a write lock on it only succeeds when nobody
+ * does.  *fdp keeps that lock, so no scimd can open the store while the
+ * restore runs (its open waits for the lock).
+ */
+static int
+store_in_use(const char *dir, int *fdp)
+{
+	struct flock	fl;
+	char		path[PATH_MAX];
+	int		fd;
+
+	*fdp = -1;
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	if ((fd = open(path, O_RDWR)) == -1)
+		return (0);	/* never opened, or no lock file at all */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	if (fcntl(fd, F_SETLK, &fl) == -1) {
+		close(fd);
+		return (1);
+	}
+	*fdp = fd;
+	return (0);
+}
+
+/* Copy src to dst (a new file), fsync it. */
+static void
+copy_file(const char *src, int dst, struct progress *pg, size_t total)
+{
+	char	 buf[1 << 16];
+	ssize_t	 n, w, off;
+	size_t	 done = 0;
+	int	 fd;
+
+	if ((fd = open(src, O_RDONLY)) == -1)
+		fatal("%s", src);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("%s", src);
+		}
+		for (off = 0; off < n; off += w)
+			if ((w = write(dst, buf + off, n - off)) == -1) {
+				if (errno != EINTR)
+					fatal("restore: write");
+				w = 0;
+			}
+		done += (size_t)n;
+		progress(pg, done, total, done, 0);
+	}
+	close(fd);
+	if (fsync(dst) == -1)
+		fatal("restore: fsync");
+}
+
+int
+cmd_restore(struct ctl *c, int argc, char **argv)
+{
+	struct scim_errbuf	 eb;
+	struct store		*bs;
+	struct progress		 pg;
+	struct stat		 st;
+	const char		*dir = c->c_conf.cf_data_dir;
+	char			 src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
+	int			 lockfd, fd, dfd;
+
+	if (argc != 1)
+		ctl_usage();
+	if ((size_t)snprintf(src, sizeof(src), "%s/data.mdb", argv[0]) >=
+	    sizeof(src) ||
+	    (size_t)snprintf(dst, sizeof(dst), "%s/data.mdb", dir) >=
+	    sizeof(dst) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/data.mdb.restore-XXXXXX",
+	    dir) >= sizeof(tmp))
+		fatalx("restore: path too long");
+	if (stat(src, &st) == -1)
+		fatal("%s: not a backup", src);
+	if (!S_ISREG(st.st_mode))
+		fatalx("%s: not a regular file", src);
+	/* refuse a backup of another format before touching anything */
+	eb.eb_msg[0] = '\0';
+	if (store_open(argv[0], c->c_conf.cf_map_size, STORE_RDONLY, &bs,
+	    &eb) != SCIM_OK)
+		fatalx("%s", eb.eb_msg);
+	store_close(bs);
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		fatal("%s", dir);
+	if (store_in_use(dir, &lockfd))
+		fatalx("%s is in use (is scimd running?): stop scimd, then "
+		    "restore", dir);
+	if ((fd = mkstemp(tmp)) == -1)
+		fatal("%s", tmp);
+	progress_init(&pg, "restore");
+	copy_file(src, fd, &pg, (size_t)st.st_size);
+	progress(&pg, (size_t)st.st_size, (size_t)st.st_size,
+	    (size_t)st.st_size, 1);
+	if (fchmod(fd, 0600) == -1 || close(fd) == -1)
+		fatal("%s", tmp);
+	/* rename is atomic: the data dir holds the old store or the new */
+	if (rename(tmp, dst) == -1) {
+		unlink(tmp);
+		fatal("rename %s", dst);
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	if (lockfd != -1)
+		close(lockfd);
+	fprintf(stderr, "restored %s into %s (%lld bytes); run scimctl "
+	    "verify, then start scimd\n", argv[0], dir,
+	    (long long)st.st_size);
+	return (0);
+}
