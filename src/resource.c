@@ -29,12 +29,13 @@
 #define CURSOR_TIMEOUT	3600	/* seconds a cursor stays valid */
 
 static int
-parse_projection(struct request *rq, const char *attrs, const char *excl)
+parse_projection(struct request *rq, const struct resource_type *rt,
+    const char *attrs, const char *excl)
 {
 	struct scim_errbuf	eb;
 
 	eb.eb_msg[0] = '\0';
-	return (projection_parse(rq->rq_rt, attrs, excl, &rq->rq_proj, &eb));
+	return (projection_parse(rt, attrs, excl, &rq->rq_proj, &eb));
 }
 
 /* Reply with the resource as it is now (after a write was committed). */
@@ -100,7 +101,7 @@ submit(struct request *rq, enum write_kind kind)
 	int			rc;
 
 	if (kind != WRITE_DELETE && (rc = parse_projection(rq,
-	    server_param(rq, "attributes"),
+	    rq->rq_rt, server_param(rq, "attributes"),
 	    server_param(rq, "excludedAttributes"))) != SCIM_OK) {
 		server_reply_error(rq, rc, NULL);
 		return;
@@ -152,7 +153,8 @@ resource_get(struct request *rq)
 	int			 rc;
 
 	eb.eb_msg[0] = '\0';
-	if ((rc = parse_projection(rq, server_param(rq, "attributes"),
+	if ((rc = parse_projection(rq, rq->rq_rt,
+	    server_param(rq, "attributes"),
 	    server_param(rq, "excludedAttributes"))) != SCIM_OK)
 		goto fail;
 	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK)
@@ -352,150 +354,242 @@ cursor_parse(struct request *rq, const char *s, uint64_t *rid,
 	*rid = strtoull(a, &end, 16);
 	issued = (uint32_t)strtoul(b, &end, 16);
 	check = (uint32_t)strtoul(c, &end, 16);
-	if (check != cursor_check(*rid, issued, rq->rq_tenant,
-	    rq->rq_rt->rt_tag))
+	if (rq->rq_rt == NULL || check != cursor_check(*rid, issued,
+	    rq->rq_tenant, rq->rq_rt->rt_tag))
 		return (scim_err_set(eb, SCIM_ECURSOR, "invalid cursor"));
 	if (util_now_ms() / 1000 - issued > CURSOR_TIMEOUT)
 		return (scim_err_set(eb, SCIM_ECURSOREXP, "cursor expired"));
 	return (SCIM_OK);
 }
 
-void
-resource_list(struct request *rq)
+/* Page bounds and projection lists shared by every type of one listing. */
+struct list_run {
+	struct list_params	 lr_lp;
+	long long		 lr_start;
+	long long		 lr_count;
+	int			 lr_cursor;
+	uint64_t		 lr_after;
+	int			 lr_more;	/* cursor: more after this page */
+	uint64_t		 lr_last;	/* cursor: last rid on the page */
+};
+
+/* Read list parameters from the query string or the .search body. */
+static int
+list_params_read(struct request *rq, struct list_run *lr,
+    struct json_object **keep, struct scim_errbuf *eb)
 {
-	struct list_params	 lp;
+	struct list_params	*lp = &lr->lr_lp;
+	int			 rc;
+
+	lr->lr_start = 1;
+	lr->lr_count = server_conf->cf_page_size;
+	if (rq->rq_method == SM_POST) {
+		if ((rc = search_params(rq, lp, eb, keep)) != SCIM_OK)
+			return (rc);
+	} else {
+		lp->lp_filter = server_param(rq, "filter");
+		lp->lp_sort_by = server_param(rq, "sortBy");
+		lp->lp_sort_order = server_param(rq, "sortOrder");
+		lp->lp_start = server_param(rq, "startIndex");
+		lp->lp_count = server_param(rq, "count");
+		lp->lp_cursor = server_param(rq, "cursor");
+		if (server_param(rq, "attributes") != NULL)
+			lp->lp_attrs = xstrdup(server_param(rq, "attributes"));
+		if (server_param(rq, "excludedAttributes") != NULL)
+			lp->lp_excl = xstrdup(server_param(rq,
+			    "excludedAttributes"));
+	}
+	if (lp->lp_start != NULL &&
+	    parse_count(lp->lp_start, &lr->lr_start) != SCIM_OK)
+		return (scim_err_set(eb, SCIM_EINVAL,
+		    "startIndex must be an integer"));
+	if (lp->lp_count != NULL &&
+	    parse_count(lp->lp_count, &lr->lr_count) != SCIM_OK)
+		return (scim_err_set(eb, SCIM_EINVAL,
+		    "count must be an integer"));
+	if (lr->lr_start < 1)
+		lr->lr_start = 1;
+	if (lr->lr_count < 0)
+		lr->lr_count = 0;
+	if (lr->lr_count > server_conf->cf_max_page_size)
+		lr->lr_count = server_conf->cf_max_page_size;
+	if (lp->lp_sort_order != NULL &&
+	    strcasecmp(lp->lp_sort_order, "descending") != 0 &&
+	    strcasecmp(lp->lp_sort_order, "ascending") != 0)
+		return (scim_err_set(eb, SCIM_EINVAL,
+		    "sortOrder must be ascending or descending"));
+	if (lp->lp_cursor != NULL) {
+		if ((rc = cursor_parse(rq, lp->lp_cursor, &lr->lr_after, eb)) !=
+		    SCIM_OK)
+			return (rc);
+		lr->lr_cursor = 1;
+		if (lp->lp_sort_by != NULL && *lp->lp_sort_by != '\0')
+			return (scim_err_set(eb, SCIM_EINVAL,
+			    "sortBy cannot be combined with cursor"));
+	}
+	return (SCIM_OK);
+}
+
+/*
+ * Run the listing over type rt inside t: matches from position start
+ * (1-based, within this type), at most count of them rendered into res;
+ * *total gets this type's match count.
+ */
+static int
+list_type(struct request *rq, const struct resource_type *rt,
+    struct list_run *lr, long long start, long long count,
+    struct store_txn *t, struct json_object *res, size_t *total,
+    struct scim_errbuf *eb)
+{
+	struct list_params	*lp = &lr->lr_lp;
 	struct query		 q;
 	struct query_result	 r;
 	struct schema_path	 sort;
 	struct filter		*f = NULL;
-	struct store_txn	*t = NULL;
-	struct json_object	*list = NULL, *res, *sch, *one, *keep = NULL;
-	struct scim_errbuf	 eb;
-	long long		 start = 1, count;
+	struct json_object	*one;
 	size_t			 i;
 	int			 rc;
 
-	memset(&lp, 0, sizeof(lp));
 	memset(&q, 0, sizeof(q));
 	memset(&r, 0, sizeof(r));
-	eb.eb_msg[0] = '\0';
-	count = server_conf->cf_page_size;
-	if (rq->rq_method == SM_POST) {
-		if ((rc = search_params(rq, &lp, &eb, &keep)) != SCIM_OK)
-			goto fail;
-	} else {
-		lp.lp_filter = server_param(rq, "filter");
-		lp.lp_sort_by = server_param(rq, "sortBy");
-		lp.lp_sort_order = server_param(rq, "sortOrder");
-		lp.lp_start = server_param(rq, "startIndex");
-		lp.lp_count = server_param(rq, "count");
-		lp.lp_cursor = server_param(rq, "cursor");
-		if (server_param(rq, "attributes") != NULL)
-			lp.lp_attrs = xstrdup(server_param(rq, "attributes"));
-		if (server_param(rq, "excludedAttributes") != NULL)
-			lp.lp_excl = xstrdup(server_param(rq,
-			    "excludedAttributes"));
-	}
-	if (lp.lp_start != NULL && parse_count(lp.lp_start, &start) != SCIM_OK) {
-		rc = scim_err_set(&eb, SCIM_EINVAL,
-		    "startIndex must be an integer");
-		goto fail;
-	}
-	if (lp.lp_count != NULL && parse_count(lp.lp_count, &count) != SCIM_OK) {
-		rc = scim_err_set(&eb, SCIM_EINVAL, "count must be an integer");
-		goto fail;
-	}
-	if (start < 1)
-		start = 1;
-	if (count < 0)
-		count = 0;
-	if (count > server_conf->cf_max_page_size)
-		count = server_conf->cf_max_page_size;
-	if (lp.lp_filter != NULL && (rc = filter_parse(lp.lp_filter,
-	    strlen(lp.lp_filter), rq->rq_rt, &server_conf->cf_filter, &f,
-	    &eb)) != SCIM_OK)
-		goto fail;
-	if (lp.lp_cursor != NULL) {
-		if ((rc = cursor_parse(rq, lp.lp_cursor, &q.q_after, &eb)) !=
-		    SCIM_OK)
-			goto fail;
-		q.q_cursor = 1;
-	}
-	if (lp.lp_sort_by != NULL && *lp.lp_sort_by != '\0') {
-		if (schema_resolve(rq->rq_rt, lp.lp_sort_by,
-		    strlen(lp.lp_sort_by), &sort) != SCIM_OK ||
-		    sort.sp_attr == NULL) {
-			rc = scim_err_set(&eb, SCIM_EINVAL,
+	*total = 0;
+	if (lp->lp_filter != NULL && (rc = filter_parse(lp->lp_filter,
+	    strlen(lp->lp_filter), rt, &server_conf->cf_filter, &f, eb)) !=
+	    SCIM_OK)
+		return (rc);
+	if (lp->lp_sort_by != NULL && *lp->lp_sort_by != '\0') {
+		if (schema_resolve(rt, lp->lp_sort_by, strlen(lp->lp_sort_by),
+		    &sort) != SCIM_OK || sort.sp_attr == NULL) {
+			rc = scim_err_set(eb, SCIM_EINVAL,
 			    "sortBy: unknown attribute \"%.64s\"",
-			    lp.lp_sort_by);
-			goto fail;
+			    lp->lp_sort_by);
+			goto done;
 		}
 		q.q_sort = &sort;
-		if (q.q_cursor) {
-			rc = scim_err_set(&eb, SCIM_EINVAL,
-			    "sortBy cannot be combined with cursor");
-			goto fail;
-		}
 	}
-	if (lp.lp_sort_order != NULL) {
-		if (strcasecmp(lp.lp_sort_order, "descending") == 0)
-			q.q_desc = 1;
-		else if (strcasecmp(lp.lp_sort_order, "ascending") != 0) {
-			rc = scim_err_set(&eb, SCIM_EINVAL,
-			    "sortOrder must be ascending or descending");
-			goto fail;
-		}
-	}
-	if ((rc = parse_projection(rq, lp.lp_attrs, lp.lp_excl)) != SCIM_OK)
-		goto fail;
-	q.q_rt = rq->rq_rt;
+	q.q_desc = lp->lp_sort_order != NULL &&
+	    strcasecmp(lp->lp_sort_order, "descending") == 0;
+	projection_free(rq->rq_proj);
+	rq->rq_proj = NULL;
+	if ((rc = parse_projection(rq, rt, lp->lp_attrs, lp->lp_excl)) !=
+	    SCIM_OK)
+		goto done;
+	q.q_rt = rt;
 	q.q_tenant = rq->rq_tenant;
 	q.q_filter = f;
 	q.q_start = (size_t)start;
 	q.q_count = (size_t)count;
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK)
-		goto fail;
-	if ((rc = query_run(t, &q, &r, &eb)) != SCIM_OK)
-		goto fail;
+	q.q_cursor = lr->lr_cursor;
+	q.q_after = lr->lr_after;
+	if ((rc = query_run(t, &q, &r, eb)) != SCIM_OK)
+		goto done;
+	*total = r.qr_total;
+	lr->lr_more = r.qr_more;
+	if (r.qr_n > 0)
+		lr->lr_last = r.qr_rids[r.qr_n - 1];
+	for (i = 0; i < r.qr_n; i++) {
+		if ((rc = document_render(t, rq, rt, r.qr_rids[i],
+		    r.qr_docs[i], &one)) != SCIM_OK)
+			goto done;
+		json_object_array_add(res, one);
+	}
+ done:
+	query_result_free(&r);
+	filter_free(f);
+	return (rc);
+}
+
+static struct json_object *
+list_response(size_t total, struct json_object *res, struct list_run *lr,
+    struct request *rq)
+{
+	struct json_object	*list, *sch;
+	char			 cur[40];
+
 	list = json_object_new_object();
 	sch = json_object_new_array();
 	json_object_array_add(sch, json_object_new_string(SCIM_MSG_LIST));
 	json_object_object_add(list, "schemas", sch);
 	json_object_object_add(list, "totalResults",
-	    json_object_new_int64((int64_t)r.qr_total));
+	    json_object_new_int64((int64_t)total));
 	json_object_object_add(list, "itemsPerPage",
-	    json_object_new_int64((int64_t)r.qr_n));
-	if (!q.q_cursor)
+	    json_object_new_int64((int64_t)json_object_array_length(res)));
+	if (!lr->lr_cursor)
 		json_object_object_add(list, "startIndex",
-		    json_object_new_int64(start));
-	else if (r.qr_more && r.qr_n > 0) {
-		char	cur[40];
-
-		cursor_make(rq, r.qr_rids[r.qr_n - 1], cur, sizeof(cur));
+		    json_object_new_int64(lr->lr_start));
+	else if (lr->lr_more) {
+		cursor_make(rq, lr->lr_last, cur, sizeof(cur));
 		json_object_object_add(list, "nextCursor",
 		    json_object_new_string(cur));
 	}
-	res = json_object_new_array();
-	for (i = 0; i < r.qr_n; i++) {
-		if ((rc = document_render(t, rq, rq->rq_rt, r.qr_rids[i],
-		    r.qr_docs[i], &one)) !=
-		    SCIM_OK)
-			goto fail;
-		json_object_array_add(res, one);
-	}
 	json_object_object_add(list, "Resources", res);
+	return (list);
+}
+
+/*
+ * GET /Users, /Groups and POST .search on them; with rq_rt NULL, POST
+ * /.search at the root: every type in turn, paged as one sequence.
+ */
+void
+resource_list(struct request *rq)
+{
+	const struct resource_type *const *tp;
+	const struct resource_type	*one[2] = { rq->rq_rt, NULL };
+	struct list_run			 lr;
+	struct store_txn		*t = NULL;
+	struct json_object		*list = NULL, *res = NULL, *keep = NULL;
+	struct scim_errbuf		 eb;
+	long long			 start, want;
+	size_t				 total = 0, n, seen = 0;
+	int				 rc, ran = 0, first_err = SCIM_OK;
+
+	memset(&lr, 0, sizeof(lr));
+	eb.eb_msg[0] = '\0';
+	if ((rc = list_params_read(rq, &lr, &keep, &eb)) != SCIM_OK)
+		goto fail;
+	if (rq->rq_rt == NULL && lr.lr_cursor) {
+		rc = scim_err_set(&eb, SCIM_EINVAL,
+		    "cursor paging needs a resource type endpoint");
+		goto fail;
+	}
+	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK)
+		goto fail;
+	res = json_object_new_array();
+	for (tp = rq->rq_rt != NULL ? one : schema_types; *tp != NULL; tp++) {
+		n = json_object_array_length(res);
+		start = lr.lr_start > (long long)seen ?
+		    lr.lr_start - (long long)seen : 1;
+		want = lr.lr_count - (long long)n;
+		rc = list_type(rq, *tp, &lr, start, want, t, res, &n, &eb);
+		if (rc == SCIM_EFILTER && rq->rq_rt == NULL) {
+			/* the filter names attributes of another type */
+			if (first_err == SCIM_OK)
+				first_err = rc;
+			continue;
+		}
+		if (rc != SCIM_OK)
+			goto fail;
+		ran = 1;
+		seen += n;
+		total += n;
+	}
+	if (!ran) {
+		rc = first_err;
+		goto fail;
+	}
 	store_abort(t);
 	t = NULL;
+	list = list_response(total, res, &lr, rq);
+	res = NULL;
 	server_reply_json(rq, 200, list, NULL, NULL);
 	goto done;
  fail:
 	store_abort(t);
 	server_reply_error(rq, rc, eb.eb_msg);
  done:
+	json_object_put(res);
 	json_object_put(list);
 	json_object_put(keep);
-	query_result_free(&r);
-	filter_free(f);
-	free(lp.lp_attrs);
-	free(lp.lp_excl);
+	free(lr.lr_lp.lp_attrs);
+	free(lr.lr_lp.lp_excl);
 }

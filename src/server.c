@@ -26,12 +26,15 @@
 #include "bulk.h"
 #include "commit.h"
 #include "config.h"
+#include "connlimit.h"
 #include "discovery.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "metrics.h"
+#include "oauth.h"
 #include "projection.h"
+#include "ratelimit.h"
 #include "resource.h"
 #include "schema.h"
 #include "server.h"
@@ -208,7 +211,10 @@ server_reply_error(struct request *rq, int err, const char *detail)
 	if (status == 401)
 		evhttp_add_header(evhttp_request_get_output_headers(
 		    rq->rq_req), "WWW-Authenticate", "Bearer realm=\"scimd\"");
-	if (status == 429 || status == 503)
+	/* ratelimit.c sets its own Retry-After first */
+	if ((status == 429 || status == 503) && evhttp_find_header(
+	    evhttp_request_get_output_headers(rq->rq_req), "Retry-After") ==
+	    NULL)
 		evhttp_add_header(evhttp_request_get_output_headers(
 		    rq->rq_req), "Retry-After", "1");
 	if ((o = scim_err_body(err, detail)) == NULL)
@@ -278,6 +284,8 @@ authenticate(struct request *rq, int admin)
 	}
 	rc = token_find(t, h, len, &rq->rq_token);
 	store_abort(t);
+	/* security: evhttp frees headers without wiping; nothing reads it again */
+	OPENSSL_cleanse((char *)h, strlen(h));
 	if (rc != SCIM_OK) {
 		server_reply_error(rq, rc, rc == SCIM_EAUTH ?
 		    "invalid or expired token" : NULL);
@@ -476,14 +484,11 @@ route_scim(struct request *rq, const char *rest)
 		return;
 	}
 	if (n == 7 && strncmp(seg, ".search", n) == 0 && slash == NULL) {
-		/* root search: Users only is what clients use; say so */
-		if (m != SM_POST) {
+		/* root search: every resource type, rq_rt NULL */
+		if (m != SM_POST)
 			reply_method(rq, "POST");
-			return;
-		}
-		server_reply_error(rq, SCIM_ENOTIMPL,
-		    "search at the root is not supported; use /Users/.search "
-		    "or /Groups/.search");
+		else if (read_body(rq) == 0)
+			resource_list(rq);
 		return;
 	}
 	if (n == 4 && strncmp(seg, "Bulk", n) == 0 && slash == NULL) {
@@ -604,6 +609,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	const char		*path, *query;
 	size_t			 plen;
 
+	connlimit_request(req);		/* security: stop its read deadline */
 	rq = xcalloc(1, sizeof(*rq));
 	server_live++;
 	rq->rq_req = req;
@@ -671,6 +677,10 @@ dispatch(struct evhttp_request *req, void *arg)
 		admin_dispatch(rq, rq->rq_path + sizeof(ADMIN_PREFIX) - 1);
 		return;
 	}
+	if (strcmp(rq->rq_path, "/oauth2/token") == 0) {
+		oauth_serve(rq);	/* security: form body, no bearer */
+		return;
+	}
 	if (strncmp(rq->rq_path, SCIM_PREFIX, sizeof(SCIM_PREFIX) - 1) != 0 ||
 	    (rq->rq_path[sizeof(SCIM_PREFIX) - 1] != '/' &&
 	    rq->rq_path[sizeof(SCIM_PREFIX) - 1] != '\0')) {
@@ -678,6 +688,8 @@ dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (authenticate(rq, 0) != 0)
+		return;
+	if (ratelimit_request(rq) != 0)	/* security: per-token 429 */
 		return;
 	token_used(rq);
 	route_scim(rq, rq->rq_path + sizeof(SCIM_PREFIX) - 1);
@@ -713,6 +725,9 @@ server_init(struct event_base *base, struct scimd_config *conf,
 	evhttp_set_timeout(server_http, conf->cf_timeout);
 	evhttp_set_default_content_type(server_http, CONTENT_TYPE);
 	evhttp_set_gencb(server_http, dispatch, NULL);
+	/* security: TLS bufferevents, connection count, request deadlines */
+	connlimit_init(base);
+	evhttp_set_bevcb(server_http, connlimit_bevcb, NULL);
 	server_sock = evhttp_bind_socket_with_handle(server_http,
 	    conf->cf_listen_host, (ev_uint16_t)conf->cf_listen_port);
 	if (server_sock == NULL) {
@@ -720,6 +735,7 @@ server_init(struct event_base *base, struct scimd_config *conf,
 		    "available)", conf->cf_listen_host, conf->cf_listen_port);
 		return (SCIM_EUNAVAIL);
 	}
+	connlimit_listener(server_sock);	/* security: pause on EMFILE */
 	if (getsockname(evhttp_bound_socket_get_fd(server_sock),
 	    (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET6) {
@@ -747,6 +763,7 @@ server_init(struct event_base *base, struct scimd_config *conf,
 void
 server_stop_accepting(void)
 {
+	connlimit_listener(NULL);	/* security: forget the listener */
 	if (server_sock != NULL)
 		evhttp_del_accept_socket(server_http, server_sock);
 	server_sock = NULL;
@@ -758,4 +775,6 @@ server_free(void)
 	if (server_http != NULL)
 		evhttp_free(server_http);
 	server_http = NULL;
+	connlimit_shutdown();	/* security: after evhttp_free closed all */
+	ratelimit_shutdown();
 }
