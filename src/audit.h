@@ -6,6 +6,24 @@
  * same group-commit batch right after its change was undone.
  *
  *   audit   T seq(u64 BE) -> record JSON
+ *
+ * seq comes from the "audit" counter shared by all tenants, so it orders
+ * records across tenants too.  A record (compact JSON, members in this
+ * order; "time" must stay among the first members, audit_query.c reads it
+ * without parsing):
+ *
+ *   {"seq":N,"changeId":UUID,"time":"2026-01-02T03:04:05.678Z",
+ *    "tenant":T,"tenantName":NAME,"initiator":TOKEN-NAME,
+ *    "action":"Create|Update|Disable|Enable|Delete|Other",
+ *    "resourceType":"User|Group","target":{"id":ID|null,"name":N|null},
+ *    "source":{"externalId":X|null},"status":"Success|Failure|Skipped",
+ *    "httpStatus":N,"scimType":S?,"reason":S?,
+ *    "modifiedProperties":[{"name":ATTR,"oldValue":V|null,"newValue":V|null}],
+ *    "durationMs":N,"method":M,"path":P}
+ *
+ * Values in modifiedProperties are strings (non-strings as compact JSON);
+ * a member added is {"name":"members","oldValue":null,"newValue":ID}, one
+ * removed the reverse.  password never appears.
  */
 #ifndef AUDIT_H
 #define AUDIT_H

@@ -74,13 +74,43 @@ bulkid_lookup(struct bulk_op *bo, const char *ref)
 	return (NULL);
 }
 
-/* Replace every "bulkId:x" string in v (in place); -1 if one is unknown. */
+/* The lookup callback of bulk_substitute(). */
+static const char *
+lookup_cb(void *arg, const char *ref)
+{
+	return (bulkid_lookup(arg, ref));
+}
+
+/* A "bulkId:x" string value: resolve it in place; -1 if unknown. */
 static int
-substitute(struct bulk_op *bo, struct json_object *v, const char **bad)
+subst_one(struct json_object *e, bulk_lookup_fn lookup, void *arg,
+    const char **bad)
+{
+	const char	*s, *id;
+
+	s = json_object_get_string(e) + sizeof(BULKID_PREFIX) - 1;
+	if ((id = lookup(arg, s)) == NULL) {
+		*bad = s;
+		return (-1);
+	}
+	json_object_set_string(e, id);
+	return (0);
+}
+
+static int
+is_ref(struct json_object *e)
+{
+	return (json_object_is_type(e, json_type_string) &&
+	    strncmp(json_object_get_string(e), BULKID_PREFIX,
+	    sizeof(BULKID_PREFIX) - 1) == 0);
+}
+
+int
+bulk_substitute(struct json_object *v, bulk_lookup_fn lookup, void *arg,
+    const char **bad)
 {
 	struct json_object_iterator	 it, end;
 	struct json_object		*e;
-	const char			*s, *id;
 	size_t				 i, n;
 
 	switch (json_object_get_type(v)) {
@@ -90,17 +120,8 @@ substitute(struct bulk_op *bo, struct json_object *v, const char **bad)
 		for (; !json_object_iter_equal(&it, &end);
 		    json_object_iter_next(&it)) {
 			e = json_object_iter_peek_value(&it);
-			if (json_object_is_type(e, json_type_string) &&
-			    strncmp(json_object_get_string(e), BULKID_PREFIX,
-			    sizeof(BULKID_PREFIX) - 1) == 0) {
-				s = json_object_get_string(e) +
-				    sizeof(BULKID_PREFIX) - 1;
-				if ((id = bulkid_lookup(bo, s)) == NULL) {
-					*bad = s;
-					return (-1);
-				}
-				json_object_set_string(e, id);
-			} else if (substitute(bo, e, bad) != 0)
+			if (is_ref(e) ? subst_one(e, lookup, arg, bad) != 0 :
+			    bulk_substitute(e, lookup, arg, bad) != 0)
 				return (-1);
 		}
 		return (0);
@@ -108,17 +129,8 @@ substitute(struct bulk_op *bo, struct json_object *v, const char **bad)
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++) {
 			e = json_object_array_get_idx(v, i);
-			if (json_object_is_type(e, json_type_string) &&
-			    strncmp(json_object_get_string(e), BULKID_PREFIX,
-			    sizeof(BULKID_PREFIX) - 1) == 0) {
-				s = json_object_get_string(e) +
-				    sizeof(BULKID_PREFIX) - 1;
-				if ((id = bulkid_lookup(bo, s)) == NULL) {
-					*bad = s;
-					return (-1);
-				}
-				json_object_set_string(e, id);
-			} else if (substitute(bo, e, bad) != 0)
+			if (is_ref(e) ? subst_one(e, lookup, arg, bad) != 0 :
+			    bulk_substitute(e, lookup, arg, bad) != 0)
 				return (-1);
 		}
 		return (0);
@@ -153,7 +165,7 @@ bulk_resolve(void *arg, struct json_object **body, char **id,
 	copy = NULL;
 	if (json_object_deep_copy(*body, &copy, NULL) != 0)
 		return (SCIM_ENOMEM);
-	if (substitute(bo, copy, &bad) != 0) {
+	if (bulk_substitute(copy, lookup_cb, bo, &bad) != 0) {
 		json_object_put(copy);
 		return (scim_err_set(eb, SCIM_ECONFLICT,
 		    "cannot resolve bulkId:%.64s", bad));
@@ -296,45 +308,96 @@ method_name(const char *m)
 	return (NULL);
 }
 
-void
-bulk_handle(struct request *rq)
+int
+bulk_check_request(struct json_object *b, size_t max_ops,
+    struct json_object **opsp, long *fail_on, const char **err)
 {
-	struct json_object	*b = rq->rq_body, *ops, *op, *v, *data;
-	struct write_spec	 ws;
-	struct bulk		*bk;
-	struct bulk_op		*bo;
-	const char		*m, *path, *ver, *err = NULL;
-	char			*id;
-	size_t			 i, j, n;
-	int			 kind;
+	struct json_object	*ops, *v;
 
+	*opsp = NULL;
+	*fail_on = 0;
 	if (!json_object_is_type(b, json_type_object) ||
 	    (ops = jsonutil_get(b, "Operations", NULL)) == NULL ||
 	    !json_object_is_type(ops, json_type_array)) {
-		server_reply_error(rq, SCIM_ESYNTAX,
-		    "a BulkRequest needs an Operations array");
+		*err = "a BulkRequest needs an Operations array";
+		return (SCIM_ESYNTAX);
+	}
+	if (json_object_array_length(ops) > max_ops) {
+		*err = "too many operations (bulk maxOperations)";
+		return (SCIM_ETOOLARGE);
+	}
+	if ((v = jsonutil_get(b, "failOnErrors", NULL)) != NULL) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 0) {
+			*err = "failOnErrors must be a non-negative integer";
+			return (SCIM_EINVAL);
+		}
+		*fail_on = (long)json_object_get_int64(v);
+	}
+	*opsp = ops;
+	return (SCIM_OK);
+}
+
+const char *
+bulk_check_op(struct json_object *op, const char **method,
+    const struct resource_type **rt, char **id)
+{
+	const char	*m = jsonutil_get_str(op, "method");
+	const char	*path = jsonutil_get_str(op, "path");
+
+	*id = NULL;
+	*rt = NULL;
+	*method = m != NULL ? method_name(m) : NULL;
+	if (!json_object_is_type(op, json_type_object))
+		return ("each operation must be an object");
+	if (*method == NULL)
+		return ("method must be POST, PUT, PATCH or DELETE");
+	if (path == NULL || parse_path(path, rt, id) != 0) {
+		free(*id);
+		*id = NULL;
+		return ("path must name /Users or /Groups");
+	}
+	if ((strcmp(*method, "POST") == 0) != (*id == NULL)) {
+		free(*id);
+		*id = NULL;
+		return (strcmp(*method, "POST") == 0 ?
+		    "POST takes a path without an id" :
+		    "this method needs a path with an id");
+	}
+	if (strcmp(*method, "DELETE") != 0 &&
+	    jsonutil_get(op, "data", NULL) == NULL) {
+		free(*id);
+		*id = NULL;
+		return ("data is required");
+	}
+	return (NULL);
+}
+
+void
+bulk_handle(struct request *rq)
+{
+	struct json_object	*ops, *op, *v, *data;
+	struct write_spec	 ws;
+	struct bulk		*bk;
+	struct bulk_op		*bo;
+	const char		*path, *ver, *err = NULL;
+	char			*id;
+	size_t			 i, j, n;
+	long			 fail_on;
+	int			 kind, rc;
+
+	/* the pure checks: fuzz/fuzz_bulk.c */
+	if ((rc = bulk_check_request(rq->rq_body, server_conf->cf_bulk_max_ops,
+	    &ops, &fail_on, &err)) != SCIM_OK) {
+		server_reply_error(rq, rc, err);
 		return;
 	}
 	n = json_object_array_length(ops);
-	if (n > server_conf->cf_bulk_max_ops) {
-		server_reply_error(rq, SCIM_ETOOLARGE,
-		    "too many operations (bulk maxOperations)");
-		return;
-	}
 	bk = xcalloc(1, sizeof(*bk));
 	bk->bk_rq = rq;
 	bk->bk_n = n;
 	bk->bk_ops = xcalloc(n ? n : 1, sizeof(*bk->bk_ops));
-	if ((v = jsonutil_get(b, "failOnErrors", NULL)) != NULL) {
-		if (!json_object_is_type(v, json_type_int) ||
-		    json_object_get_int64(v) < 0) {
-			bulk_free(bk);
-			server_reply_error(rq, SCIM_EINVAL,
-			    "failOnErrors must be a non-negative integer");
-			return;
-		}
-		bk->bk_fail_on = (long)json_object_get_int64(v);
-	}
+	bk->bk_fail_on = fail_on;
 	if (n == 0) {
 		bulk_reply(bk);
 		return;
@@ -354,25 +417,10 @@ bulk_handle(struct request *rq)
 	for (i = 0; i < n; i++) {
 		bo = &bk->bk_ops[i];
 		op = json_object_array_get_idx(ops, i);
-		id = NULL;
-		err = NULL;
-		m = jsonutil_get_str(op, "method");
 		path = jsonutil_get_str(op, "path");
 		data = jsonutil_get(op, "data", NULL);
 		ver = jsonutil_get_str(op, "version");
-		bo->bo_method = m != NULL ? method_name(m) : NULL;
-		if (!json_object_is_type(op, json_type_object))
-			err = "each operation must be an object";
-		else if (bo->bo_method == NULL)
-			err = "method must be POST, PUT, PATCH or DELETE";
-		else if (path == NULL || parse_path(path, &bo->bo_rt, &id) != 0)
-			err = "path must name /Users or /Groups";
-		else if ((strcmp(bo->bo_method, "POST") == 0) != (id == NULL))
-			err = strcmp(bo->bo_method, "POST") == 0 ?
-			    "POST takes a path without an id" :
-			    "this method needs a path with an id";
-		else if (strcmp(bo->bo_method, "DELETE") != 0 && data == NULL)
-			err = "data is required";
+		err = bulk_check_op(op, &bo->bo_method, &bo->bo_rt, &id);
 		for (j = 0; err == NULL && bo->bo_bulkid != NULL && j < i; j++)
 			if (bk->bk_ops[j].bo_bulkid != NULL &&
 			    strcmp(bk->bk_ops[j].bo_bulkid, bo->bo_bulkid) == 0)

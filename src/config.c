@@ -148,6 +148,8 @@ static const struct cf_enum cf_durability[] = {
 	X("max_url", CF_SIZE, OFF(cf_max_url), 256, MB, "8K", NULL, 0)	\
 	X("metrics_allow", CF_ENUM, OFF(cf_metrics_allow), 0, 0,	\
 	    "loopback", cf_metrics_allow, 0)				\
+	X("oauth_token_lifetime", CF_SECS, OFF(cf_oauth_lifetime), 1,	\
+	    21600, "1h", NULL, 0)					\
 	X("page_size", CF_INT, OFF(cf_page_size), 1, 1000000, "100",	\
 	    NULL, 0)							\
 	X("rate_burst", CF_INT, OFF(cf_rate_burst), 1, 1000000, "100",	\
@@ -588,6 +590,10 @@ cf_check(struct cf_parse *p)
 		    c->cf_page_size, c->cf_max_page_size);
 	if ((c->cf_tls_cert == NULL) != (c->cf_tls_key == NULL))
 		cf_error(p, "tls_cert and tls_key must be set together");
+	/* A warning only: short lifetimes are for tests (security.sh). */
+	if (c->cf_oauth_lifetime < 3600)
+		log_warnx("%s: oauth_token_lifetime below 1h; Entra's gallery "
+		    "validation expects 60 to 360 minutes", p->p_name);
 	/* Tokens travel in clear without TLS: only on loopback by default. */
 	if (c->cf_tls_cert == NULL && !c->cf_allow_plaintext &&
 	    !cf_is_loopback(c->cf_listen_host))

@@ -53,6 +53,7 @@ struct scimd_config {
 	char			*cf_user;		/* user (drop root to) */
 	double			 cf_rate;		/* rate_limit (req/s per token, 0 off) */
 	int			 cf_rate_burst;		/* rate_burst */
+	int			 cf_oauth_lifetime;	/* oauth_token_lifetime (s) */
 	int			 cf_audit_days;		/* audit_retention_days (0 keep) */
 	size_t			 cf_audit_max;		/* audit_max_records (0 no cap) */
 	int			 cf_metrics_allow;	/* metrics_allow (CONFIG_METRICS_*) */

@@ -136,6 +136,7 @@ track(evutil_socket_t fd, short ev, void *arg)
 			continue;
 		}
 		arm(c);
+		log_debug("%s: %d connection(s) open", __func__, cl_count);
 	}
 	cl_npend = 0;
 }
@@ -203,6 +204,12 @@ accept_error(struct evconnlistener *lev, void *arg)
 void
 connlimit_listener(struct evhttp_bound_socket *bs)
 {
+	if (bs == NULL) {
+		cl_listener = NULL;
+		if (cl_resume_ev != NULL)
+			evtimer_del(cl_resume_ev);
+		return;
+	}
 	if ((cl_listener = evhttp_bound_socket_get_listener(bs)) != NULL)
 		evconnlistener_set_error_cb(cl_listener, accept_error);
 }

@@ -27,7 +27,7 @@ struct evhttp_request;
 
 /* Set up with the loop (reads server_conf for the limits as they change). */
 void	connlimit_init(struct event_base *);
-/* Pause-on-EMFILE for the listener. */
+/* Pause-on-EMFILE for the listener; NULL when it goes away. */
 void	connlimit_listener(struct evhttp_bound_socket *);
 /* For evhttp_set_bevcb: the connection's bufferevent (TLS or plain). */
 struct bufferevent *connlimit_bevcb(struct event_base *, void *);

@@ -46,6 +46,7 @@ static const struct err_entry err_table[] = {
 	{ 304, NULL,		"not modified" },
 	{ 409, NULL,		"conflict" },
 	{ 412, NULL,		"not attempted" },
+	{ 431, NULL,		"request headers too large" },
 };
 
 static const struct err_entry *

@@ -41,7 +41,8 @@ enum scim_err {
 	SCIM_ENOTACCEPT	= -26,	/* 406 */
 	SCIM_ENOTMOD	= -27,	/* 304, If-None-Match matched (not an error body) */
 	SCIM_ECONFLICT	= -28,	/* 409, no scimType (e.g. version clash) */
-	SCIM_ESKIPPED	= -29	/* internal: a Bulk operation not attempted */
+	SCIM_ESKIPPED	= -29,	/* internal: a Bulk operation not attempted */
+	SCIM_EHEADERS	= -30	/* 431, request headers too large */
 };
 
 /* A detail message filled by whoever detects the error; never allocates. */

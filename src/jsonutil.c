@@ -10,6 +10,30 @@
 #include "error.h"
 #include "jsonutil.h"
 
+/*
+ * RFC 8259 section 7: control characters inside strings must be escaped.
+ * json-c's strict mode still takes a raw tab or newline there.
+ */
+static int
+raw_control(const char *buf, size_t len)
+{
+	size_t	i;
+	int	in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!in_str) {
+			if (buf[i] == '"')
+				in_str = 1;
+		} else if (buf[i] == '\\')
+			i++;		/* skip the escaped byte */
+		else if (buf[i] == '"')
+			in_str = 0;
+		else if ((unsigned char)buf[i] < 0x20)
+			return (1);
+	}
+	return (0);
+}
+
 int
 jsonutil_parse(const char *buf, size_t len, int depth,
     struct json_object **out, struct scim_errbuf *eb)
@@ -26,6 +50,9 @@ jsonutil_parse(const char *buf, size_t len, int depth,
 	if (!jsonutil_utf8_ok(buf, len))
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "request body is not valid UTF-8"));
+	if (raw_control(buf, len))
+		return (scim_err_set(eb, SCIM_ESYNTAX,
+		    "JSON: unescaped control character in a string"));
 	if ((tok = json_tokener_new_ex(depth)) == NULL)
 		return (SCIM_ENOMEM);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |

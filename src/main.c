@@ -30,6 +30,7 @@
 #include "reload.h"
 #include "server.h"
 #include "store.h"
+#include "tls.h"
 #include "token.h"
 #include "util.h"
 
@@ -86,7 +87,11 @@ first_run(struct store *st)
 static void
 drain_check(evutil_socket_t fd, short ev, void *arg)
 {
-	if ((server_inflight() == 0) || util_mono_ms() >= main_drain_until) {
+	static int	idle;
+
+	/* one more tick once idle, so the last replies leave their buffers */
+	if ((server_inflight() == 0 && idle++ > 0) ||
+	    util_mono_ms() >= main_drain_until) {
 		if (server_inflight() > 0)
 			log_warnx("shutdown: %d request(s) still in flight",
 			    server_inflight());
@@ -118,6 +123,7 @@ on_hup(evutil_socket_t sig, short ev, void *arg)
 {
 	/* tokens are read per request: only the configuration reloads */
 	reload_config(&main_conf, main_debug);
+	tls_reload();		/* new connections get the new certificate */
 }
 
 static void
@@ -209,6 +215,9 @@ main(int argc, char *argv[])
 	if (commit_init(main_base, st, conf->cf_commit_max) != SCIM_OK)
 		fatalx("commit_init failed");
 	audit_pruner_start(main_base);
+	/* before dropping root: the key is usually readable by root only */
+	if (tls_init(conf) != SCIM_OK)
+		fatalx("%s: cannot set up TLS", file);
 	if (server_init(main_base, conf, st, portfile) != SCIM_OK)
 		return (1);
 	drop_privileges(conf->cf_user);
@@ -228,6 +237,7 @@ main(int argc, char *argv[])
 
 	commit_free();
 	server_free();
+	tls_free();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);

@@ -251,7 +251,8 @@ drop_issued(struct store_txn *t, uint32_t tenant, const char *name,
 	size_t		 i;
 	int		 rc;
 
-	snprintf(tname, sizeof(tname), "%s%s", OAUTH_TOKEN_NAME, name);
+	strlcpy(tname, OAUTH_TOKEN_NAME, sizeof(tname));
+	strlcat(tname, name, sizeof(tname));
 	memset(&is, 0, sizeof(is));
 	is.is_name = tname;
 	is.is_now = util_now_ms();
@@ -332,8 +333,8 @@ oauth_token_issue(struct store_txn *t, const struct oauth_client *oc,
 	util_b64url(raw, sizeof(raw), token + sizeof(OAUTH_TOKEN_PREFIX) - 1);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	util_sha256(token, strlen(token), ti.ti_hash);
-	snprintf(ti.ti_name, sizeof(ti.ti_name), "%s%s", OAUTH_TOKEN_NAME,
-	    oc->oc_name);
+	strlcpy(ti.ti_name, OAUTH_TOKEN_NAME, sizeof(ti.ti_name));
+	strlcat(ti.ti_name, oc->oc_name, sizeof(ti.ti_name));
 	ti.ti_tenant = oc->oc_tenant;
 	ti.ti_created = util_now_ms();
 	ti.ti_expires = ti.ti_created + lifetime_ms;
@@ -566,7 +567,8 @@ oauth_serve(struct request *rq)
 	struct store_txn	*t;
 	struct issue_op		*io;
 	struct oauth_client	 oc;
-	char			*body = NULL, *basic = NULL, *bid, *bsec;
+	char			*body = NULL, *basic = NULL, *bid = NULL;
+	char			*bsec = NULL;
 	const char		*id, *secret;
 	size_t			 len = evbuffer_get_length(in), bcap = 0;
 	int			 bad, rc;

@@ -29,6 +29,7 @@
 #include "connlimit.h"
 #include "discovery.h"
 #include "error.h"
+#include "http_parse.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "metrics.h"
@@ -49,8 +50,7 @@ static struct evhttp			*server_http;
 static struct evhttp_bound_socket	*server_sock;
 static int				 server_live;	/* requests not yet replied */
 
-#define SCIM_PREFIX	"/scim/v2"
-#define ADMIN_PREFIX	"/admin/v1"
+#define SCIM_PREFIX	HTTP_SCIM_PREFIX
 #define CONTENT_TYPE	"application/scim+json"
 
 struct evhttp *
@@ -152,6 +152,7 @@ reply(struct request *rq, int status, struct evbuffer *buf, const char *etag,
 	case 413: reason = "Payload Too Large"; break;
 	case 415: reason = "Unsupported Media Type"; break;
 	case 429: reason = "Too Many Requests"; break;
+	case 431: reason = "Request Header Fields Too Large"; break;
 	case 501: reason = "Not Implemented"; break;
 	case 503: reason = "Service Unavailable"; break;
 	case 507: reason = "Insufficient Storage"; break;
@@ -237,21 +238,11 @@ base_url(struct request *rq)
 {
 	const char	*host = server_header(rq, "Host");
 	char		*s;
-	size_t		 i;
 
 	if (server_conf->cf_base_url != NULL)
 		return (xstrdup(server_conf->cf_base_url));
-	if (host == NULL || *host == '\0' || strlen(host) > 255)
-		host = "localhost";
-	for (i = 0; host[i] != '\0'; i++)
-		if (!(host[i] == '.' || host[i] == '-' || host[i] == ':' ||
-		    host[i] == '[' || host[i] == ']' ||
-		    (host[i] >= '0' && host[i] <= '9') ||
-		    (host[i] >= 'a' && host[i] <= 'z') ||
-		    (host[i] >= 'A' && host[i] <= 'Z'))) {
-			host = "localhost";	/* never echo odd bytes */
-			break;
-		}
+	if (!http_host_ok(host))
+		host = "localhost";	/* never echo odd bytes */
 	if (asprintf(&s, "%s://%s%s", server_conf->cf_tls_cert != NULL ?
 	    "https" : "http", host, SCIM_PREFIX) == -1)
 		fatal("asprintf");
@@ -263,10 +254,20 @@ static int
 authenticate(struct request *rq, int admin)
 {
 	const char		*h = server_header(rq, "Authorization");
+	struct evkeyval		*kv;
 	struct store_txn	*t;
 	size_t			 len;
-	int			 rc;
+	int			 rc, n = 0;
 
+	/* security: two credentials are ambiguous; take neither */
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(rq->rq_req), next)
+		if (strcasecmp(kv->key, "Authorization") == 0)
+			n++;
+	if (n > 1) {
+		server_reply_error(rq, SCIM_EAUTH,
+		    "more than one Authorization header");
+		return (-1);
+	}
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
 		server_reply_error(rq, SCIM_EAUTH,
 		    "a bearer token is required");
@@ -439,36 +440,20 @@ serve_health(struct request *rq)
 	server_reply_raw(rq, 200, "{\"status\":\"ok\"}", 15, NULL, NULL);
 }
 
-/* Percent-decode s with "+" as space; NULL when it decodes to a NUL byte. */
-static char *
-query_decode(const char *s)
-{
-	size_t	 len;
-	char	*d = evhttp_uridecode(s, 1, &len);
-
-	if (d != NULL && strlen(d) != len) {
-		free(d);
-		return (NULL);
-	}
-	return (d);
-}
-
 /* Route a path below /scim/v2 (rest starts after the prefix). */
 static void
 route_scim(struct request *rq, const char *rest)
 {
 	const struct resource_type	*rt;
-	const char			*seg, *slash;
+	struct http_path		 hp;
+	const char			*seg, *sub;
 	size_t				 n;
 	enum server_method		 m = rq->rq_method;
 
-	while (*rest == '/')
-		rest++;
-	seg = rest;
-	slash = strchr(seg, '/');
-	n = slash != NULL ? (size_t)(slash - seg) : strlen(seg);
-	if (slash != NULL && slash[1] == '\0')
-		slash = NULL;		/* tolerate one trailing slash */
+	http_path_split(rest, &hp);	/* fuzz/fuzz_http.c */
+	seg = hp.hp_seg;
+	n = hp.hp_seglen;
+	sub = hp.hp_sub;
 
 	if ((n == 21 && strncmp(seg, "ServiceProviderConfig", n) == 0) ||
 	    (n == 13 && strncmp(seg, "ResourceTypes", n) == 0) ||
@@ -480,10 +465,10 @@ route_scim(struct request *rq, const char *rest)
 			return;
 		}
 		snprintf(what, sizeof(what), "%.*s", (int)n, seg);
-		serve_discovery(rq, what, slash != NULL ? slash + 1 : NULL);
+		serve_discovery(rq, what, sub);
 		return;
 	}
-	if (n == 7 && strncmp(seg, ".search", n) == 0 && slash == NULL) {
+	if (n == 7 && strncmp(seg, ".search", n) == 0 && sub == NULL) {
 		/* root search: every resource type, rq_rt NULL */
 		if (m != SM_POST)
 			reply_method(rq, "POST");
@@ -491,7 +476,7 @@ route_scim(struct request *rq, const char *rest)
 			resource_list(rq);
 		return;
 	}
-	if (n == 4 && strncmp(seg, "Bulk", n) == 0 && slash == NULL) {
+	if (n == 4 && strncmp(seg, "Bulk", n) == 0 && sub == NULL) {
 		if (m != SM_POST)
 			reply_method(rq, "POST");
 		else if (read_body_max(rq, server_conf->cf_bulk_max_payload) == 0)
@@ -507,7 +492,7 @@ route_scim(struct request *rq, const char *rest)
 		return;
 	}
 	rq->rq_rt = rt;
-	if (slash == NULL) {
+	if (sub == NULL) {
 		switch (m) {
 		case SM_GET:
 		case SM_HEAD:
@@ -522,14 +507,11 @@ route_scim(struct request *rq, const char *rest)
 			return;
 		}
 	}
-	rest = slash + 1;
-	if (strchr(rest, '/') != NULL && !(strlen(rest) > 0 &&
-	    rest[strlen(rest) - 1] == '/' && strchr(rest, '/') ==
-	    rest + strlen(rest) - 1)) {
+	if (!hp.hp_id_ok) {
 		server_reply_error(rq, SCIM_ENOTFOUND, "no such endpoint");
 		return;
 	}
-	rq->rq_id = xstrndup(rest, strcspn(rest, "/"));
+	rq->rq_id = xstrndup(sub, hp.hp_idlen);
 	if (strcmp(rq->rq_id, ".search") == 0) {
 		if (m != SM_POST) {
 			reply_method(rq, "POST");
@@ -561,44 +543,17 @@ route_scim(struct request *rq, const char *rest)
 	}
 }
 
-/*
- * Decode the query string: "+" and %20 both mean space (Entra sends both).
- * Unlike evhttp_parse_query_str, a bare flag such as ?aadOptscim062020 is
- * kept with an empty value instead of failing the whole request.
- */
-static int
-parse_query(const char *query, struct evkeyvalq *out)
+/* Bytes of the request's header block, as the client sent it (roughly). */
+static size_t
+headers_size(struct evhttp_request *req)
 {
-	const char	*p = query, *amp, *eq;
-	char		*k, *v, *raw;
-	size_t		 n;
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	struct evkeyval		*kv;
+	size_t			 n = 0;
 
-	while (*p != '\0') {
-		amp = strchr(p, '&');
-		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
-		if (n > 0) {
-			raw = xstrndup(p, n);
-			eq = strchr(raw, '=');
-			if (eq != NULL)
-				raw[eq - raw] = '\0';
-			k = query_decode(raw);
-			v = query_decode(eq != NULL ?
-			    raw + (eq - raw) + 1 : "");
-			free(raw);
-			if (k == NULL || v == NULL) {
-				free(k);
-				free(v);
-				return (-1);
-			}
-			evhttp_add_header(out, k, v);
-			free(k);
-			free(v);
-		}
-		if (amp == NULL)
-			break;
-		p = amp + 1;
-	}
-	return (0);
+	TAILQ_FOREACH(kv, h, next)
+		n += strlen(kv->key) + strlen(kv->value) + 4;
+	return (n);
 }
 
 static void
@@ -606,8 +561,7 @@ dispatch(struct evhttp_request *req, void *arg)
 {
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	struct request		*rq;
-	const char		*path, *query;
-	size_t			 plen;
+	const char		*path, *query, *rest;
 
 	connlimit_request(req);		/* security: stop its read deadline */
 	rq = xcalloc(1, sizeof(*rq));
@@ -633,12 +587,15 @@ dispatch(struct evhttp_request *req, void *arg)
 		server_reply_error(rq, SCIM_EBADREQ, "URL too long");
 		return;
 	}
+	if (headers_size(req) > server_conf->cf_max_headers) {
+		server_reply_error(rq, SCIM_EHEADERS,
+		    "request headers exceed max_headers");
+		return;
+	}
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
-	rq->rq_path = evhttp_uridecode(path, 0, &plen);
-	if (rq->rq_path == NULL || strlen(rq->rq_path) != plen) {
-		free(rq->rq_path);
+	if ((rq->rq_path = http_path_decode(path)) == NULL) {
 		rq->rq_path = xstrdup("?");
 		server_reply_error(rq, SCIM_EBADREQ, "malformed path");
 		return;
@@ -647,7 +604,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	if (query != NULL) {
 		rq->rq_query = xcalloc(1, sizeof(*rq->rq_query));
 		TAILQ_INIT(rq->rq_query);
-		if (parse_query(query, rq->rq_query) != 0) {
+		if (http_query_parse(query, rq->rq_query) != 0) {
 			server_reply_error(rq, SCIM_EBADREQ,
 			    "malformed query string");
 			return;
@@ -655,35 +612,30 @@ dispatch(struct evhttp_request *req, void *arg)
 	}
 	rq->rq_base = base_url(rq);
 
-	if (strcmp(rq->rq_path, "/healthz") == 0) {
+	switch (http_area(rq->rq_path, &rest)) {
+	case HTTP_AREA_HEALTH:
 		if (rq->rq_method != SM_GET && rq->rq_method != SM_HEAD)
 			reply_method(rq, "GET");
 		else
 			serve_health(rq);
 		return;
-	}
-	if (strcmp(rq->rq_path, "/metrics") == 0) {
+	case HTTP_AREA_METRICS:
 		if (rq->rq_method != SM_GET && rq->rq_method != SM_HEAD)
 			reply_method(rq, "GET");
 		else
 			metrics_serve(rq);
 		return;
-	}
-	if (strncmp(rq->rq_path, ADMIN_PREFIX, sizeof(ADMIN_PREFIX) - 1) == 0 &&
-	    (rq->rq_path[sizeof(ADMIN_PREFIX) - 1] == '/' ||
-	    rq->rq_path[sizeof(ADMIN_PREFIX) - 1] == '\0')) {
+	case HTTP_AREA_ADMIN:
 		if (authenticate(rq, 1) != 0)
 			return;
-		admin_dispatch(rq, rq->rq_path + sizeof(ADMIN_PREFIX) - 1);
+		admin_dispatch(rq, rest);
 		return;
-	}
-	if (strcmp(rq->rq_path, "/oauth2/token") == 0) {
+	case HTTP_AREA_OAUTH:
 		oauth_serve(rq);	/* security: form body, no bearer */
 		return;
-	}
-	if (strncmp(rq->rq_path, SCIM_PREFIX, sizeof(SCIM_PREFIX) - 1) != 0 ||
-	    (rq->rq_path[sizeof(SCIM_PREFIX) - 1] != '/' &&
-	    rq->rq_path[sizeof(SCIM_PREFIX) - 1] != '\0')) {
+	case HTTP_AREA_SCIM:
+		break;
+	case HTTP_AREA_NONE:
 		server_reply_error(rq, SCIM_ENOTFOUND, "no such endpoint");
 		return;
 	}
@@ -692,7 +644,7 @@ dispatch(struct evhttp_request *req, void *arg)
 	if (ratelimit_request(rq) != 0)	/* security: per-token 429 */
 		return;
 	token_used(rq);
-	route_scim(rq, rq->rq_path + sizeof(SCIM_PREFIX) - 1);
+	route_scim(rq, rest);
 }
 
 int
@@ -715,13 +667,18 @@ server_init(struct event_base *base, struct scimd_config *conf,
 	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	/*
 	 * evhttp answers bodies over its own limit with an HTML page; give it
-	 * slack so that read_body() answers moderately oversized bodies with
-	 * a SCIM 413 instead.
+	 * slack (four times the limit) so that read_body() answers oversized
+	 * bodies with a SCIM 413; only far larger ones meet evhttp's page.
 	 */
-	evhttp_set_max_body_size(server_http, (ev_ssize_t)(2 *
+	evhttp_set_max_body_size(server_http, (ev_ssize_t)(4 *
 	    (conf->cf_max_body > conf->cf_bulk_max_payload ?
-	    conf->cf_max_body : conf->cf_bulk_max_payload) + 4096));
-	evhttp_set_max_headers_size(server_http, (ev_ssize_t)conf->cf_max_headers);
+	    conf->cf_max_body : conf->cf_bulk_max_payload) + 65536));
+	/*
+	 * As for bodies: evhttp's own refusal is an HTML page, so it gets four
+	 * times the limit and dispatch() answers with a SCIM 431 below that.
+	 */
+	evhttp_set_max_headers_size(server_http,
+	    (ev_ssize_t)(conf->cf_max_headers * 4 + 8192));
 	evhttp_set_timeout(server_http, conf->cf_timeout);
 	evhttp_set_default_content_type(server_http, CONTENT_TYPE);
 	evhttp_set_gencb(server_http, dispatch, NULL);

@@ -90,9 +90,12 @@ ctx_new(const char *cert, const char *key)
 		ssl_errors("TLS settings", "");
 		goto fail;
 	}
+	/* OpenSSL 3 refuses client renegotiation unless allowed; be explicit */
 	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE |
-	    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_NO_CLIENT_RENEGOTIATION);
+	    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+#ifdef SSL_OP_ALLOW_CLIENT_RENEGOTIATION
+	SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+#endif
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		ssl_errors("tls_cert", cert);

@@ -61,18 +61,22 @@ struct write_op {
 
 static int	write_prepare(struct write_op *);
 
-/* Resolve member objects [{"value": id}, ...] and add them to group rid. */
+/*
+ * Apply add (or remove) of member objects [{"value": id}, ...] to group
+ * grid, recording the ids that really changed.  An unknown id is an error
+ * when adding and nothing to do when removing.
+ */
 static int
-members_add(struct write_op *wo, struct store_txn *t, uint64_t grid,
-    struct json_object *vals)
+members_change(struct write_op *wo, struct store_txn *t, uint64_t grid,
+    struct json_object *vals, int add)
 {
-	struct request		*rq = wo->wo_rq;
 	struct json_object	*e, *v;
+	uint32_t		 tenant = wo->wo_rq->rq_tenant;
 	const char		*id;
 	uint64_t		 mrid;
 	uint8_t			 tag;
 	size_t			 i, n;
-	int			 rc, added;
+	int			 rc, changed;
 
 	n = json_object_array_length(vals);
 	for (i = 0; i < n; i++) {
@@ -82,56 +86,24 @@ members_add(struct write_op *wo, struct store_txn *t, uint64_t grid,
 			return (scim_err_set(&wo->wo_eb, SCIM_EINVAL,
 			    "members: each member needs a string value"));
 		id = json_object_get_string(v);
-		rc = document_lookup(t, rq->rq_tenant, id, NULL, &tag, &mrid);
+		rc = document_lookup(t, tenant, id, NULL, &tag, &mrid);
+		if (rc == SCIM_ENOTFOUND && !add)
+			continue;	/* not a member: nothing to remove */
 		if (rc == SCIM_ENOTFOUND)
 			return (scim_err_set(&wo->wo_eb, SCIM_EINVAL,
 			    "members: no resource with id \"%.64s\"", id));
 		if (rc != SCIM_OK)
 			return (rc);
-		if (tag == RT_TAG_GROUP && mrid == grid)
+		if (add && tag == RT_TAG_GROUP && mrid == grid)
 			return (scim_err_set(&wo->wo_eb, SCIM_EINVAL,
 			    "members: a group cannot contain itself"));
-		if ((rc = member_add(t, rq->rq_tenant, grid, tag, mrid,
-		    &added)) != SCIM_OK)
-			return (rc);
-		if (added)
-			json_object_array_add(wo->wo_added,
-			    json_object_new_string(id));
-	}
-	return (SCIM_OK);
-}
-
-static int
-members_remove(struct write_op *wo, struct store_txn *t, uint64_t grid,
-    struct json_object *vals)
-{
-	struct request		*rq = wo->wo_rq;
-	struct json_object	*e, *v;
-	const char		*id;
-	uint64_t		 mrid;
-	uint8_t			 tag;
-	size_t			 i, n;
-	int			 rc, removed;
-
-	n = json_object_array_length(vals);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(vals, i);
-		v = jsonutil_get(e, "value", NULL);
-		if (v == NULL || !json_object_is_type(v, json_type_string))
-			return (scim_err_set(&wo->wo_eb, SCIM_EINVAL,
-			    "members: each member needs a string value"));
-		id = json_object_get_string(v);
-		rc = document_lookup(t, rq->rq_tenant, id, NULL, &tag, &mrid);
-		if (rc == SCIM_ENOTFOUND)
-			continue;	/* not a member: nothing to remove */
+		rc = add ? member_add(t, tenant, grid, tag, mrid, &changed) :
+		    member_remove(t, tenant, grid, tag, mrid, &changed);
 		if (rc != SCIM_OK)
 			return (rc);
-		if ((rc = member_remove(t, rq->rq_tenant, grid, tag, mrid,
-		    &removed)) != SCIM_OK)
-			return (rc);
-		if (removed)
-			json_object_array_add(wo->wo_removed,
-			    json_object_new_string(id));
+		if (changed)
+			json_object_array_add(add ? wo->wo_added :
+			    wo->wo_removed, json_object_new_string(id));
 	}
 	return (SCIM_OK);
 }
@@ -227,8 +199,8 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		if ((rc = store_put(t, STORE_ID2R, &k, &v,
 		    STORE_NOOVERWRITE)) != SCIM_OK)
 			return (rc);
-		if (wo->wo_members != NULL && (rc = members_add(wo, t,
-		    wo->wo_rid, wo->wo_members)) != SCIM_OK)
+		if (wo->wo_members != NULL && (rc = members_change(wo, t,
+		    wo->wo_rid, wo->wo_members, 1)) != SCIM_OK)
 			return (rc);
 		if ((rc = document_put(t, rq->rq_tenant, rt, wo->wo_rid,
 		    wo->wo_new)) != SCIM_OK)
@@ -276,8 +248,8 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		if (rt->rt_tag == RT_TAG_GROUP) {
 			if ((rc = members_clear(wo, t, wo->wo_rid)) != SCIM_OK)
 				goto done;
-			if (wo->wo_members != NULL && (rc = members_add(wo, t,
-			    wo->wo_rid, wo->wo_members)) != SCIM_OK)
+			if (wo->wo_members != NULL && (rc = members_change(wo, t,
+			    wo->wo_rid, wo->wo_members, 1)) != SCIM_OK)
 				goto done;
 		}
 	} else {
@@ -291,12 +263,10 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		for (i = 0; i < nmops && rc == SCIM_OK; i++) {
 			switch (mops[i].pm_kind) {
 			case PATCH_MEMBER_ADD:
-				rc = members_add(wo, t, wo->wo_rid,
-				    mops[i].pm_values);
-				break;
 			case PATCH_MEMBER_REMOVE:
-				rc = members_remove(wo, t, wo->wo_rid,
-				    mops[i].pm_values);
+				rc = members_change(wo, t, wo->wo_rid,
+				    mops[i].pm_values,
+				    mops[i].pm_kind == PATCH_MEMBER_ADD);
 				break;
 			case PATCH_MEMBER_REMOVE_ALL:
 				rc = members_clear(wo, t, wo->wo_rid);

@@ -155,6 +155,25 @@ json_is "[.members[].value]" "[\"$U1\"]" "deleted user removed from the group"
 req GET "/Groups?filter=$(urlenc "members.value eq \"$U4\"")"
 json_is .totalResults 0 "deleted user's id no longer matches members.value"
 
+# --- members at create, replace members, path-less add -------------------------------------
+
+req POST /Groups '{"schemas":["'$CORE_GROUP'"],"displayName":"Created With Members","members":[{"value":"'$U1'"},{"value":"'$U2'"}]}'
+status_is 201 "create a group with members"
+G3=$(jqr .id)
+json_is "[.members[].value] | sort == ([\"$U1\",\"$U2\"] | sort)" true "create response lists both members"
+req PATCH "/Groups/$G3" "$(patch_body '{"op":"Replace","path":"members","value":[{"value":"'$U3'"}]}')"
+status_is 204 "Replace members with a value array"
+req GET "/Groups/$G3"
+json_is '[.members[].value]' "[\"$U3\"]" "Replace members: only the new list remains"
+req PATCH "/Groups/$G3" "$(patch_body '{"op":"add","value":{"members":[{"value":"'$U1'"}]}}')"
+status_is 204 "path-less add of members"
+req GET "/Groups/$G3"
+json_is "[.members[].value] | sort == ([\"$U1\",\"$U3\"] | sort)" true "path-less add kept the existing member"
+req GET "/Users/$U1"
+json_is '[.groups[].value] | length' 2 "a user in two groups lists both"
+req DELETE "/Groups/$G3"
+status_is 204 "delete that group"
+
 # --- paging groups (5.10) ---------------------------------------------------------------------
 
 req GET "/Groups?startIndex=1&count=1"

@@ -383,20 +383,38 @@ req()
 	: > "$SCIM_TMP/headers"
 	STATUS=$(curl "${args[@]}" "$url" 2> "$SCIM_TMP/curl.err")
 	[ -n "$STATUS" ] || STATUS=000
-	BODY=$(cat "$SCIM_TMP/body")
+	BODY=$(< "$SCIM_TMP/body")
 	HDRS=$SCIM_TMP/headers
-	CTYPE=$(hdr Content-Type)
+	hdr_get content-type CTYPE
 	return 0
 }
 
-# hdr NAME: value of response header NAME (last one), CR stripped.
+# hdr_get NAME VAR: set VAR to response header NAME (last one), CR stripped.
+hdr_get()
+{
+	local _line _name _val="" _want
+	_want=${1,,}
+	while IFS= read -r _line || [ -n "$_line" ]; do
+		_line=${_line%$'\r'}
+		case "$_line" in
+		*:*) ;;
+		*) continue ;;
+		esac
+		_name=${_line%%:*}
+		if [ "${_name,,}" = "$_want" ]; then
+			_val=${_line#*:}
+			_val=${_val#"${_val%%[! $'\t']*}"}
+		fi
+	done < "$SCIM_TMP/headers"
+	printf -v "$2" '%s' "$_val"
+}
+
+# hdr NAME: print response header NAME of the last response.
 hdr()
 {
-	tr -d '\r' < "$SCIM_TMP/headers" |
-	    awk -v n="$1" 'BEGIN { n = tolower(n) }
-		{ i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == n) {
-		    v = substr($0, i + 1); sub(/^[ \t]+/, "", v); last = v } }
-		END { if (last != "") print last }'
+	local v
+	hdr_get "$1" v
+	printf '%s\n' "$v"
 }
 
 # urlenc STRING: percent-encode for a query string (spaces as %20).

@@ -324,6 +324,12 @@ status_is 200 "replace roles with a value array"
 get
 json_is '.roles[0].value' Admin "role stored"
 
+req PATCH "/Users/$ID" "$(patch_body '{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}')"
+status_is 200 "Add roles with a JSON string inside value (AppRoleAssignmentsComplex)"
+get
+json_is '[.roles[].value] | index("{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}") != null' \
+    true "role value stored verbatim as a string"
+
 ctl verify
 is "$CTL_RC" 0 "scimctl verify exits 0"
 ok "SIGTERM exits 0" stop_scimd

@@ -134,6 +134,14 @@ req GET "/Users?filter=$(urlenc "id eq \"$ID2\" and userName eq \"$U2\"")&attrib
 status_is 200 "manager-check style filter with attributes=id"
 json_is .totalResults 1 "id eq .. and userName eq ..: one match"
 
+req GET "/Users?filter=$(urlenc 'emails[type eq "work" and primary eq true].value eq "'$E1'"')"
+status_is 200 "filter with and inside brackets (Entra's own schema mapping)"
+json_is .totalResults 1 "and inside brackets: one match"
+json_is '.Resources[0].id' "$ID1" "and inside brackets: right user"
+req POST /Users/.search '{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"'$U2'\"","startIndex":1,"count":5}'
+status_is 200 "POST /Users/.search"
+json_is .totalResults 1 ".search: one match"
+json_is '.Resources[0].id' "$ID2" ".search: right user"
 req GET "/Users?filter=$(urlenc 'userName eq')"
 scim_error 400 invalidFilter "malformed filter"
 
