@@ -661,10 +661,12 @@ server_init(struct event_base *base, struct scimd_config *conf,
 	server_store = st;
 	if ((server_http = evhttp_new(base)) == NULL)
 		return (SCIM_ENOMEM);
-	evhttp_set_allowed_methods(server_http, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	/*
+	 * Every bit, including libevent's internal "unknown method" bit
+	 * (1 << 15): otherwise evhttp answers FOO / HTTP/1.1 itself with an
+	 * HTML 501; this way dispatch() answers 405 with a SCIM body.
+	 */
+	evhttp_set_allowed_methods(server_http, 0xffff);
 	/*
 	 * evhttp answers bodies over its own limit with an HTML page; give it
 	 * slack (four times the limit) so that read_body() answers oversized

@@ -501,6 +501,43 @@ store_usage(struct store *s, size_t *used, size_t *mapsize)
 }
 
 int
+store_low_space(struct store_txn *t)
+{
+	MDB_envinfo	 info;
+	MDB_stat	 st;
+	size_t		 pages, used, reserve;
+	int		 i;
+
+	mdb_env_info(t->st_store->s_env, &info);
+	mdb_env_stat(t->st_store->s_env, &st);
+	pages = info.me_mapsize / st.ms_psize;
+	reserve = pages / 32;
+	if (reserve < 64)
+		reserve = 64;
+	if (reserve > 2048)
+		reserve = 2048;
+	if (reserve > pages / 2)
+		reserve = pages / 2;
+	if ((size_t)info.me_last_pgno + 1 + reserve <= pages)
+		return (0);		/* the common case: never filled */
+	/*
+	 * Pages below the high-water mark may be free again.  A write txn
+	 * cannot open a cursor on the free list, but the page counts of every
+	 * tree (kept current inside the txn) say how many are in use.
+	 */
+	used = 2;			/* meta pages */
+	for (i = -2; i < STORE_NDB; i++) {
+		/* FREE_DBI (0) and MAIN_DBI (1), then ours */
+		if (mdb_stat(t->st_txn, i < 0 ? (MDB_dbi)(i + 2) :
+		    t->st_store->s_dbi[i], &st) != 0)
+			return (1);
+		used += st.ms_branch_pages + st.ms_leaf_pages +
+		    st.ms_overflow_pages;
+	}
+	return (used + reserve > pages);
+}
+
+int
 store_backup(struct store *s, const char *dir, struct scim_errbuf *eb)
 {
 	int	rc;

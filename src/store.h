@@ -116,6 +116,12 @@ int	store_next_id(struct store_txn *, const char *counter, uint64_t *out);
 
 /* Map use: bytes in use and map size. */
 void	store_usage(struct store *, size_t *used, size_t *mapsize);
+/*
+ * 1 if the map is so full that only deletes should write: fewer free pages
+ * than a reserve (1/32 of the map, at least 64 and at most 2048 pages) that
+ * keeps a full store deletable.  Write txn.
+ */
+int	store_low_space(struct store_txn *);
 /* Online compacting copy into directory dir (must exist and be empty). */
 int	store_backup(struct store *, const char *dir, struct scim_errbuf *eb);
 /* Entries in a database. */

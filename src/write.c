@@ -179,6 +179,10 @@ write_apply(struct store_txn *t, struct commit_op *op)
 
 	wo->wo_added = json_object_new_array();
 	wo->wo_removed = json_object_new_array();
+	/* a nearly full map keeps its last pages for deletes */
+	if (wo->wo_kind != WRITE_DELETE && store_low_space(t))
+		return (scim_err_set(&wo->wo_eb, SCIM_ESTORAGE,
+		    "the store is full; only deletes are accepted"));
 	if (wo->wo_resolve != NULL && (rc = wo->wo_resolve(wo->wo_arg,
 	    &wo->wo_body, &wo->wo_id, &wo->wo_eb)) != SCIM_OK)
 		return (rc);
@@ -359,6 +363,12 @@ write_failed(struct store_txn *t, struct commit_op *op, int rc)
 		wo->wo_applied(wo->wo_arg, rc, NULL);
 	if (rc == SCIM_ESKIPPED)
 		return;		/* never attempted: nothing to record */
+	if (rc == SCIM_ESTORAGE) {
+		/* a record would eat the pages kept for deletes */
+		log_warnx("%s: %s refused: store full", __func__,
+		    wo->wo_change_id);
+		return;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.ae_change_id = wo->wo_change_id;
 	ev.ae_tenant = rq->rq_tenant;

@@ -16,7 +16,9 @@
 # and sets SCIMD_PID, PORT, ROOT (http://127.0.0.1:PORT), BASE ($ROOT/scim/v2)
 # and, when scimd printed one, TOKEN (NEW_TOKEN=1).  stop_scimd sends
 # SIGTERM and returns scimd's exit status.  An EXIT trap kills only the scimd
-# this script started and removes $SCIM_TMP.
+# this script started and removes $SCIM_TMP.  SCIMD_WRAPPER (e.g. "valgrind
+# --error-exitcode=99" or "prlimit --nofile=64 --") prefixes the scimd
+# command; SCIMD_START_TENTHS (default 100) is how long start-up may take.
 #
 # Requests: req METHOD PATH [BODY] (PATH is appended to $BASE unless it is a
 # full URL; BODY "@file" sends a file) sets STATUS, BODY, HDRS (file) and
@@ -291,10 +293,13 @@ start_scimd()
 	SCIMD_OUT=$SCIM_TMP/scimd.$_starts.out
 	SCIMD_ERR=$SCIM_TMP/scimd.$_starts.err
 	rm -f "$PORTFILE"
-	"$SCIMD" -c "$CONF" -p "$PORTFILE" > "$SCIMD_OUT" 2> "$SCIMD_ERR" &
+	# SCIMD_WRAPPER (optional, word-split) runs scimd under e.g. valgrind
+	# or prlimit; it must exec scimd in its own process, keeping the PID.
+	${SCIMD_WRAPPER:-} "$SCIMD" -c "$CONF" -p "$PORTFILE" > "$SCIMD_OUT" \
+	    2> "$SCIMD_ERR" &
 	SCIMD_PID=$!
 	# the portfile is written with fopen/fprintf: wait for the newline
-	while [ $i -lt 100 ]; do
+	while [ $i -lt "${SCIMD_START_TENTHS:-100}" ]; do
 		if [ -s "$PORTFILE" ] && grep -q '^[0-9][0-9]*$' "$PORTFILE" &&
 		    [ "$(tail -c 1 "$PORTFILE" | od -An -c | tr -d ' ')" = '\n' ]; then
 			break
@@ -309,8 +314,8 @@ start_scimd()
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if [ $i -ge 100 ]; then
-		diag "scimd wrote no portfile within 10 s"
+	if [ $i -ge "${SCIMD_START_TENTHS:-100}" ]; then
+		diag "scimd wrote no portfile in time"
 		_show_log
 		return 1
 	fi
