@@ -331,3 +331,101 @@ document_render(struct store_txn *t, struct request *rq,
 	json_object_put(full);
 	return (*out != NULL ? SCIM_OK : SCIM_ENOMEM);
 }
+
+/*
+ * Stored documents end with their meta object: {"...","meta":{...}}.  meta
+ * holds only strings without braces, so the tail after the last "meta":{ has
+ * no '{' and exactly the two closing braces.
+ */
+static const char *
+meta_tail(const char *doc, size_t len)
+{
+	static const char	 key[] = "\"meta\":{";
+	const char		*p, *m = NULL;
+	size_t			 i, closes = 0;
+
+	if (len < sizeof(key) + 2 || doc[len - 1] != '}' || doc[len - 2] != '}')
+		return (NULL);
+	for (p = doc; (p = memmem(p, len - (size_t)(p - doc), key,
+	    sizeof(key) - 1)) != NULL; p++)
+		m = p;
+	if (m == NULL)
+		return (NULL);
+	for (i = (size_t)(m - doc) + sizeof(key) - 1; i < len; i++) {
+		if (doc[i] == '{')
+			return (NULL);
+		if (doc[i] == '}')
+			closes++;
+	}
+	return (closes == 2 ? m : NULL);
+}
+
+int
+document_raw(struct store_txn *t, struct request *rq,
+    const struct resource_type *rt, uint64_t rid, char **out, size_t *outlen,
+    char *etag, size_t etaglen)
+{
+	static const char	 vkey[] = "\"version\":\"";
+	struct store_val	 k, v;
+	struct idset		 gs = { NULL, 0, 0 };
+	const char		*doc, *tail, *vp, *id, *ide;
+	uint8_t			 kb[KEYS_RES_LEN];
+	char			*loc, *buf, idbuf[SCIM_ID_MAX];
+	size_t			 len, llen, n;
+	int			 rc;
+
+	if (rt->rt_tag != RT_TAG_USER || !projection_is_default(rq->rq_proj))
+		return (0);
+	k = keys_res(kb, rq->rq_tenant, rt->rt_tag, rid);
+	if (store_get(t, STORE_RES, &k, &v) != SCIM_OK)
+		return (0);
+	doc = v.sv_data;
+	len = v.sv_len;
+	if ((tail = meta_tail(doc, len)) == NULL ||
+	    memmem(doc, len, "\"password\"", 10) != NULL)
+		return (0);
+	/* User.groups is derived: only users in no group take this path */
+	rc = member_groups(t, rq->rq_tenant, rt->rt_tag, rid, &gs);
+	llen = gs.is_n;
+	idset_free(&gs);
+	if (rc != SCIM_OK || llen > 0)
+		return (0);
+	if ((id = memmem(doc, len, "\"id\":\"", 6)) == NULL ||
+	    (size_t)(doc + len - id) < 6 + SCIM_ID_LEN + 1 ||
+	    (ide = id + 6 + SCIM_ID_LEN)[0] != '"')
+		return (0);
+	memcpy(idbuf, id + 6, SCIM_ID_LEN);
+	idbuf[SCIM_ID_LEN] = '\0';
+	loc = document_location(rq->rq_base, rt, idbuf);
+	llen = strlen(loc);
+	if (strchr(loc, '"') != NULL || strchr(loc, '\\') != NULL) {
+		free(loc);	/* needs JSON escaping: leave it to json-c */
+		return (0);
+	}
+	/* {... "version":"X"}} + ,"location":"L"}} */
+	buf = xmalloc(len + llen + 16);
+	memcpy(buf, doc, len - 2);
+	*outlen = len - 2;
+	memcpy(buf + *outlen, ",\"location\":\"", 13);
+	*outlen += 13;
+	memcpy(buf + *outlen, loc, llen);
+	*outlen += llen;
+	memcpy(buf + *outlen, "\"}}", 3);
+	*outlen += 3;
+	free(loc);
+	/* meta.version is W/\"n\" in JSON: unescape it for the header */
+	etag[0] = '\0';
+	if ((vp = memmem(tail, len - (size_t)(tail - doc), vkey,
+	    sizeof(vkey) - 1)) != NULL) {
+		vp += sizeof(vkey) - 1;
+		for (n = 0; vp < doc + len && *vp != '"' && n + 1 < etaglen;
+		    vp++) {
+			if (*vp == '\\')
+				vp++;
+			etag[n++] = *vp;
+		}
+		etag[n] = '\0';
+	}
+	*out = buf;
+	return (1);
+}

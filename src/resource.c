@@ -17,6 +17,7 @@
 #include "error.h"
 #include "filter.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "projection.h"
 #include "query.h"
 #include "resource.h"
@@ -149,6 +150,8 @@ resource_get(struct request *rq)
 	struct json_object	*doc = NULL, *out = NULL;
 	struct scim_errbuf	 eb;
 	const char		*inm, *ver;
+	char			*raw, etag[64];
+	size_t			 rawlen;
 	uint64_t		 rid;
 	int			 rc;
 
@@ -166,6 +169,17 @@ resource_get(struct request *rq)
 			    "%s %.64s not found", rq->rq_rt->rt_name,
 			    rq->rq_id);
 		goto fail;
+	}
+	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
+	    sizeof(etag))) {
+		store_abort(t);
+		if ((inm = server_header(rq, "If-None-Match")) != NULL &&
+		    document_etag_matches(inm, etag))
+			server_reply_empty(rq, 304, etag);
+		else
+			server_reply_raw(rq, 200, raw, rawlen, etag, NULL);
+		free(raw);
+		return;
 	}
 	if ((rc = query_load(t, rq->rq_tenant, rq->rq_rt, rid, &doc)) !=
 	    SCIM_OK)
@@ -438,7 +452,7 @@ list_params_read(struct request *rq, struct list_run *lr,
 static int
 list_type(struct request *rq, const struct resource_type *rt,
     struct list_run *lr, long long start, long long count,
-    struct store_txn *t, struct json_object *res, size_t *total,
+    struct store_txn *t, FILE *res, size_t *nres, size_t *total,
     struct scim_errbuf *eb)
 {
 	struct list_params	*lp = &lr->lr_lp;
@@ -447,7 +461,9 @@ list_type(struct request *rq, const struct resource_type *rt,
 	struct schema_path	 sort;
 	struct filter		*f = NULL;
 	struct json_object	*one;
-	size_t			 i;
+	const char		*json;
+	char			*raw, etag[64];
+	size_t			 i, rawlen;
 	int			 rc;
 
 	memset(&q, 0, sizeof(q));
@@ -488,10 +504,20 @@ list_type(struct request *rq, const struct resource_type *rt,
 	if (r.qr_n > 0)
 		lr->lr_last = r.qr_rids[r.qr_n - 1];
 	for (i = 0; i < r.qr_n; i++) {
+		if ((*nres)++ > 0)
+			fputc(',', res);
+		if (document_raw(t, rq, rt, r.qr_rids[i], &raw, &rawlen,
+		    etag, sizeof(etag))) {
+			fwrite(raw, 1, rawlen, res);
+			free(raw);
+			continue;
+		}
 		if ((rc = document_render(t, rq, rt, r.qr_rids[i],
 		    r.qr_docs[i], &one)) != SCIM_OK)
 			goto done;
-		json_object_array_add(res, one);
+		json = jsonutil_compact(one, &rawlen);
+		fwrite(json, 1, rawlen, res);
+		json_object_put(one);
 	}
  done:
 	query_result_free(&r);
@@ -499,31 +525,31 @@ list_type(struct request *rq, const struct resource_type *rt,
 	return (rc);
 }
 
-static struct json_object *
-list_response(size_t total, struct json_object *res, struct list_run *lr,
-    struct request *rq)
+/* The ListResponse around the n resources already written to items. */
+static void
+list_reply(struct request *rq, size_t total, const char *items, size_t len,
+    size_t n, struct list_run *lr)
 {
-	struct json_object	*list, *sch;
-	char			 cur[40];
+	char	*out = NULL, cur[40];
+	size_t	 outlen = 0;
+	FILE	*f;
 
-	list = json_object_new_object();
-	sch = json_object_new_array();
-	json_object_array_add(sch, json_object_new_string(SCIM_MSG_LIST));
-	json_object_object_add(list, "schemas", sch);
-	json_object_object_add(list, "totalResults",
-	    json_object_new_int64((int64_t)total));
-	json_object_object_add(list, "itemsPerPage",
-	    json_object_new_int64((int64_t)json_object_array_length(res)));
+	if ((f = open_memstream(&out, &outlen)) == NULL)
+		fatal("open_memstream");
+	fprintf(f, "{\"schemas\":[\"%s\"],\"totalResults\":%zu,"
+	    "\"itemsPerPage\":%zu,", SCIM_MSG_LIST, total, n);
 	if (!lr->lr_cursor)
-		json_object_object_add(list, "startIndex",
-		    json_object_new_int64(lr->lr_start));
+		fprintf(f, "\"startIndex\":%lld,", lr->lr_start);
 	else if (lr->lr_more) {
 		cursor_make(rq, lr->lr_last, cur, sizeof(cur));
-		json_object_object_add(list, "nextCursor",
-		    json_object_new_string(cur));
+		fprintf(f, "\"nextCursor\":\"%s\",", cur);
 	}
-	json_object_object_add(list, "Resources", res);
-	return (list);
+	fputs("\"Resources\":[", f);
+	fwrite(items, 1, len, f);
+	fputs("]}", f);
+	fclose(f);
+	server_reply_raw(rq, 200, out, outlen, NULL, NULL);
+	free(out);
 }
 
 /*
@@ -537,10 +563,12 @@ resource_list(struct request *rq)
 	const struct resource_type	*one[2] = { rq->rq_rt, NULL };
 	struct list_run			 lr;
 	struct store_txn		*t = NULL;
-	struct json_object		*list = NULL, *res = NULL, *keep = NULL;
+	struct json_object		*keep = NULL;
 	struct scim_errbuf		 eb;
 	long long			 start, want;
-	size_t				 total = 0, n, seen = 0;
+	size_t				 total = 0, n, seen = 0, nres = 0, len = 0;
+	char				*items = NULL;
+	FILE				*res = NULL;
 	int				 rc, ran = 0, first_err = SCIM_OK;
 
 	memset(&lr, 0, sizeof(lr));
@@ -554,13 +582,14 @@ resource_list(struct request *rq)
 	}
 	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK)
 		goto fail;
-	res = json_object_new_array();
+	if ((res = open_memstream(&items, &len)) == NULL)
+		fatal("open_memstream");
 	for (tp = rq->rq_rt != NULL ? one : schema_types; *tp != NULL; tp++) {
-		n = json_object_array_length(res);
 		start = lr.lr_start > (long long)seen ?
 		    lr.lr_start - (long long)seen : 1;
-		want = lr.lr_count - (long long)n;
-		rc = list_type(rq, *tp, &lr, start, want, t, res, &n, &eb);
+		want = lr.lr_count - (long long)nres;
+		rc = list_type(rq, *tp, &lr, start, want, t, res, &nres, &n,
+		    &eb);
 		if (rc == SCIM_EFILTER && rq->rq_rt == NULL) {
 			/* the filter names attributes of another type */
 			if (first_err == SCIM_OK)
@@ -579,16 +608,17 @@ resource_list(struct request *rq)
 	}
 	store_abort(t);
 	t = NULL;
-	list = list_response(total, res, &lr, rq);
+	fclose(res);
 	res = NULL;
-	server_reply_json(rq, 200, list, NULL, NULL);
+	list_reply(rq, total, items, len, nres, &lr);
 	goto done;
  fail:
 	store_abort(t);
 	server_reply_error(rq, rc, eb.eb_msg);
  done:
-	json_object_put(res);
-	json_object_put(list);
+	if (res != NULL)
+		fclose(res);
+	free(items);
 	json_object_put(keep);
 	free(lr.lr_lp.lp_attrs);
 	free(lr.lr_lp.lp_excl);
