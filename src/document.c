@@ -265,6 +265,40 @@ collect_member(uint8_t tag, uint64_t rid, void *arg)
  * The response document: stored doc plus meta.location, derived
  * Group.members / User.groups when the projection wants them, projected.
  */
+/*
+ * Group.members for a response.  A group may have hundreds of thousands
+ * of members, so GET /Groups/{id} takes members.startIndex (1-based) and
+ * members.count to read them in pages, in a stable (storage) order.
+ */
+static int
+render_members(struct store_txn *t, struct request *rq, uint64_t grid,
+    struct json_object **arr)
+{
+	struct collect	 c;
+	const char	*s;
+	char		*end;
+	size_t		 skip = 0, max = 0;
+	long long	 v;
+
+	if ((s = server_param(rq, "members.startIndex")) != NULL &&
+	    (v = strtoll(s, &end, 10)) > 1 && *end == '\0')
+		skip = (size_t)(v - 1);
+	if ((s = server_param(rq, "members.count")) != NULL &&
+	    (v = strtoll(s, &end, 10)) >= 0 && *end == '\0')
+		max = v > 0 ? (size_t)v : 0;
+	c.c_txn = t;
+	c.c_tenant = rq->rq_tenant;
+	c.c_base = rq->rq_base;
+	c.c_filter = NULL;
+	c.c_out = json_object_new_array();
+	c.c_ids = NULL;
+	*arr = c.c_out;
+	if (s != NULL && max == 0)
+		return (SCIM_OK);	/* members.count=0: none */
+	return (member_each(t, rq->rq_tenant, grid, skip, max, collect_member,
+	    &c));
+}
+
 int
 document_render(struct store_txn *t, struct request *rq,
     const struct resource_type *rt, uint64_t rid, struct json_object *doc,
@@ -299,8 +333,7 @@ document_render(struct store_txn *t, struct request *rq,
 	if (rt->rt_tag == RT_TAG_GROUP) {
 		a = schema_attr_find(rt->rt_schema->sc_attrs, "members", 7);
 		if (projection_wants(rq->rq_proj, rt, a)) {
-			rc = document_members(t, rq->rq_tenant, rid,
-			    rq->rq_base, NULL, &arr, NULL);
+			rc = render_members(t, rq, rid, &arr);
 			json_object_object_add(full, "members", arr);
 		}
 	} else {

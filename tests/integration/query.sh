@@ -110,6 +110,22 @@ json_ok 'has("userName") and has("id")' "... and keeps the rest"
 req GET "/Groups/$GA?excludedAttributes=members"
 json_ok 'has("members") | not' "excludedAttributes=members on a group"
 
+# a large group's members read in pages
+req PATCH "/Groups/$GA" "$(patch_body '{"op":"add","path":"members","value":[{"value":"'$U03'"},{"value":"'$U04'"},{"value":"'$U05'"}]}')"
+status_is 204 "three more members"
+req GET "/Groups/$GA?members.count=2"
+json_is '.members | length' 2 "members.count pages the members"
+p1=$(jqr '[.members[].value] | join(",")')
+req GET "/Groups/$GA?members.startIndex=3&members.count=2"
+json_is '.members | length' 2 "second page"
+p2=$(jqr '[.members[].value] | join(",")')
+req GET "/Groups/$GA?members.startIndex=5&members.count=2"
+json_is '.members | length' 1 "last page"
+p3=$(jqr '[.members[].value] | join(",")')
+is "$(printf '%s,%s,%s' "$p1" "$p2" "$p3" | tr , '\n' | sort -u | wc -l)" 5 "pages cover every member once"
+req GET "/Groups/$GA"
+json_is '.members | length' 5 "without paging: all members"
+
 # .search
 req POST /Users/.search '{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
   "filter":"title eq \"T2\"","attributes":["userName"],"startIndex":1,"count":2}'
