@@ -39,7 +39,7 @@ static const struct err_entry err_table[] = {
 	{ 429, NULL,		"too many requests" },
 	{ 500, NULL,		"out of memory" },
 	{ 500, NULL,		"storage error" },
-	{ 501, NULL,		"not implemented" },
+	{ 501, NULL,		"not supported by this server" },
 	{ 503, NULL,		"service unavailable" },
 	{ 507, NULL,		"insufficient storage" },
 	{ 406, NULL,		"not acceptable" },

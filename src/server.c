@@ -27,6 +27,7 @@
 #include "commit.h"
 #include "config.h"
 #include "connlimit.h"
+#include "console.h"
 #include "discovery.h"
 #include "error.h"
 #include "http_parse.h"
@@ -52,12 +53,6 @@ static int				 server_live;	/* requests not yet replied */
 
 #define SCIM_PREFIX	HTTP_SCIM_PREFIX
 #define CONTENT_TYPE	"application/scim+json"
-
-struct evhttp *
-server_evhttp(void)
-{
-	return (server_http);
-}
 
 int
 server_inflight(void)
@@ -612,6 +607,10 @@ dispatch(struct evhttp_request *req, void *arg)
 	}
 	rq->rq_base = base_url(rq);
 
+	if (console_match(rq->rq_path)) {
+		console_serve(rq);	/* static pages, no token */
+		return;
+	}
 	switch (http_area(rq->rq_path, &rest)) {
 	case HTTP_AREA_HEALTH:
 		if (rq->rq_method != SM_GET && rq->rq_method != SM_HEAD)
@@ -647,6 +646,26 @@ dispatch(struct evhttp_request *req, void *arg)
 	route_scim(rq, rest);
 }
 
+void
+server_apply_limits(const struct scimd_config *conf)
+{
+	size_t	body = conf->cf_max_body > conf->cf_bulk_max_payload ?
+		    conf->cf_max_body : conf->cf_bulk_max_payload;
+
+	if (server_http == NULL)
+		return;
+	/*
+	 * evhttp refuses what exceeds its own limits with an HTML page, so it
+	 * gets four times ours: read_body() and dispatch() answer oversized
+	 * bodies (413) and headers (431) with SCIM errors; only far larger
+	 * requests meet libevent's page.
+	 */
+	evhttp_set_max_body_size(server_http, (ev_ssize_t)(4 * body + 65536));
+	evhttp_set_max_headers_size(server_http,
+	    (ev_ssize_t)(conf->cf_max_headers * 4 + 8192));
+	evhttp_set_timeout(server_http, conf->cf_timeout);
+}
+
 int
 server_init(struct event_base *base, struct scimd_config *conf,
     struct store *st, const char *portfile)
@@ -667,21 +686,7 @@ server_init(struct event_base *base, struct scimd_config *conf,
 	 * HTML 501; this way dispatch() answers 405 with a SCIM body.
 	 */
 	evhttp_set_allowed_methods(server_http, 0xffff);
-	/*
-	 * evhttp answers bodies over its own limit with an HTML page; give it
-	 * slack (four times the limit) so that read_body() answers oversized
-	 * bodies with a SCIM 413; only far larger ones meet evhttp's page.
-	 */
-	evhttp_set_max_body_size(server_http, (ev_ssize_t)(4 *
-	    (conf->cf_max_body > conf->cf_bulk_max_payload ?
-	    conf->cf_max_body : conf->cf_bulk_max_payload) + 65536));
-	/*
-	 * As for bodies: evhttp's own refusal is an HTML page, so it gets four
-	 * times the limit and dispatch() answers with a SCIM 431 below that.
-	 */
-	evhttp_set_max_headers_size(server_http,
-	    (ev_ssize_t)(conf->cf_max_headers * 4 + 8192));
-	evhttp_set_timeout(server_http, conf->cf_timeout);
+	server_apply_limits(conf);
 	evhttp_set_default_content_type(server_http, CONTENT_TYPE);
 	evhttp_set_gencb(server_http, dispatch, NULL);
 	/* security: TLS bufferevents, connection count, request deadlines */

@@ -59,8 +59,8 @@ int	server_init(struct event_base *, struct scimd_config *, struct store *,
 /* Stop accepting new connections (shutdown). */
 void	server_stop_accepting(void);
 void	server_free(void);
-/* The evhttp instance, for SIGHUP to reapply limits and timeouts. */
-struct evhttp *server_evhttp(void);
+/* (Re)apply the request limits evhttp enforces itself (init and SIGHUP). */
+void	server_apply_limits(const struct scimd_config *);
 /* Requests whose reply is still pending (shutdown waits for 0). */
 int	server_inflight(void);
 
