@@ -294,51 +294,24 @@ discovery_resource_type(const char *name, const char *base)
 	return (NULL);
 }
 
-static const char *
-mutability_name(enum schema_mutability m)
-{
-	switch (m) {
-	case SCHEMA_READONLY:
-		return ("readOnly");
-	case SCHEMA_IMMUTABLE:
-		return ("immutable");
-	case SCHEMA_WRITEONLY:
-		return ("writeOnly");
-	case SCHEMA_READWRITE:
-	default:
-		return ("readWrite");
-	}
-}
-
-static const char *
-returned_name(enum schema_returned r)
-{
-	switch (r) {
-	case SCHEMA_RET_ALWAYS:
-		return ("always");
-	case SCHEMA_RET_NEVER:
-		return ("never");
-	case SCHEMA_RET_REQUEST:
-		return ("request");
-	case SCHEMA_RET_DEFAULT:
-	default:
-		return ("default");
-	}
-}
-
-static const char *
-uniqueness_name(enum schema_uniqueness u)
-{
-	switch (u) {
-	case SCHEMA_UNIQ_SERVER:
-		return ("server");
-	case SCHEMA_UNIQ_GLOBAL:
-		return ("global");
-	case SCHEMA_UNIQ_NONE:
-	default:
-		return ("none");
-	}
-}
+/* RFC 7643 section 7 names, indexed by the schema.h enums. */
+static const char *const mutability_names[] = {
+	[SCHEMA_READWRITE] = "readWrite",
+	[SCHEMA_READONLY] = "readOnly",
+	[SCHEMA_IMMUTABLE] = "immutable",
+	[SCHEMA_WRITEONLY] = "writeOnly",
+};
+static const char *const returned_names[] = {
+	[SCHEMA_RET_DEFAULT] = "default",
+	[SCHEMA_RET_ALWAYS] = "always",
+	[SCHEMA_RET_NEVER] = "never",
+	[SCHEMA_RET_REQUEST] = "request",
+};
+static const char *const uniqueness_names[] = {
+	[SCHEMA_UNIQ_NONE] = "none",
+	[SCHEMA_UNIQ_SERVER] = "server",
+	[SCHEMA_UNIQ_GLOBAL] = "global",
+};
 
 static struct json_object	*attrs_doc(const struct schema_attr *);
 
@@ -368,9 +341,9 @@ attr_doc(const struct schema_attr *a)
 	if (a->sa_type == SCHEMA_COMPLEX && a->sa_subs != NULL &&
 	    add(o, "subAttributes", attrs_doc(a->sa_subs)) != 0)
 		goto fail;
-	if (add_str(o, "mutability", mutability_name(a->sa_mut)) != 0 ||
-	    add_str(o, "returned", returned_name(a->sa_returned)) != 0 ||
-	    add_str(o, "uniqueness", uniqueness_name(a->sa_uniq)) != 0)
+	if (add_str(o, "mutability", mutability_names[a->sa_mut]) != 0 ||
+	    add_str(o, "returned", returned_names[a->sa_returned]) != 0 ||
+	    add_str(o, "uniqueness", uniqueness_names[a->sa_uniq]) != 0)
 		goto fail;
 	return (o);
  fail:
