@@ -30,6 +30,7 @@
 #define ADMIN_LIMIT_DEFAULT	50
 #define ADMIN_LIMIT_MAX		1000
 #define ADMIN_WAIT_MAX		60
+#define ADMIN_BUCKETS_MAX	1000
 
 /* A long-poll held until a matching record is committed or it times out. */
 struct waiter {
@@ -376,12 +377,101 @@ audit_show(struct request *rq, const char *change_id)
 	json_object_put(rec);
 }
 
+/* Activity over time: records per interval from since (the chart). */
+struct buckets {
+	int64_t		 b_start;
+	int64_t		 b_width;
+	size_t		 b_n;
+	struct {
+		int64_t	 total, failures, skipped;
+	}		*b_cell;
+};
+
+static int
+bucket_add(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
+{
+	struct buckets	*b = arg;
+	const char	*s;
+	int64_t		 ms;
+	size_t		 i;
+
+	if ((s = jsonutil_get_str(rec, "time")) == NULL ||
+	    util_time_parse(s, &ms) != 0 || ms < b->b_start)
+		return (0);
+	if ((i = (size_t)((ms - b->b_start) / b->b_width)) >= b->b_n)
+		return (0);
+	b->b_cell[i].total++;
+	if ((s = jsonutil_get_str(rec, "status")) != NULL &&
+	    strcmp(s, "Failure") == 0)
+		b->b_cell[i].failures++;
+	else if (s != NULL && strcmp(s, "Skipped") == 0)
+		b->b_cell[i].skipped++;
+	return (0);
+}
+
+/* interval=DURATION: add "buckets" to o; replies itself on error. */
+static int
+summary_buckets(struct request *rq, struct store_txn *t,
+    const struct audit_query *q, int64_t now, const char *interval,
+    struct json_object *o)
+{
+	struct buckets		 b;
+	struct json_object	*arr, *e;
+	int64_t			 until = q->aq_until != 0 ? q->aq_until : now;
+	char			 when[40];
+	size_t			 i;
+	int			 rc;
+
+	memset(&b, 0, sizeof(b));
+	if (audit_time_arg(interval, now, &b.b_width) != 0 ||
+	    (b.b_width = now - b.b_width) < 60000) {
+		server_reply_error(rq, SCIM_EINVAL,
+		    "interval: a duration of a minute or more, such as 40m");
+		return (-1);
+	}
+	if (q->aq_since <= 1 || until <= q->aq_since ||
+	    (until - q->aq_since) / b.b_width >= ADMIN_BUCKETS_MAX) {
+		server_reply_error(rq, SCIM_EINVAL, "interval: needs since, "
+		    "and at most 1000 intervals between since and until");
+		return (-1);
+	}
+	b.b_start = q->aq_since;
+	b.b_n = (size_t)((until - q->aq_since + b.b_width - 1) / b.b_width);
+	b.b_cell = xcalloc(b.b_n, sizeof(*b.b_cell));
+	if ((rc = audit_query_run(t, q, bucket_add, &b, NULL)) != SCIM_OK) {
+		free(b.b_cell);
+		server_reply_error(rq, rc, NULL);
+		return (-1);
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < b.b_n; i++) {
+		e = json_object_new_object();
+		util_time_fmt(b.b_start + (int64_t)i * b.b_width, when,
+		    sizeof(when));
+		json_object_object_add(e, "start", json_object_new_string(when));
+		json_object_object_add(e, "total",
+		    json_object_new_int64(b.b_cell[i].total));
+		json_object_object_add(e, "failures",
+		    json_object_new_int64(b.b_cell[i].failures));
+		json_object_object_add(e, "skipped",
+		    json_object_new_int64(b.b_cell[i].skipped));
+		json_object_array_add(arr, e);
+	}
+	free(b.b_cell);
+	json_object_object_add(o, "intervalMs", json_object_new_int64(
+	    b.b_width));
+	json_object_object_add(o, "buckets", arr);
+	return (0);
+}
+
 static void
 audit_summary(struct request *rq)
 {
 	struct audit_query	 q;
 	struct store_txn	*t;
 	struct json_object	*o = NULL;
+	const char		*interval;
+	int64_t			 now = util_now_ms();
 	int			 rc;
 
 	if (parse_filters(rq, &q) != 0)
@@ -390,7 +480,14 @@ audit_summary(struct request *rq)
 		server_reply_error(rq, rc, NULL);
 		return;
 	}
-	rc = audit_query_summary(t, &q, util_now_ms(), &o);
+	rc = audit_query_summary(t, &q, now, &o);
+	if (rc == SCIM_OK &&
+	    (interval = server_param(rq, "interval")) != NULL &&
+	    summary_buckets(rq, t, &q, now, interval, o) != 0) {
+		store_abort(t);
+		json_object_put(o);
+		return;
+	}
 	store_abort(t);
 	if (rc != SCIM_OK)
 		server_reply_error(rq, rc, NULL);
@@ -756,58 +853,67 @@ route_audit(struct request *rq, const char *rest)
 }
 
 static void
-route_tokens(struct request *rq, const char *rest)
+tenants_delete(struct request *rq, const char *name)
+{
+	commit_submit(&admin_op_new(rq, AW_TENANT_DELETE, name)->ao_op);
+}
+
+/* A collection under /admin/v1: GET and POST on it, DELETE on a member. */
+struct collection {
+	const char	*cl_missing;	/* 404 detail */
+	void		(*cl_list)(struct request *);
+	void		(*cl_create)(struct request *);
+	void		(*cl_delete)(struct request *, const char *);
+};
+
+static const struct collection tokens_collection = {
+	"no such token", tokens_list, tokens_create, tokens_revoke
+};
+static const struct collection tenants_collection = {
+	"no such tenant", tenants_list, tenants_create, tenants_delete
+};
+
+static void
+route_collection(struct request *rq, const char *rest,
+    const struct collection *cl)
 {
 	char	name[TOKEN_NAME_MAX];
 
 	if (*rest == '\0' || strcmp(rest, "/") == 0) {
 		if (rq->rq_method == SM_GET || rq->rq_method == SM_HEAD)
-			tokens_list(rq);
+			cl->cl_list(rq);
 		else if (rq->rq_method == SM_POST)
-			tokens_create(rq);
+			cl->cl_create(rq);
 		else
 			method_not_allowed(rq, "GET, POST");
 		return;
 	}
 	if (segment(&rest, name, sizeof(name)) != 0 || *rest != '\0') {
-		server_reply_error(rq, SCIM_ENOTFOUND, "no such token");
+		server_reply_error(rq, SCIM_ENOTFOUND, cl->cl_missing);
 		return;
 	}
 	if (rq->rq_method != SM_DELETE) {
 		method_not_allowed(rq, "DELETE");
 		return;
 	}
-	tokens_revoke(rq, name);
+	cl->cl_delete(rq, name);
+}
+
+static void
+route_tokens(struct request *rq, const char *rest)
+{
+	route_collection(rq, rest, &tokens_collection);
 }
 
 static void
 route_tenants(struct request *rq, const char *rest)
 {
-	char	name[TENANT_NAME_MAX + 1];
-
 	if (!all_tenants(rq)) {
 		server_reply_error(rq, SCIM_EFORBIDDEN,
 		    "tenants are managed with an all-tenant admin token");
 		return;
 	}
-	if (*rest == '\0' || strcmp(rest, "/") == 0) {
-		if (rq->rq_method == SM_GET || rq->rq_method == SM_HEAD)
-			tenants_list(rq);
-		else if (rq->rq_method == SM_POST)
-			tenants_create(rq);
-		else
-			method_not_allowed(rq, "GET, POST");
-		return;
-	}
-	if (segment(&rest, name, sizeof(name)) != 0 || *rest != '\0') {
-		server_reply_error(rq, SCIM_ENOTFOUND, "no such tenant");
-		return;
-	}
-	if (rq->rq_method != SM_DELETE) {
-		method_not_allowed(rq, "DELETE");
-		return;
-	}
-	commit_submit(&admin_op_new(rq, AW_TENANT_DELETE, name)->ao_op);
+	route_collection(rq, rest, &tenants_collection);
 }
 
 void
