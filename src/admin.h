@@ -7,7 +7,10 @@
  *   GET    /audit[?since&until&action&status&target&initiator&tenant
  *          &order=desc|asc&limit&after&before&wait]
  *                              {"records":[...],"next":SEQ|null}
- *   GET    /audit/summary[?same filters]   counts per action and status
+ *   GET    /audit/summary[?same filters][&interval=40m]
+ *                              counts per action and status; with interval
+ *                              (and since) also "buckets": per interval from
+ *                              since, {"start","total","failures","skipped"}
  *   GET    /audit/{changeId}               one record
  *   GET    /tokens[?tenant]                {"tokens":[...]} (no secrets)
  *   POST   /tokens {"name","tenant"?,"expiresDays"?}  201, secret once

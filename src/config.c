@@ -90,6 +90,13 @@ static const struct cf_enum cf_metrics_allow[] = {
 	{ NULL,		0 }
 };
 
+static const struct cf_enum cf_console[] = {
+	{ "auto",	CONFIG_CONSOLE_AUTO },
+	{ "on",		CONFIG_CONSOLE_ON },
+	{ "off",	CONFIG_CONSOLE_OFF },
+	{ NULL,		0 }
+};
+
 static const struct cf_enum cf_durability[] = {
 	{ "full",	CONFIG_DURABLE_FULL },
 	{ "nometasync",	CONFIG_DURABLE_NOMETASYNC },
@@ -118,6 +125,8 @@ static const struct cf_enum cf_durability[] = {
 	    GB, "1M", NULL, 0)						\
 	X("commit_batch_max", CF_INT, OFF(cf_commit_max), 1, 65536,	\
 	    "256", NULL, CF_RESTART)					\
+	X("console", CF_ENUM, OFF(cf_console), 0, 0, "auto", cf_console, \
+	    0)								\
 	X("data_dir", CF_STR, OFF(cf_data_dir), 0, 0, "./data", NULL,	\
 	    CF_RESTART)							\
 	X("durability", CF_ENUM, OFF(cf_durability), 0, 0, "full",	\

@@ -23,6 +23,12 @@ enum config_metrics {
 	CONFIG_METRICS_OFF		/* /metrics answers 404 */
 };
 
+enum config_console {
+	CONFIG_CONSOLE_AUTO,	/* served when listen is a loopback address */
+	CONFIG_CONSOLE_ON,
+	CONFIG_CONSOLE_OFF	/* /admin/ answers 404 */
+};
+
 struct scimd_config {
 	char			*cf_file;		/* path it was read from */
 	char			*cf_listen_host;	/* listen = HOST:PORT */
@@ -58,6 +64,7 @@ struct scimd_config {
 	size_t			 cf_audit_max;		/* audit_max_records (0 no cap) */
 	int			 cf_metrics_allow;	/* metrics_allow (CONFIG_METRICS_*) */
 	int			 cf_shutdown_timeout;	/* shutdown_timeout (seconds) */
+	int			 cf_console;		/* console (CONFIG_CONSOLE_*) */
 };
 
 /* Fill c with every default (strings are allocated). */

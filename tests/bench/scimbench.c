@@ -71,6 +71,7 @@ struct bench {
 	uint64_t		 seed;
 	char			 tag[32];	/* unique per run: new names */
 	const char		*idfile;
+	FILE			*idout;		/* populate: ids it saw */
 	pid_t			 pid;
 	const char		*datadir;
 	int			 quiet;
@@ -642,6 +643,16 @@ issue(struct conn *c)
 
 	switch (b->sc) {
 	case SC_POPULATE:
+		if (c->step == 1) {
+			/* it existed (409): look its id up for -f */
+			user_name(un, sizeof(un), "user", NULL, c->item);
+			snprintf(flt, sizeof(flt), "userName eq \"%s\"", un);
+			urlenc(enc, sizeof(enc), flt);
+			snprintf(path, sizeof(path), "%s/Users?filter=%s&"
+			    "attributes=id", b->prefix, enc);
+			send_conn(c, EVHTTP_REQ_GET, path, NULL, 0, 200, 200);
+			return;
+		}
 		if (b->next >= b->npop) {
 			conn_idle(c);
 			return;
@@ -771,6 +782,37 @@ members_done(struct conn *c, uint64_t now)
 	members_kick(b);
 }
 
+/* Populate with -f: note the id of every user it created or found. */
+static void
+populate_id(struct conn *c, struct evhttp_request *req, int st)
+{
+	struct bench		*b = c->b;
+	struct json_object	*o, *v;
+	struct evbuffer		*in;
+	const char		*loc, *id;
+
+	if (c->step == 1) {
+		c->step = 0;
+		if (st != 200)
+			return;
+		in = evhttp_request_get_input_buffer(req);
+		evbuffer_add(in, "", 1);
+		o = json_tokener_parse((char *)evbuffer_pullup(in, -1));
+		v = json_object_array_get_idx(json_object_object_get(o,
+		    "Resources"), 0);
+		if ((v = json_object_object_get(v, "id")) != NULL)
+			fprintf(b->idout, "%s\n", json_object_get_string(v));
+		json_object_put(o);
+		return;
+	}
+	if (st == 409)
+		c->step = 1;
+	else if (st == 201 && (loc = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Location")) != NULL &&
+	    (id = strrchr(loc, '/')) != NULL)
+		fprintf(b->idout, "%s\n", id + 1);
+}
+
 static void
 on_reply(struct evhttp_request *req, void *arg)
 {
@@ -804,6 +846,8 @@ on_reply(struct evhttp_request *req, void *arg)
 		samples_add(&b->lat, now - c->t0);
 	}
 	b->done++;
+	if (b->sc == SC_POPULATE && b->idout != NULL && req != NULL)
+		populate_id(c, req, st);
 	if (b->sc == SC_SYNC) {
 		/* a lookup that found nothing is followed by the create */
 		c->step = c->step == 0 && !bad ? 1 : 0;
@@ -1178,10 +1222,15 @@ main(int argc, char *argv[])
 		ids_load(&b, b.count + b.churn);
 		members_setup(&b);
 	}
+	if (b.sc == SC_POPULATE && b.idfile != NULL &&
+	    (b.idout = fopen(b.idfile, "w")) == NULL)
+		die("%s: %s", b.idfile, strerror(errno));
 	if (b.sc != SC_IDS) {
 		run(&b);
 		report(&b);
 	}
+	if (b.idout != NULL && fclose(b.idout) != 0)
+		die("%s: %s", b.idfile, strerror(errno));
 	event_base_free(b.base);
 	free(b.lat.s_v);
 	free(b.madd.s_v);

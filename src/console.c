@@ -1,0 +1,109 @@
+/* The admin console's static files under /admin/ (contract in console.h). */
+#include "scimd.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <string.h>
+#include <strings.h>
+
+#include <event2/http.h>
+
+#include "config.h"
+#include "console.h"
+#include "error.h"
+#include "http_parse.h"
+#include "server.h"
+
+#define CONSOLE_PREFIX	"/admin"
+
+/*
+ * security: the pages load only their own files and talk only to this
+ * origin; nothing inline, no frames, no forms posting elsewhere.
+ */
+#define CONSOLE_CSP	"default-src 'none'; script-src 'self'; " \
+	"style-src 'self'; connect-src 'self'; img-src 'self' data:; " \
+	"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+int
+console_match(const char *path)
+{
+	const char	*rest;
+	size_t		 n = sizeof(CONSOLE_PREFIX) - 1;
+
+	if (strncmp(path, CONSOLE_PREFIX, n) != 0 ||
+	    (path[n] != '\0' && path[n] != '/'))
+		return (0);
+	/* the admin API is not the console's */
+	return (http_area(path, &rest) != HTTP_AREA_ADMIN);
+}
+
+static int
+loopback(const char *host)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6));
+	return (0);
+}
+
+static int
+console_enabled(void)
+{
+	switch (server_conf->cf_console) {
+	case CONFIG_CONSOLE_ON:
+		return (1);
+	case CONFIG_CONSOLE_OFF:
+		return (0);
+	default:
+		return (loopback(server_conf->cf_listen_host));
+	}
+}
+
+static const struct console_asset *
+asset_find(const char *name)
+{
+	const struct console_asset	*a;
+
+	if (*name == '\0' || strcmp(name, "/") == 0)
+		name = "/index.html";
+	for (a = console_assets; a->ca_path != NULL; a++)
+		if (strcmp(a->ca_path, name) == 0)
+			return (a);
+	return (NULL);
+}
+
+void
+console_serve(struct request *rq)
+{
+	const struct console_asset	*a;
+	struct evkeyvalq		*h;
+
+	if (!console_enabled() || (a = asset_find(rq->rq_path +
+	    sizeof(CONSOLE_PREFIX) - 1)) == NULL) {
+		server_reply_error(rq, SCIM_ENOTFOUND, "no such endpoint");
+		return;
+	}
+	h = evhttp_request_get_output_headers(rq->rq_req);
+	if (rq->rq_method != SM_GET && rq->rq_method != SM_HEAD) {
+		evhttp_add_header(h, "Allow", "GET, HEAD");
+		server_reply_error(rq, SCIM_EMETHOD, NULL);
+		return;
+	}
+	evhttp_add_header(h, "Content-Type", a->ca_type);
+	evhttp_add_header(h, "Content-Security-Policy", CONSOLE_CSP);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Cross-Origin-Opener-Policy", "same-origin");
+	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
+	/* reply() adds Cache-Control: no-store to every response */
+	server_reply_raw(rq, 200, (const char *)a->ca_data, a->ca_len, NULL,
+	    NULL);
+}
