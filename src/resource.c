@@ -46,21 +46,33 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 {
 	struct store_txn	*t;
 	struct json_object	*out = NULL;
-	char			*loc = NULL;
+	char			*loc = NULL, *raw, etag[64];
+	size_t			 rawlen;
 	int			 rc;
 
 	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
 		server_reply_error(rq, rc, NULL);
 		return;
 	}
+	if (status == 201)
+		loc = document_location(rq->rq_base, rq->rq_rt,
+		    jsonutil_get_str(doc, "id"));
+	/* the document was just stored: send those bytes when they do */
+	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
+	    sizeof(etag))) {
+		store_abort(t);
+		server_reply_raw(rq, status, raw, rawlen, etag, loc);
+		free(raw);
+		free(loc);
+		return;
+	}
 	rc = document_render(t, rq, rq->rq_rt, rid, doc, &out);
 	store_abort(t);
 	if (rc != SCIM_OK) {
+		free(loc);
 		server_reply_error(rq, rc, NULL);
 		return;
 	}
-	if (status == 201)
-		loc = document_location(rq->rq_base, rq->rq_rt, jsonutil_get_str(doc, "id"));
 	server_reply_json(rq, status, out, document_version(doc), loc);
 	free(loc);
 	json_object_put(out);

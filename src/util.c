@@ -74,9 +74,18 @@ util_random(void *buf, size_t len)
 void
 util_uuid(char *buf)
 {
-	uint8_t	b[16];
+	/* one RAND_bytes call per 256 ids: every request makes one */
+	static uint8_t	pool[16 * 256];
+	static size_t	used = sizeof(pool);
+	uint8_t		b[16];
 
-	util_random(b, sizeof(b));
+	if (used == sizeof(pool)) {
+		util_random(pool, sizeof(pool));
+		used = 0;
+	}
+	memcpy(b, pool + used, sizeof(b));
+	OPENSSL_cleanse(pool + used, sizeof(b));
+	used += sizeof(b);
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(buf, SCIM_ID_MAX,
