@@ -166,9 +166,11 @@ bulk_resolve(void *arg, struct json_object **body, char **id,
 	if (json_object_deep_copy(*body, &copy, NULL) != 0)
 		return (SCIM_ENOMEM);
 	if (bulk_substitute(copy, lookup_cb, bo, &bad) != 0) {
+		/* bad points into copy: format it before copy goes */
+		scim_err_set(eb, SCIM_ECONFLICT, "cannot resolve bulkId:%.64s",
+		    bad);
 		json_object_put(copy);
-		return (scim_err_set(eb, SCIM_ECONFLICT,
-		    "cannot resolve bulkId:%.64s", bad));
+		return (SCIM_ECONFLICT);
 	}
 	json_object_put(*body);
 	*body = copy;

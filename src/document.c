@@ -214,6 +214,40 @@ struct collect {
 static int	collect_member(uint8_t, uint64_t, void *);
 
 int
+document_total(struct store_txn *t, uint32_t tenant, uint8_t tag,
+    uint64_t *n)
+{
+	struct store_val	k, v;
+	uint8_t			kb[6];
+	int			rc;
+
+	*n = 0;
+	k = keys_count(kb, tenant, tag);
+	rc = store_get(t, STORE_META, &k, &v);
+	if (rc == SCIM_OK && v.sv_len == 8)
+		*n = util_get_be64(v.sv_data);
+	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
+}
+
+int
+document_count(struct store_txn *t, uint32_t tenant, uint8_t tag, int delta)
+{
+	struct store_val	k, v;
+	uint8_t			kb[6], vb[8];
+	uint64_t		n;
+	int			rc;
+
+	if ((rc = document_total(t, tenant, tag, &n)) != SCIM_OK)
+		return (rc);
+	n = delta < 0 && n < (uint64_t)-delta ? 0 : n + (uint64_t)(int64_t)delta;
+	k = keys_count(kb, tenant, tag);
+	util_put_be64(vb, n);
+	v.sv_data = vb;
+	v.sv_len = 8;
+	return (store_put(t, STORE_META, &k, &v, 0));
+}
+
+int
 document_members(struct store_txn *t, uint32_t tenant, uint64_t grid,
     const char *base, const struct filter *f, struct json_object **objs,
     struct json_object **pairs)

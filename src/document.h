@@ -38,6 +38,15 @@ int	document_set_meta(struct store_txn *, const struct resource_type *rt,
 int	document_put(struct store_txn *, uint32_t tenant,
 	    const struct resource_type *rt, uint64_t rid,
 	    struct json_object *doc);
+/*
+ * Resources of one type in a tenant, kept in STORE_META ("n" T K -> u64)
+ * in the same transaction as every create and delete, so listings know
+ * totalResults without walking the tenant.
+ */
+int	document_count(struct store_txn *, uint32_t tenant, uint8_t tag,
+	    int delta);
+int	document_total(struct store_txn *, uint32_t tenant, uint8_t tag,
+	    uint64_t *n);
 /* {value, $ref (when base), type, display} of member (tag, rid), or NULL. */
 struct json_object *document_member(struct store_txn *, uint32_t tenant,
 	    uint8_t tag, uint64_t rid, const char *base);

@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "index.h"
+#include "keys.h"
 #include "log.h"
 #include "schema.h"
 #include "store.h"
@@ -367,6 +368,7 @@ index_verify(struct store_txn *t, uint32_t tenant, size_t *bad)
 	struct json_object	*doc;
 	uint8_t			 tb[4], tag;
 	size_t			 i, j, expected[NDEFS], found;
+	size_t			 ntype[8] = { 0 };
 	uint64_t		 rid;
 	int			 rc;
 
@@ -387,6 +389,9 @@ index_verify(struct store_txn *t, uint32_t tenant, size_t *bad)
 			(*bad)++;
 			continue;
 		}
+		for (i = 0; schema_types[i] != NULL; i++)
+			if (schema_types[i] == rt)
+				ntype[i]++;
 		{
 			char *s = xstrndup(v.sv_data, v.sv_len);
 			doc = json_tokener_parse(s);
@@ -419,6 +424,25 @@ index_verify(struct store_txn *t, uint32_t tenant, size_t *bad)
 	free(ks.ks_k);
 	if (rc != SCIM_OK && rc != SCIM_ENOTFOUND)
 		return (rc);
+	/* the per-type counters listings use for totalResults */
+	for (i = 0; schema_types[i] != NULL; i++) {
+		struct store_val	ck, cv;
+		uint8_t			cb[6];
+		uint64_t		want = 0;
+
+		ck = keys_count(cb, tenant, schema_types[i]->rt_tag);
+		rc = store_get(t, STORE_META, &ck, &cv);
+		if (rc == SCIM_OK && cv.sv_len == 8)
+			want = util_get_be64(cv.sv_data);
+		else if (rc != SCIM_ENOTFOUND)
+			return (rc);
+		if (want != ntype[i]) {
+			log_warnx("verify: %s count says %llu, store holds %zu",
+			    schema_types[i]->rt_name, (unsigned long long)want,
+			    ntype[i]);
+			(*bad)++;
+		}
+	}
 	/* and no index holds more entries than the resources imply */
 	for (i = 0; i < NDEFS; i++) {
 		d = &index_defs[i];

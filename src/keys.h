@@ -68,4 +68,16 @@ keys_memberof(uint8_t *buf, uint32_t tenant, uint8_t tag, uint64_t rid)
 	return (keys_res(buf, tenant, tag, rid));
 }
 
+/* meta: "n" T K -> resources of type K in tenant T (u64) */
+static inline struct store_val
+keys_count(uint8_t *buf, uint32_t tenant, uint8_t tag)
+{
+	struct store_val	v = { buf, 6 };
+
+	buf[0] = 'n';
+	util_put_be32(buf + 1, tenant);
+	buf[5] = tag;
+	return (v);
+}
+
 #endif /* KEYS_H */

@@ -140,6 +140,8 @@ load_resource(struct store_txn *t, uint32_t tenant,
 	    SCIM_OK)
 		return (rc == SCIM_EUNIQUE ? scim_err_set(eb, rc,
 		    "id %s exists already", id) : rc);
+	if ((rc = document_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
+		return (rc);
 	return (document_put(t, tenant, rt, *rid, doc));
 }
 

@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "document.h"
 #include "error.h"
 #include "filter.h"
 #include "index.h"
@@ -738,27 +739,73 @@ visit(struct qctx *qc, uint64_t rid, struct json_object *doc)
 }
 
 /*
- * Walk the tenant's T K range of res.  Without filter and sort only the
- * page's documents are parsed; the rest are merely counted.
+ * Every resource of the type, unfiltered and unsorted: totalResults is the
+ * tenant's counter, and only the page is read, so a page costs O(page) with a
+ * cursor (a seek to the resource after it) and O(startIndex) without.
  */
 static int
-scan(struct qctx *qc, struct scim_errbuf *eb)
+list_all(struct qctx *qc)
 {
 	const struct query	*q = qc->qc_q;
 	struct query_result	*r = qc->qc_r;
 	struct store_cursor	*c;
 	struct store_val	 key, k, v;
 	struct json_object	*doc;
+	uint8_t			 kb[KEYS_RES_LEN];
+	uint64_t		 total, rid;
+	size_t			 skip = q->q_cursor ? 0 : qc->qc_skip;
+	int			 rc;
+
+	if ((rc = document_total(qc->qc_t, q->q_tenant, q->q_rt->rt_tag,
+	    &total)) != SCIM_OK)
+		return (rc);
+	r->qr_scanned = 1;
+	key = keys_res(kb, q->q_tenant, q->q_rt->rt_tag,
+	    q->q_cursor ? q->q_after + 1 : 0);
+	if ((rc = store_cursor_open(qc->qc_t, STORE_RES, &c)) != SCIM_OK)
+		return (rc);
+	for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
+	    k.sv_len == KEYS_RES_LEN && memcmp(k.sv_data, kb, 5) == 0;
+	    rc = store_cursor_next(c, &k, &v)) {
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		if (r->qr_n >= q->q_count) {
+			r->qr_more = 1;
+			break;
+		}
+		rid = util_get_be64((const uint8_t *)k.sv_data + 5);
+		if ((rc = parse_doc(qc->qc_tok, v.sv_data, v.sv_len, &doc)) !=
+		    SCIM_OK)
+			break;
+		r->qr_examined++;
+		page_add(qc, rid, doc);
+	}
+	store_cursor_close(c);
+	r->qr_total = (size_t)total;
+	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
+}
+
+/* Walk the tenant's T K range of res, judging every document. */
+static int
+scan(struct qctx *qc, struct scim_errbuf *eb)
+{
+	const struct query	*q = qc->qc_q;
+	struct store_cursor	*c;
+	struct store_val	 key, k, v;
+	struct json_object	*doc;
 	uint8_t			 pfx[5];
 	uint64_t		 rid;
-	int			 rc, all;
+	int			 rc;
 
-	all = q->q_filter == NULL && q->q_sort == NULL;
+	if (q->q_filter == NULL && q->q_sort == NULL)
+		return (list_all(qc));
 	util_put_be32(pfx, q->q_tenant);
 	pfx[4] = q->q_rt->rt_tag;
 	key.sv_data = pfx;
 	key.sv_len = sizeof(pfx);
-	r->qr_scanned = 1;
+	qc->qc_r->qr_scanned = 1;
 	if ((rc = store_cursor_open(qc->qc_t, STORE_RES, &c)) != SCIM_OK)
 		return (rc);
 	for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
@@ -767,17 +814,6 @@ scan(struct qctx *qc, struct scim_errbuf *eb)
 		if (k.sv_len != KEYS_RES_LEN)
 			continue;
 		rid = util_get_be64((const uint8_t *)k.sv_data + 5);
-		if (all) {
-			if (on_page(qc, rid)) {
-				if ((rc = parse_doc(qc->qc_tok, v.sv_data,
-				    v.sv_len, &doc)) != SCIM_OK)
-					break;
-				r->qr_examined++;
-				page_add(qc, rid, doc);
-			}
-			r->qr_total++;
-			continue;
-		}
 		if ((rc = too_many(qc, eb)) != SCIM_OK ||
 		    (rc = parse_doc(qc->qc_tok, v.sv_data, v.sv_len, &doc)) !=
 		    SCIM_OK || (rc = visit(qc, rid, doc)) != SCIM_OK)

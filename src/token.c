@@ -14,6 +14,8 @@
 #include <openssl/crypto.h>
 
 #include "error.h"
+#include "keys.h"
+#include "schema.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
@@ -189,7 +191,7 @@ tenant_delete(struct store_txn *t, uint32_t id)
 	struct store_val	 k;
 	const char		*name;
 	char			 kb[1 + TENANT_NAME_MAX];
-	uint8_t			 tb[4], ib[5];
+	uint8_t			 tb[4], ib[5], cb[6];
 	size_t			 i;
 	int			 rc;
 
@@ -222,7 +224,15 @@ tenant_delete(struct store_txn *t, uint32_t id)
 	util_put_be32(ib + 1, id);
 	k.sv_data = ib;
 	k.sv_len = 5;
-	rc = store_del(t, STORE_TENANTS, &k, NULL);
+	if ((rc = store_del(t, STORE_TENANTS, &k, NULL)) != SCIM_OK)
+		goto done;
+	for (i = 0; schema_types[i] != NULL; i++) {
+		k = keys_count(cb, id, schema_types[i]->rt_tag);
+		if ((rc = store_del(t, STORE_META, &k, NULL)) != SCIM_OK &&
+		    rc != SCIM_ENOTFOUND)
+			goto done;
+	}
+	rc = SCIM_OK;
  done:
 	json_object_put(o);
 	return (rc);

@@ -21,6 +21,7 @@
 #include "index.h"
 #include "jsonutil.h"
 #include "keys.h"
+#include "load.h"
 #include "log.h"
 #include "member.h"
 #include "patch.h"
@@ -171,9 +172,9 @@ write_apply(struct store_txn *t, struct commit_op *op)
 	const struct resource_type	*rt = wo->wo_rt;
 	const struct patch_member_op	*mops = NULL;
 	struct json_object		*patched = NULL, *canon = NULL;
-	struct store_val		 k, v;
+	struct store_val		 k;
 	const char			*hdr, *id;
-	uint8_t				 kb[KEYS_ID2R_LEN], vb[KEYS_KR_LEN];
+	uint8_t				 kb[KEYS_ID2R_LEN];
 	size_t				 nmops = 0, i;
 	int				 rc, members_changed;
 
@@ -189,25 +190,13 @@ write_apply(struct store_txn *t, struct commit_op *op)
 	if ((rc = write_prepare(wo)) != SCIM_OK)
 		return (rc);
 	if (wo->wo_kind == WRITE_CREATE) {
-		if ((rc = store_next_id(t, "rid", &wo->wo_rid)) != SCIM_OK)
-			return (rc);
 		wo->wo_new = json_object_get(wo->wo_doc);
-		if ((rc = document_set_meta(t, rt, wo->wo_new, NULL)) != SCIM_OK)
-			return (rc);
-		if ((rc = index_update(t, rq->rq_tenant, rt, wo->wo_rid, NULL,
-		    wo->wo_new, &wo->wo_eb)) != SCIM_OK)
-			return (rc);
-		id = jsonutil_get_str(wo->wo_new, "id");
-		k = keys_id2r(kb, rq->rq_tenant, id);
-		v = keys_kr(vb, rt->rt_tag, wo->wo_rid);
-		if ((rc = store_put(t, STORE_ID2R, &k, &v,
-		    STORE_NOOVERWRITE)) != SCIM_OK)
+		if ((rc = document_set_meta(t, rt, wo->wo_new, NULL)) !=
+		    SCIM_OK || (rc = load_resource(t, rq->rq_tenant, rt,
+		    wo->wo_new, &wo->wo_rid, &wo->wo_eb)) != SCIM_OK)
 			return (rc);
 		if (wo->wo_members != NULL && (rc = members_change(wo, t,
 		    wo->wo_rid, wo->wo_members, 1)) != SCIM_OK)
-			return (rc);
-		if ((rc = document_put(t, rq->rq_tenant, rt, wo->wo_rid,
-		    wo->wo_new)) != SCIM_OK)
 			return (rc);
 		goto audit;
 	}
@@ -233,7 +222,9 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		if ((rc = store_del(t, STORE_RES, &k, NULL)) != SCIM_OK)
 			return (rc);
 		k = keys_id2r(kb, rq->rq_tenant, wo->wo_id);
-		if ((rc = store_del(t, STORE_ID2R, &k, NULL)) != SCIM_OK)
+		if ((rc = store_del(t, STORE_ID2R, &k, NULL)) != SCIM_OK ||
+		    (rc = document_count(t, rq->rq_tenant, rt->rt_tag, -1)) !=
+		    SCIM_OK)
 			return (rc);
 		if (rt->rt_tag == RT_TAG_GROUP)
 			rc = member_clear_group(t, rq->rq_tenant, wo->wo_rid);

@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "document.h"
 #include "error.h"
 #include "filter.h"
 #include "index.h"
@@ -109,6 +110,8 @@ create(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
 		diag("index_update: %s", eb.eb_msg);
 		abort();
 	}
+	if (document_count(t, tenant, rt->rt_tag, 1) != SCIM_OK)
+		abort();
 	if (idout != NULL)
 		memcpy(idout, id, SCIM_ID_MAX);
 }
