@@ -572,8 +572,8 @@ cf_line(struct cf_parse *p, char *s)
 	(void)cf_set(p, k, val);
 }
 
-static int
-cf_is_loopback(const char *host)
+int
+config_is_loopback(const char *host)
 {
 	struct in_addr	a4;
 	struct in6_addr	a6;
@@ -605,7 +605,7 @@ cf_check(struct cf_parse *p)
 		    "validation expects 60 to 360 minutes", p->p_name);
 	/* Tokens travel in clear without TLS: only on loopback by default. */
 	if (c->cf_tls_cert == NULL && !c->cf_allow_plaintext &&
-	    !cf_is_loopback(c->cf_listen_host))
+	    !config_is_loopback(c->cf_listen_host))
 		cf_error(p, "listen: %s is not a loopback address; set "
 		    "tls_cert and tls_key, or allow_plaintext = yes",
 		    c->cf_listen_host);

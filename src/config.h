@@ -83,6 +83,9 @@ int	config_load_buf(const char *name, const char *buf, size_t len,
 
 void	config_free(struct scimd_config *c);
 
+/* 1 when host (a listen address) is localhost, 127.0.0.0/8 or ::1. */
+int	config_is_loopback(const char *host);
+
 /*
  * SIGHUP: copy into cur every setting of next that differs and can change
  * while scimd runs, and log it; for a changed setting that needs a restart

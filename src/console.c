@@ -1,8 +1,6 @@
 /* The admin console's static files under /admin/ (contract in console.h). */
 #include "scimd.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <string.h>
 #include <strings.h>
@@ -39,21 +37,6 @@ console_match(const char *path)
 }
 
 static int
-loopback(const char *host)
-{
-	struct in_addr	a4;
-	struct in6_addr	a6;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return (1);
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return (IN6_IS_ADDR_LOOPBACK(&a6));
-	return (0);
-}
-
-static int
 console_enabled(void)
 {
 	switch (server_conf->cf_console) {
@@ -62,7 +45,7 @@ console_enabled(void)
 	case CONFIG_CONSOLE_OFF:
 		return (0);
 	default:
-		return (loopback(server_conf->cf_listen_host));
+		return (config_is_loopback(server_conf->cf_listen_host));
 	}
 }
 

@@ -187,13 +187,7 @@ main(int argc, char *argv[])
 	}
 	main_debug = verbose > 0;
 	log_setlevel(verbose > 0 ? LOG_LVL_DEBUG : conf->cf_log_level);
-	if (conf->cf_tls_cert == NULL && !conf->cf_allow_plaintext &&
-	    strcmp(conf->cf_listen_host, "127.0.0.1") != 0 &&
-	    strcmp(conf->cf_listen_host, "::1") != 0 &&
-	    strcmp(conf->cf_listen_host, "localhost") != 0)
-		fatalx("%s: listening on %s without TLS: set tls_cert and "
-		    "tls_key, or allow_plaintext = yes behind a TLS proxy",
-		    file, conf->cf_listen_host);
+	/* config_load refused plain HTTP off loopback (allow_plaintext) */
 
 	signal(SIGPIPE, SIG_IGN);
 	if (conf->cf_durability == CONFIG_DURABLE_NOSYNC)
