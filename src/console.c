@@ -1,7 +1,6 @@
 /* The admin console's static files under /admin/ (contract in console.h). */
 #include "scimd.h"
 
-
 #include <string.h>
 #include <strings.h>
 
