@@ -250,7 +250,6 @@ authenticate(struct request *rq, int admin)
 {
 	const char		*h = server_header(rq, "Authorization");
 	struct evkeyval		*kv;
-	struct store_txn	*t;
 	size_t			 len;
 	int			 rc, n = 0;
 
@@ -274,12 +273,7 @@ authenticate(struct request *rq, int admin)
 	len = strlen(h);
 	while (len > 0 && h[len - 1] == ' ')
 		len--;
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
-		return (-1);
-	}
-	rc = token_find(t, h, len, &rq->rq_token);
-	store_abort(t);
+	rc = token_find_cached(server_store, h, len, &rq->rq_token);
 	/* security: evhttp frees headers without wiping; nothing reads it again */
 	OPENSSL_cleanse((char *)h, strlen(h));
 	if (rc != SCIM_OK) {

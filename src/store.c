@@ -488,6 +488,15 @@ store_next_id(struct store_txn *t, const char *counter, uint64_t *out)
 	return (SCIM_OK);
 }
 
+uint64_t
+store_txnid(struct store *s)
+{
+	MDB_envinfo	info;
+
+	mdb_env_info(s->s_env, &info);
+	return ((uint64_t)info.me_last_txnid);
+}
+
 void
 store_usage(struct store *s, size_t *used, size_t *mapsize)
 {

@@ -114,6 +114,13 @@ int	store_cursor_count(struct store_cursor *, size_t *n);
 /* Allocate the next value of the named counter in STORE_META (write txn). */
 int	store_next_id(struct store_txn *, const char *counter, uint64_t *out);
 
+/*
+ * Id of the last committed write transaction, by any process: it moves
+ * whenever anything in the store changed, so a cache of store contents is
+ * valid exactly while it stays the same.
+ */
+uint64_t store_txnid(struct store *);
+
 /* Map use: bytes in use and map size. */
 void	store_usage(struct store *, size_t *used, size_t *mapsize);
 /*

@@ -472,3 +472,49 @@ token_delete(struct store_txn *t, const uint8_t hash[32])
 
 	return (store_del(t, STORE_TOKENS, &k, NULL));
 }
+
+#define TOKEN_CACHE	64
+
+static struct {
+	uint8_t			tc_hash[32];
+	struct token_info	tc_ti;
+	int			tc_used;
+} token_cache[TOKEN_CACHE];
+static uint64_t	token_cache_txn;
+
+int
+token_find_cached(struct store *s, const char *secret, size_t len,
+    struct token_info *ti)
+{
+	struct store_txn	*t;
+	uint8_t			 hash[32];
+	uint64_t		 txn = store_txnid(s);
+	size_t			 slot;
+	int			 rc;
+
+	if (len == 0 || len > 512)
+		return (SCIM_EAUTH);
+	if (txn != token_cache_txn) {
+		OPENSSL_cleanse(token_cache, sizeof(token_cache));
+		token_cache_txn = txn;
+	}
+	util_sha256(secret, len, hash);
+	slot = hash[0] % TOKEN_CACHE;
+	if (token_cache[slot].tc_used &&
+	    CRYPTO_memcmp(token_cache[slot].tc_hash, hash, 32) == 0) {
+		*ti = token_cache[slot].tc_ti;
+		if (ti->ti_expires != 0 && ti->ti_expires <= util_now_ms())
+			return (SCIM_EAUTH);
+		return (SCIM_OK);
+	}
+	if ((rc = store_begin(s, 0, &t)) != SCIM_OK)
+		return (rc);
+	rc = token_find(t, secret, len, ti);
+	store_abort(t);
+	if (rc == SCIM_OK) {
+		memcpy(token_cache[slot].tc_hash, hash, 32);
+		token_cache[slot].tc_ti = *ti;
+		token_cache[slot].tc_used = 1;
+	}
+	return (rc);
+}

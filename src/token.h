@@ -58,6 +58,15 @@ int	token_create(struct store_txn *, const char *name, uint32_t tenant,
  */
 int	token_find(struct store_txn *, const char *secret, size_t len,
 	    struct token_info *ti);
+/*
+ * token_find through a small cache of recent look-ups, in its own read
+ * transaction.  The cache is dropped whenever the store's last transaction
+ * id moves (any commit, scimctl's included), so a revoked token is refused
+ * on the very next request; only known tokens are cached.
+ */
+struct store;
+int	token_find_cached(struct store *, const char *secret, size_t len,
+	    struct token_info *ti);
 /* Revoke token name of tenant; SCIM_ENOTFOUND when there is none. */
 int	token_revoke(struct store_txn *, const char *name, uint32_t tenant);
 /* Record a use at time now (ms). */
