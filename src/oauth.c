@@ -193,12 +193,8 @@ oauth_client_create(struct store_txn *t, uint32_t tenant, const char *name,
 	util_random(raw, 16);
 	snprintf(client_id, OAUTH_ID_MAX, "c%08x.", (unsigned)tenant);
 	util_b64url(raw, 16, client_id + 10);
-	util_random(raw, sizeof(raw));
-	memcpy(secret, CLIENT_SECRET_PREFIX, sizeof(CLIENT_SECRET_PREFIX) - 1);
-	util_b64url(raw, sizeof(raw), secret + sizeof(CLIENT_SECRET_PREFIX) -
-	    1);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	util_sha256(secret, strlen(secret), hash);
+	token_secret_new(CLIENT_SECRET_PREFIX, secret, hash);
 	util_hex(hash, sizeof(hash), hex);
 
 	if ((o = json_object_new_object()) == NULL)
@@ -321,18 +317,13 @@ oauth_token_issue(struct store_txn *t, const struct oauth_client *oc,
     int64_t lifetime_ms, char *token)
 {
 	struct token_info	ti;
-	uint8_t			raw[32];
 	int			rc;
 
 	if ((rc = drop_issued(t, oc->oc_tenant, oc->oc_name, 1, NULL)) !=
 	    SCIM_OK)
 		return (rc);
 	memset(&ti, 0, sizeof(ti));
-	util_random(raw, sizeof(raw));
-	memcpy(token, OAUTH_TOKEN_PREFIX, sizeof(OAUTH_TOKEN_PREFIX) - 1);
-	util_b64url(raw, sizeof(raw), token + sizeof(OAUTH_TOKEN_PREFIX) - 1);
-	OPENSSL_cleanse(raw, sizeof(raw));
-	util_sha256(token, strlen(token), ti.ti_hash);
+	token_secret_new(OAUTH_TOKEN_PREFIX, token, ti.ti_hash);
 	strlcpy(ti.ti_name, OAUTH_TOKEN_NAME, sizeof(ti.ti_name));
 	strlcat(ti.ti_name, oc->oc_name, sizeof(ti.ti_name));
 	ti.ti_tenant = oc->oc_tenant;

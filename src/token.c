@@ -342,13 +342,25 @@ match_name(const struct token_info *ti, void *arg)
 	}
 }
 
+void
+token_secret_new(const char *prefix, char *out, uint8_t hash[32])
+{
+	uint8_t	raw[32];
+	size_t	n = strlen(prefix);
+
+	util_random(raw, sizeof(raw));
+	memcpy(out, prefix, n);
+	util_b64url(raw, sizeof(raw), out + n);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	util_sha256(out, strlen(out), hash);
+}
+
 int
 token_create(struct store_txn *t, const char *name, uint32_t tenant,
     int admin, int64_t expires, char *secret)
 {
 	struct token_info	ti;
 	struct find_name	f = { name, tenant, 0, { 0 } };
-	uint8_t			raw[32];
 	int			rc;
 
 	if (!token_name_ok(name, TOKEN_NAME_MAX - 1))
@@ -360,11 +372,7 @@ token_create(struct store_txn *t, const char *name, uint32_t tenant,
 	if (f.fn_found)
 		return (SCIM_EUNIQUE);
 	memset(&ti, 0, sizeof(ti));
-	util_random(raw, sizeof(raw));
-	memcpy(secret, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1);
-	util_b64url(raw, sizeof(raw), secret + sizeof(TOKEN_PREFIX) - 1);
-	OPENSSL_cleanse(raw, sizeof(raw));
-	util_sha256(secret, strlen(secret), ti.ti_hash);
+	token_secret_new(TOKEN_PREFIX, secret, ti.ti_hash);
 	strlcpy(ti.ti_name, name, sizeof(ti.ti_name));
 	ti.ti_tenant = tenant;
 	ti.ti_admin = admin;

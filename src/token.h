@@ -29,6 +29,13 @@ struct token_info {
 	uint8_t		ti_hash[32];
 };
 
+/*
+ * A new secret: prefix followed by 32 random bytes in base64url, written to
+ * out (TOKEN_SECRET_MAX bytes), and its SHA-256 (what the store keeps) in
+ * hash.  Used for SCIM tokens, OAuth client secrets and access tokens.
+ */
+void	token_secret_new(const char *prefix, char *out, uint8_t hash[32]);
+
 /* Tenant id of name, SCIM_ENOTFOUND when there is none. */
 int	tenant_lookup(struct store_txn *, const char *name, uint32_t *id);
 /* Create tenant name (SCIM_EUNIQUE if it exists); *id its new id. */
