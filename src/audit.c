@@ -274,6 +274,13 @@ audit_set_hook(void (*fn)(void))
 }
 
 void
+audit_changed_elsewhere(void)
+{
+	if (audit_hook != NULL)
+		audit_hook();
+}
+
+void
 audit_notify(void)
 {
 	if (audit_written == 0)

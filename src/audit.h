@@ -88,6 +88,8 @@ int	audit_write(struct store_txn *t, const struct audit_event *ev);
  * a spurious wake-up only re-runs a query.
  */
 void	audit_notify(void);
+/* Another process committed (a shared store): wake followers all the same. */
+void	audit_changed_elsewhere(void);
 void	audit_set_hook(void (*fn)(void));
 
 /*

@@ -19,6 +19,7 @@ static struct event		*commit_ev;
 static struct store		*commit_store;
 static int			 commit_max = 256;
 static int			 commit_queued;
+static int			 commit_busy;	/* a batch is being applied */
 static struct commit_stats	 commit_st;
 
 static void	commit_run(evutil_socket_t, short, void *);
@@ -68,8 +69,13 @@ commit_flush(void)
 	unsigned long long	 t0 = usec_now();
 	int			 rc, n = 0, b;
 
-	if (TAILQ_EMPTY(&commit_q))
+	/*
+	 * One batch at a time: while a store that waits (a database) applies
+	 * one, new changes queue for the next.
+	 */
+	if (TAILQ_EMPTY(&commit_q) || commit_busy)
 		return;
+	commit_busy = 1;
 	TAILQ_CONCAT(&batch, &commit_q, co_entry);
 	commit_queued = 0;
 	rc = store_begin(commit_store, 1, &txn);
@@ -105,18 +111,29 @@ commit_flush(void)
 	for (b = 0; b < 7 && (1 << (b + 1)) <= n; b++)
 		;
 	commit_st.cs_hist[b]++;
+	commit_busy = 0;
 	while ((op = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, op, co_entry);
 		op->co_done(op, op->co_rc);	/* may free op */
 	}
 	if (rc == SCIM_OK)
 		audit_notify();		/* wake audit followers */
+	/* what queued meanwhile goes next */
+	if (!TAILQ_EMPTY(&commit_q) && commit_ev != NULL &&
+	    !event_pending(commit_ev, EV_TIMEOUT, NULL))
+		event_active(commit_ev, EV_TIMEOUT, 0);
+}
+
+static void
+commit_flush_cb(void *arg)
+{
+	commit_flush();
 }
 
 static void
 commit_run(evutil_socket_t fd, short ev, void *arg)
 {
-	commit_flush();
+	store_run(commit_store, commit_flush_cb, NULL);
 }
 
 void

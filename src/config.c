@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "store.h"
 #include "log.h"
 #include "util.h"
 
@@ -129,6 +130,12 @@ static const struct cf_enum cf_durability[] = {
 	    0)								\
 	X("data_dir", CF_STR, OFF(cf_data_dir), 0, 0, "./data", NULL,	\
 	    CF_RESTART)							\
+	X("database", CF_STR, OFF(cf_database), 0, 0, NULL, NULL,	\
+	    CF_SECRET | CF_RESTART)					\
+	X("database_pool", CF_INT, OFF(cf_database_pool), 1, 64, "4",	\
+	    NULL, CF_RESTART)						\
+	X("database_timeout", CF_SECS, OFF(cf_database_timeout), 1,	\
+	    300, "5s", NULL, CF_RESTART)				\
 	X("durability", CF_ENUM, OFF(cf_durability), 0, 0, "full",	\
 	    cf_durability, CF_RESTART)					\
 	X("filter_max_depth", CF_INT, OFF(cf_filter.fl_max_depth), 1,	\
@@ -807,6 +814,19 @@ config_apply(struct scimd_config *cur, const struct scimd_config *next)
 }
 
 void
+config_store_params(const struct scimd_config *c, int flags,
+    struct store_params *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->sp_dir = c->cf_data_dir;
+	sp->sp_mapsize = c->cf_map_size;
+	sp->sp_database = c->cf_database;
+	sp->sp_pool = c->cf_database_pool;
+	sp->sp_timeout = c->cf_database_timeout;
+	sp->sp_flags = flags;
+}
+
+void
 config_free(struct scimd_config *c)
 {
 	if (c == NULL)
@@ -814,10 +834,12 @@ config_free(struct scimd_config *c)
 	free(c->cf_file);
 	free(c->cf_listen_host);
 	free(c->cf_data_dir);
+	free(c->cf_database);
 	free(c->cf_base_url);
 	free(c->cf_tls_cert);
 	free(c->cf_tls_key);
 	free(c->cf_user);
 	c->cf_file = c->cf_listen_host = c->cf_data_dir = NULL;
+	c->cf_database = NULL;
 	c->cf_base_url = c->cf_tls_cert = c->cf_tls_key = c->cf_user = NULL;
 }

@@ -35,6 +35,9 @@ struct scimd_config {
 	int			 cf_listen_port;
 	char			*cf_data_dir;		/* data_dir */
 	size_t			 cf_map_size;		/* map_size */
+	char			*cf_database;		/* database (libpq) */
+	int			 cf_database_pool;	/* database_pool */
+	int			 cf_database_timeout;	/* database_timeout (s) */
 	size_t			 cf_max_body;		/* max_body */
 	size_t			 cf_max_headers;	/* max_headers */
 	size_t			 cf_max_url;		/* max_url */
@@ -82,6 +85,10 @@ int	config_load_buf(const char *name, const char *buf, size_t len,
 	    struct scimd_config *c);
 
 void	config_free(struct scimd_config *c);
+struct store_params;
+/* The store the configuration names (database, else data_dir). */
+void	config_store_params(const struct scimd_config *c, int flags,
+	    struct store_params *sp);
 
 /* 1 when host (a listen address) is localhost, 127.0.0.0/8 or ::1. */
 int	config_is_loopback(const char *host);

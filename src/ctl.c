@@ -20,10 +20,11 @@ void
 ctl_open(struct ctl *c)
 {
 	struct scim_errbuf	eb;
+	struct store_params	sp;
 
 	eb.eb_msg[0] = '\0';
-	if (store_open(c->c_conf.cf_data_dir, c->c_conf.cf_map_size, 0,
-	    &c->c_store, &eb) != SCIM_OK)
+	config_store_params(&c->c_conf, 0, &sp);
+	if (store_open_params(&sp, &c->c_store, &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	ctl_ensure_default(c);
 }

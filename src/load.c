@@ -148,22 +148,6 @@ load_resource(struct store_txn *t, uint32_t tenant,
 int
 load_version_floor(struct store_txn *t, struct json_object *doc)
 {
-	struct store_val	 k = { "version", 7 }, v;
-	uint8_t			 buf[8];
-	uint64_t		 want, have = 0;
-	int			 rc;
-
-	want = version_number(document_version(doc));
-	rc = store_get(t, STORE_META, &k, &v);
-	if (rc == SCIM_OK && v.sv_len == 8)
-		have = util_get_be64(v.sv_data);
-	else if (rc != SCIM_OK && rc != SCIM_ENOTFOUND)
-		return (rc);
-	if (want <= have)
-		return (SCIM_OK);
-	/* the layout of store_next_id's counters: u64 BE under its name */
-	util_put_be64(buf, want);
-	v.sv_data = buf;
-	v.sv_len = sizeof(buf);
-	return (store_put(t, STORE_META, &k, &v, 0));
+	return (store_counter_floor(t, "version",
+	    version_number(document_version(doc))));
 }

@@ -25,6 +25,7 @@
 #include "commit.h"
 #include "config.h"
 #include "error.h"
+#include "fiber.h"
 #include "log.h"
 #include "metrics.h"
 #include "reload.h"
@@ -45,6 +46,13 @@ usage(void)
 {
 	fprintf(stderr, "usage: scimd [-dtv] [-c file] [-p portfile]\n");
 	exit(1);
+}
+
+/* Another scimd changed the shared store: wake this one's audit followers. */
+static void
+on_store_changed(void *arg)
+{
+	audit_changed_elsewhere();
 }
 
 /* Ensure the default tenant exists; mint and print a first token if none. */
@@ -150,6 +158,7 @@ main(int argc, char *argv[])
 	struct event		*ev_term, *ev_int, *ev_hup;
 	const char		*file = "/etc/scimd/scimd.conf";
 	const char		*portfile = NULL;
+	struct store_params	 sp;
 	int			 ch, testonly = 0, verbose = 0, flags = 0;
 
 	log_init("scimd", LOG_LVL_INFO);
@@ -195,8 +204,8 @@ main(int argc, char *argv[])
 	else if (conf->cf_durability == CONFIG_DURABLE_NOMETASYNC)
 		flags |= STORE_NOMETASYNC;
 	eb.eb_msg[0] = '\0';
-	if (store_open(conf->cf_data_dir, conf->cf_map_size, flags, &st, &eb) !=
-	    SCIM_OK)
+	config_store_params(conf, flags, &sp);
+	if (store_open_params(&sp, &st, &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	if (first_run(st) != SCIM_OK)
 		fatalx("%s: cannot initialise the store", conf->cf_data_dir);
@@ -206,6 +215,8 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	/* 0: signals, 1: requests (default), 2: the group commit */
 	event_base_priority_init(main_base, 3);
+	/* a networked store waits on this loop; other instances wake it */
+	store_attach(st, main_base, on_store_changed, NULL);
 	if (commit_init(main_base, st, conf->cf_commit_max) != SCIM_OK)
 		fatalx("commit_init failed");
 	audit_pruner_start(main_base);
@@ -225,7 +236,7 @@ main(int argc, char *argv[])
 	event_add(ev_int, NULL);
 	event_add(ev_hup, NULL);
 	log_info("scimd %s started, data in %s", SCIMD_VERSION,
-	    conf->cf_data_dir);
+	    conf->cf_database != NULL ? "PostgreSQL" : conf->cf_data_dir);
 
 	event_base_dispatch(main_base);
 
@@ -239,6 +250,7 @@ main(int argc, char *argv[])
 		event_free(main_drain_ev);
 	event_base_free(main_base);
 	store_close(st);
+	fiber_shutdown();
 	config_free(conf);
 	log_info("stopped");
 	return (0);

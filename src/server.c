@@ -546,8 +546,9 @@ headers_size(struct evhttp_request *req)
 }
 
 static void
-dispatch(struct evhttp_request *req, void *arg)
+dispatch_run(void *arg)
 {
+	struct evhttp_request	*req = arg;
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	struct request		*rq;
 	const char		*path, *query, *rest;
@@ -638,6 +639,13 @@ dispatch(struct evhttp_request *req, void *arg)
 		return;
 	token_used(rq);
 	route_scim(rq, rest);
+}
+
+/* Each request runs where the store may wait for its server (store_run). */
+static void
+dispatch(struct evhttp_request *req, void *arg)
+{
+	store_run(server_store, dispatch_run, req);
 }
 
 void

@@ -1,570 +1,226 @@
 /*
- * LMDB behind store.h.  One environment in data_dir, one named database per
- * enum store_db, opened once at start-up from the table below.
- *
- * Layouts (T = tenant id u32 BE, K = kind tag byte, R = resource number u64
- * BE; fold() = ASCII lower case, values over INDEX_KEY_MAX are cut and
- * suffixed with their SHA-256, see index.c):
- *
- *   meta          ASCII name            -> u32 format / u64 counters
- *   tenants       "n" name              -> T
- *                 "i" T                 -> JSON {name, created}
- *   tokens        SHA-256(token)        -> JSON {name, tenant, created, ...}
- *   clients       T client_id           -> JSON (OAuth clients, secret hash)
- *   res           T K R                 -> compact resource JSON (no members)
- *   id2r          T id(36)              -> K R
- *   ix_username   T fold(userName)      -> R            unique
- *   ix_email      T fold(email value)   -> R            dupsort
- *   ix_extid      T K externalId        -> R            dupsort, case exact
- *   ix_gname      T fold(displayName)   -> R            unique
- *   members       T group-R             -> K R          dupsort
- *   memberof      T K member-R          -> group-R      dupsort
- *   audit         T seq(u64)            -> audit record JSON
- *
- * A change of any layout bumps STORE_FORMAT; an older environment is refused
- * with a message instead of being misread.
+ * store.h's entry points: each dispatches to the backend that opened the
+ * store (store_lmdb.c or store_pg.c), so nothing above knows which runs.
  */
 #include "scimd.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <lmdb.h>
 
 #include "error.h"
-#include "log.h"
+#include "fiber.h"
 #include "store.h"
-#include "util.h"
+#include "store_backend.h"
 
-#define STORE_FORMAT	1
+#define OPS(s)		((s)->s_ops)
+#define TOPS(t)		((t)->t_store->s_ops)
+#define COPS(c)		((c)->c_txn->t_store->s_ops)
 
-struct store {
-	MDB_env		*s_env;
-	MDB_dbi		 s_dbi[STORE_NDB];
-	MDB_txn		*s_rtxn;	/* reset read txn kept for reuse */
-	int		 s_rdonly;
-};
-
-struct store_txn {
-	struct store	*st_store;
-	MDB_txn		*st_txn;
-	int		 st_rw;
-};
-
-struct store_cursor {
-	MDB_cursor	*sc_cur;
-};
-
-static const struct {
-	const char	*name;
-	unsigned int	 flags;
-} store_dbs[STORE_NDB] = {
-	[STORE_META]		= { "meta", 0 },
-	[STORE_TENANTS]		= { "tenants", 0 },
-	[STORE_TOKENS]		= { "tokens", 0 },
-	[STORE_RES]		= { "res", 0 },
-	[STORE_ID2R]		= { "id2r", 0 },
-	[STORE_IX_USERNAME]	= { "ix_username", 0 },
-	[STORE_IX_EMAIL]	= { "ix_email", MDB_DUPSORT | MDB_DUPFIXED },
-	[STORE_IX_EXTID]	= { "ix_extid", MDB_DUPSORT | MDB_DUPFIXED },
-	[STORE_IX_GNAME]	= { "ix_gname", 0 },
-	[STORE_MEMBERS]		= { "members", MDB_DUPSORT | MDB_DUPFIXED },
-	[STORE_MEMBEROF]	= { "memberof", MDB_DUPSORT | MDB_DUPFIXED },
-	[STORE_AUDIT]		= { "audit", 0 },
-	[STORE_CLIENTS]		= { "clients", 0 },
-};
-
-/* The one place LMDB codes become scimd codes. */
-static int
-store_err(int rc)
+int
+store_open_params(const struct store_params *p, struct store **out,
+    struct scim_errbuf *eb)
 {
-	switch (rc) {
-	case MDB_SUCCESS:
-		return (SCIM_OK);
-	case MDB_NOTFOUND:
-		return (SCIM_ENOTFOUND);
-	case MDB_KEYEXIST:
-		return (SCIM_EUNIQUE);
-	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
-	case ENOSPC:
-		return (SCIM_ESTORAGE);
-	case ENOMEM:
-		return (SCIM_ENOMEM);
-	default:
-		log_warnx("store: %s", mdb_strerror(rc));
-		return (SCIM_ESTORE);
-	}
-}
-
-static inline MDB_val
-mv(const struct store_val *v)
-{
-	MDB_val	m;
-
-	m.mv_data = (void *)v->sv_data;
-	m.mv_size = v->sv_len;
-	return (m);
-}
-
-static inline void
-sv(struct store_val *v, const MDB_val *m)
-{
-	if (v != NULL) {
-		v->sv_data = m->mv_data;
-		v->sv_len = m->mv_size;
-	}
+	if (p->sp_database != NULL && *p->sp_database != '\0')
+		return (store_pg_open(p->sp_database, p->sp_pool,
+		    p->sp_timeout, p->sp_flags, out, eb));
+	return (store_lmdb_open(p->sp_dir, p->sp_mapsize, p->sp_flags, out,
+	    eb));
 }
 
 int
 store_open(const char *dir, size_t mapsize, int flags, struct store **out,
     struct scim_errbuf *eb)
 {
-	struct store	*s;
-	MDB_txn		*txn = NULL;
-	MDB_val		 k, v;
-	unsigned int	 envflags = MDB_NOTLS, dbflags;
-	uint8_t		 fmt[4];
-	int		 rc, i, dead;
-
-	*out = NULL;
-	if (!(flags & STORE_RDONLY) && mkdir(dir, 0700) == -1 &&
-	    errno != EEXIST)
-		return (scim_err_set(eb, SCIM_ESTORE, "cannot create %s: %s",
-		    dir, strerror(errno)));
-	s = xcalloc(1, sizeof(*s));
-	s->s_rdonly = (flags & STORE_RDONLY) != 0;
-	if ((rc = mdb_env_create(&s->s_env)) != 0)
-		goto fail;
-	mdb_env_set_maxdbs(s->s_env, STORE_NDB + 2);
-	mdb_env_set_maxreaders(s->s_env, 256);
-	if ((rc = mdb_env_set_mapsize(s->s_env, mapsize)) != 0)
-		goto fail;
-	if (flags & STORE_RDONLY)
-		envflags |= MDB_RDONLY;
-	if (flags & STORE_NOSYNC)
-		envflags |= MDB_NOSYNC;
-	if (flags & STORE_NOMETASYNC)
-		envflags |= MDB_NOMETASYNC;
-	if ((rc = mdb_env_open(s->s_env, dir, envflags, 0600)) != 0)
-		goto fail;
-	mdb_reader_check(s->s_env, &dead);
-	if (dead > 0)
-		log_info("store: cleared %d stale reader(s)", dead);
-
-	if ((rc = mdb_txn_begin(s->s_env, NULL,
-	    s->s_rdonly ? MDB_RDONLY : 0, &txn)) != 0)
-		goto fail;
-	for (i = 0; i < STORE_NDB; i++) {
-		dbflags = store_dbs[i].flags | (s->s_rdonly ? 0 : MDB_CREATE);
-		if ((rc = mdb_dbi_open(txn, store_dbs[i].name, dbflags,
-		    &s->s_dbi[i])) != 0)
-			goto fail;
-	}
-	k.mv_data = (void *)"format";
-	k.mv_size = 6;
-	rc = mdb_get(txn, s->s_dbi[STORE_META], &k, &v);
-	if (rc == MDB_NOTFOUND && !s->s_rdonly) {
-		util_put_be32(fmt, STORE_FORMAT);
-		v.mv_data = fmt;
-		v.mv_size = sizeof(fmt);
-		if ((rc = mdb_put(txn, s->s_dbi[STORE_META], &k, &v, 0)) != 0)
-			goto fail;
-	} else if (rc == 0) {
-		if (v.mv_size != 4 ||
-		    util_get_be32(v.mv_data) != STORE_FORMAT) {
-			mdb_txn_abort(txn);
-			store_close(s);
-			return (scim_err_set(eb, SCIM_ESTORE,
-			    "%s: unsupported store format", dir));
-		}
-	} else if (rc != MDB_NOTFOUND)
-		goto fail;
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		txn = NULL;
-		goto fail;
-	}
-	*out = s;
-	return (SCIM_OK);
- fail:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	scim_err_set(eb, rc == MDB_MAP_FULL ? SCIM_ESTORAGE : SCIM_ESTORE,
-	    "%s: %s", dir, mdb_strerror(rc));
-	store_close(s);
-	return (rc == MDB_MAP_FULL ? SCIM_ESTORAGE : SCIM_ESTORE);
+	return (store_lmdb_open(dir, mapsize, flags, out, eb));
 }
 
 void
 store_close(struct store *s)
 {
-	if (s == NULL)
-		return;
-	if (s->s_rtxn != NULL)
-		mdb_txn_abort(s->s_rtxn);
-	if (s->s_env != NULL)
-		mdb_env_close(s->s_env);
-	free(s);
+	if (s != NULL)
+		OPS(s)->close(s);
+}
+
+void
+store_attach(struct store *s, struct event_base *base,
+    void (*changed)(void *), void *arg)
+{
+	OPS(s)->attach(s, base, changed, arg);
+}
+
+void
+store_run(struct store *s, void (*fn)(void *), void *arg)
+{
+	/* already on a coroutine, or nothing to wait for: call directly */
+	if (!OPS(s)->async(s) || fiber_self() != NULL ||
+	    fiber_spawn(fn, arg) != SCIM_OK)
+		fn(arg);
+}
+
+int
+store_version(struct store *s)
+{
+	return (OPS(s)->version(s));
 }
 
 int
 store_begin(struct store *s, int rw, struct store_txn **out)
 {
-	struct store_txn	*t;
-	int			 rc;
-
-	*out = NULL;
-	t = xcalloc(1, sizeof(*t));
-	t->st_store = s;
-	t->st_rw = rw;
-	if (!rw && s->s_rtxn != NULL) {
-		/* reuse the reset read txn: no reader-slot churn per request */
-		t->st_txn = s->s_rtxn;
-		s->s_rtxn = NULL;
-		if ((rc = mdb_txn_renew(t->st_txn)) != 0) {
-			mdb_txn_abort(t->st_txn);
-			free(t);
-			return (store_err(rc));
-		}
-	} else if ((rc = mdb_txn_begin(s->s_env, NULL, rw ? 0 : MDB_RDONLY,
-	    &t->st_txn)) != 0) {
-		free(t);
-		if (rc == MDB_READERS_FULL) {
-			int dead;
-			mdb_reader_check(s->s_env, &dead);
-		}
-		return (store_err(rc));
-	}
-	*out = t;
-	return (SCIM_OK);
+	return (OPS(s)->begin(s, rw, out));
 }
 
 int
 store_begin_nested(struct store_txn *parent, struct store_txn **out)
 {
-	struct store_txn	*t;
-	int			 rc;
-
-	*out = NULL;
-	t = xcalloc(1, sizeof(*t));
-	t->st_store = parent->st_store;
-	t->st_rw = 1;
-	if ((rc = mdb_txn_begin(parent->st_store->s_env, parent->st_txn, 0,
-	    &t->st_txn)) != 0) {
-		free(t);
-		return (store_err(rc));
-	}
-	*out = t;
-	return (SCIM_OK);
-}
-
-/* Read txns are reset and kept; write txns are gone after commit/abort. */
-static void
-txn_release(struct store_txn *t, int commit_done)
-{
-	struct store	*s = t->st_store;
-
-	if (!commit_done) {
-		if (!t->st_rw && s->s_rtxn == NULL) {
-			mdb_txn_reset(t->st_txn);
-			s->s_rtxn = t->st_txn;
-		} else
-			mdb_txn_abort(t->st_txn);
-	}
-	free(t);
+	return (TOPS(parent)->begin_nested(parent, out));
 }
 
 int
 store_commit(struct store_txn *t)
 {
-	int	rc;
-
-	if (!t->st_rw) {
-		txn_release(t, 0);
-		return (SCIM_OK);
-	}
-	rc = mdb_txn_commit(t->st_txn);
-	txn_release(t, 1);
-	return (store_err(rc));
+	return (TOPS(t)->commit(t));
 }
 
 void
 store_abort(struct store_txn *t)
 {
 	if (t != NULL)
-		txn_release(t, 0);
+		TOPS(t)->abort(t);
 }
 
 int
 store_get(struct store_txn *t, enum store_db db, const struct store_val *key,
     struct store_val *val)
 {
-	MDB_val	k = mv(key), v;
-	int	rc;
-
-	if ((rc = mdb_get(t->st_txn, t->st_store->s_dbi[db], &k, &v)) != 0)
-		return (store_err(rc));
-	sv(val, &v);
-	return (SCIM_OK);
+	return (TOPS(t)->get(t, db, key, val));
 }
 
 int
 store_put(struct store_txn *t, enum store_db db, const struct store_val *key,
     const struct store_val *val, int flags)
 {
-	MDB_val		k = mv(key), v = mv(val);
-	unsigned int	mf = 0;
-
-	if (flags & STORE_NOOVERWRITE)
-		mf |= MDB_NOOVERWRITE;
-	if (flags & STORE_APPEND)
-		mf |= MDB_APPEND;
-	if (flags & STORE_NODUPDATA)
-		mf |= MDB_NODUPDATA;
-	return (store_err(mdb_put(t->st_txn, t->st_store->s_dbi[db], &k, &v,
-	    mf)));
+	return (TOPS(t)->put(t, db, key, val, flags));
 }
 
 int
 store_del(struct store_txn *t, enum store_db db, const struct store_val *key,
     const struct store_val *val)
 {
-	MDB_val	k = mv(key), v;
-
-	if (val != NULL) {
-		v = mv(val);
-		return (store_err(mdb_del(t->st_txn, t->st_store->s_dbi[db],
-		    &k, &v)));
-	}
-	return (store_err(mdb_del(t->st_txn, t->st_store->s_dbi[db], &k,
-	    NULL)));
+	return (TOPS(t)->del(t, db, key, val));
 }
 
 int
 store_cursor_open(struct store_txn *t, enum store_db db,
     struct store_cursor **out)
 {
-	struct store_cursor	*c;
-	int			 rc;
-
-	c = xcalloc(1, sizeof(*c));
-	if ((rc = mdb_cursor_open(t->st_txn, t->st_store->s_dbi[db],
-	    &c->sc_cur)) != 0) {
-		free(c);
-		*out = NULL;
-		return (store_err(rc));
-	}
-	*out = c;
-	return (SCIM_OK);
+	return (TOPS(t)->cursor_open(t, db, out));
 }
 
 void
 store_cursor_close(struct store_cursor *c)
 {
-	if (c == NULL)
-		return;
-	mdb_cursor_close(c->sc_cur);
-	free(c);
-}
-
-static int
-cursor_op(struct store_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
-    struct store_val *ko, struct store_val *vo)
-{
-	int	rc;
-
-	if ((rc = mdb_cursor_get(c->sc_cur, k, v, op)) != 0)
-		return (store_err(rc));
-	sv(ko, k);
-	sv(vo, v);
-	return (SCIM_OK);
+	if (c != NULL)
+		COPS(c)->cursor_close(c);
 }
 
 int
 store_cursor_seek(struct store_cursor *c, const struct store_val *key,
-    struct store_val *ko, struct store_val *vo)
+    struct store_val *k, struct store_val *v)
 {
-	MDB_val	k = { 0, NULL }, v;
-
-	if (key == NULL)
-		return (cursor_op(c, &k, &v, MDB_FIRST, ko, vo));
-	k = mv(key);
-	return (cursor_op(c, &k, &v, MDB_SET_RANGE, ko, vo));
+	return (COPS(c)->cursor_move(c, key == NULL ? STORE_FIRST : STORE_SEEK,
+	    key, NULL, k, v));
 }
 
 int
 store_cursor_find(struct store_cursor *c, const struct store_val *key,
-    struct store_val *vo)
+    struct store_val *v)
 {
-	MDB_val	k = mv(key), v;
-
-	return (cursor_op(c, &k, &v, MDB_SET_KEY, NULL, vo));
+	return (COPS(c)->cursor_move(c, STORE_FIND, key, NULL, NULL, v));
 }
 
 int
 store_cursor_find_dup(struct store_cursor *c, const struct store_val *key,
-    const struct store_val *val, struct store_val *vo)
+    const struct store_val *val, struct store_val *v)
 {
-	MDB_val	k = mv(key), v = mv(val);
-
-	return (cursor_op(c, &k, &v, MDB_GET_BOTH_RANGE, NULL, vo));
+	return (COPS(c)->cursor_move(c, STORE_FIND_DUP, key, val, NULL, v));
 }
 
 int
-store_cursor_next(struct store_cursor *c, struct store_val *ko,
-    struct store_val *vo)
+store_cursor_next(struct store_cursor *c, struct store_val *k,
+    struct store_val *v)
 {
-	MDB_val	k, v;
-
-	return (cursor_op(c, &k, &v, MDB_NEXT, ko, vo));
+	return (COPS(c)->cursor_move(c, STORE_NEXT, NULL, NULL, k, v));
 }
 
 int
-store_cursor_prev(struct store_cursor *c, struct store_val *ko,
-    struct store_val *vo)
+store_cursor_prev(struct store_cursor *c, struct store_val *k,
+    struct store_val *v)
 {
-	MDB_val	k, v;
-
-	return (cursor_op(c, &k, &v, MDB_PREV, ko, vo));
+	return (COPS(c)->cursor_move(c, STORE_PREV, NULL, NULL, k, v));
 }
 
 int
-store_cursor_next_dup(struct store_cursor *c, struct store_val *vo)
+store_cursor_next_dup(struct store_cursor *c, struct store_val *v)
 {
-	MDB_val	k, v;
-
-	return (cursor_op(c, &k, &v, MDB_NEXT_DUP, NULL, vo));
+	return (COPS(c)->cursor_move(c, STORE_NEXT_DUP, NULL, NULL, NULL, v));
 }
 
 int
-store_cursor_last(struct store_cursor *c, struct store_val *ko,
-    struct store_val *vo)
+store_cursor_last(struct store_cursor *c, struct store_val *k,
+    struct store_val *v)
 {
-	MDB_val	k, v;
-
-	return (cursor_op(c, &k, &v, MDB_LAST, ko, vo));
+	return (COPS(c)->cursor_move(c, STORE_LAST, NULL, NULL, k, v));
 }
 
 int
 store_cursor_del(struct store_cursor *c)
 {
-	return (store_err(mdb_cursor_del(c->sc_cur, 0)));
+	return (COPS(c)->cursor_del(c));
 }
 
 int
 store_cursor_count(struct store_cursor *c, size_t *n)
 {
-	size_t		cnt;
-	int		rc;
-
-	if ((rc = mdb_cursor_count(c->sc_cur, &cnt)) != 0)
-		return (store_err(rc));
-	*n = (size_t)cnt;
-	return (SCIM_OK);
+	return (COPS(c)->cursor_count(c, n));
 }
 
 int
 store_next_id(struct store_txn *t, const char *counter, uint64_t *out)
 {
-	struct store_val	k = { counter, strlen(counter) }, v = { NULL, 0 };
-	uint8_t			buf[8];
-	uint64_t		n = 0;
-	int			rc;
+	return (TOPS(t)->next_id(t, counter, out));
+}
 
-	rc = store_get(t, STORE_META, &k, &v);
-	if (rc == SCIM_OK && v.sv_len == 8)
-		n = util_get_be64(v.sv_data);
-	else if (rc != SCIM_OK && rc != SCIM_ENOTFOUND)
-		return (rc);
-	n++;
-	util_put_be64(buf, n);
-	v.sv_data = buf;
-	v.sv_len = sizeof(buf);
-	if ((rc = store_put(t, STORE_META, &k, &v, 0)) != SCIM_OK)
-		return (rc);
-	*out = n;
-	return (SCIM_OK);
+int
+store_counter_floor(struct store_txn *t, const char *counter, uint64_t floor)
+{
+	return (TOPS(t)->counter_floor(t, counter, floor));
 }
 
 uint64_t
 store_txnid(struct store *s)
 {
-	MDB_envinfo	info;
-
-	mdb_env_info(s->s_env, &info);
-	return ((uint64_t)info.me_last_txnid);
+	return (OPS(s)->txnid(s));
 }
 
 void
 store_usage(struct store *s, size_t *used, size_t *mapsize)
 {
-	MDB_envinfo	info;
-	MDB_stat	st;
-
-	mdb_env_info(s->s_env, &info);
-	mdb_env_stat(s->s_env, &st);
-	*used = (size_t)(info.me_last_pgno + 1) * st.ms_psize;
-	*mapsize = info.me_mapsize;
+	OPS(s)->usage(s, used, mapsize);
 }
 
 int
 store_low_space(struct store_txn *t)
 {
-	MDB_envinfo	 info;
-	MDB_stat	 st;
-	size_t		 pages, used, reserve;
-	int		 i;
-
-	mdb_env_info(t->st_store->s_env, &info);
-	mdb_env_stat(t->st_store->s_env, &st);
-	pages = info.me_mapsize / st.ms_psize;
-	reserve = pages / 32;
-	if (reserve < 64)
-		reserve = 64;
-	if (reserve > 2048)
-		reserve = 2048;
-	if (reserve > pages / 2)
-		reserve = pages / 2;
-	if ((size_t)info.me_last_pgno + 1 + reserve <= pages)
-		return (0);		/* the common case: never filled */
-	/*
-	 * Pages below the high-water mark may be free again.  A write txn
-	 * cannot open a cursor on the free list, but the page counts of every
-	 * tree (kept current inside the txn) say how many are in use.
-	 */
-	used = 2;			/* meta pages */
-	for (i = -2; i < STORE_NDB; i++) {
-		/* FREE_DBI (0) and MAIN_DBI (1), then ours */
-		if (mdb_stat(t->st_txn, i < 0 ? (MDB_dbi)(i + 2) :
-		    t->st_store->s_dbi[i], &st) != 0)
-			return (1);
-		used += st.ms_branch_pages + st.ms_leaf_pages +
-		    st.ms_overflow_pages;
-	}
-	return (used + reserve > pages);
+	return (TOPS(t)->low_space(t));
 }
 
 int
 store_backup(struct store *s, const char *dir, struct scim_errbuf *eb)
 {
-	int	rc;
-
-	if ((rc = mdb_env_copy2(s->s_env, dir, MDB_CP_COMPACT)) != 0)
-		return (scim_err_set(eb, SCIM_ESTORE, "backup to %s: %s", dir,
-		    mdb_strerror(rc)));
-	return (SCIM_OK);
+	return (OPS(s)->backup(s, dir, eb));
 }
 
 int
 store_entries(struct store_txn *t, enum store_db db, size_t *n)
 {
-	MDB_stat	st;
-	int		rc;
-
-	if ((rc = mdb_stat(t->st_txn, t->st_store->s_dbi[db], &st)) != 0)
-		return (store_err(rc));
-	*n = st.ms_entries;
-	return (SCIM_OK);
+	return (TOPS(t)->entries(t, db, n));
 }

@@ -5,10 +5,11 @@
  * (util_put_be32/64), so byte order is numeric order.
  *
  * Rules (LMDB's, kept for any backend):
- *   - one transaction at a time per thread, ended before the callback that
- *     opened it returns;
- *   - values returned by get and cursors are valid until the next write in
- *     the transaction or its end: copy (json-c parsing copies) before that;
+ *   - one transaction at a time per store_run (per thread outside it),
+ *     ended before the function that opened it returns;
+ *   - values returned by get are valid until the next write in the
+ *     transaction or its end, values from a cursor until its next move:
+ *     copy (json-c parsing copies) before that;
  *   - store_commit and store_abort end the transaction and free it;
  *     store_abort(NULL) is a no-op.
  */
@@ -57,9 +58,44 @@ struct store_val {
 	size_t		 sv_len;
 };
 
+struct event_base;
+
+/* Where the store lives: PostgreSQL when sp_database is set, else LMDB. */
+struct store_params {
+	const char	*sp_dir;	/* LMDB directory */
+	size_t		 sp_mapsize;	/* LMDB map size */
+	const char	*sp_database;	/* libpq conninfo or URL, or NULL */
+	int		 sp_pool;	/* database connections */
+	int		 sp_timeout;	/* seconds a database call may take */
+	int		 sp_flags;	/* STORE_RDONLY, STORE_NOSYNC, ... */
+};
+
 /*
- * Open (creating when missing) the environment in directory dir with a map
- * of mapsize bytes.  Checks the format version (refuses another one) and
+ * Open the store the parameters name; a database schema is created or
+ * migrated to this version on the way.  SCIM_OK, or an error with a
+ * one-line reason in eb.
+ */
+int	store_open_params(const struct store_params *, struct store **out,
+	    struct scim_errbuf *eb);
+
+/*
+ * Give the store the daemon's event loop: from then on a backend that waits
+ * for a server does so without blocking the loop, inside store_run.
+ * changed(arg) is called when another process changed the store.
+ */
+void	store_attach(struct store *, struct event_base *,
+	    void (*changed)(void *), void *arg);
+/*
+ * Run fn(arg) where store calls may wait: at once for LMDB; for a networked
+ * backend on a coroutine of its own, so that a wait yields to the loop.
+ */
+void	store_run(struct store *, void (*fn)(void *), void *arg);
+/* Schema version of the open store (the format for LMDB). */
+int	store_version(struct store *);
+
+/*
+ * Open (creating when missing) the LMDB environment in directory dir with a
+ * map of mapsize bytes.  Checks the format version (refuses another one) and
  * clears stale readers of crashed processes.  SCIM_OK, or SCIM_ESTORE with a
  * one-line reason in eb.
  */
@@ -111,8 +147,14 @@ int	store_cursor_del(struct store_cursor *);
 /* Number of duplicates of the current key. */
 int	store_cursor_count(struct store_cursor *, size_t *n);
 
-/* Allocate the next value of the named counter in STORE_META (write txn). */
+/*
+ * Allocate the next value of a counter ("rid", "version", "audit",
+ * "tenant"; write txn).  Values only grow; they need not be contiguous.
+ */
 int	store_next_id(struct store_txn *, const char *counter, uint64_t *out);
+/* Raise a counter so that the next value exceeds floor (imports). */
+int	store_counter_floor(struct store_txn *, const char *counter,
+	    uint64_t floor);
 
 /*
  * Id of the last committed write transaction, by any process: it moves

@@ -1,0 +1,230 @@
+/*
+ * fiber.h on ucontext: makecontext/swapcontext, one mmap'ed stack per fiber
+ * with a guard page below it, finished stacks kept for reuse.  Under
+ * AddressSanitizer every switch is announced so that it follows the stacks.
+ */
+#include "scimd.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fiber.h"
+#include "log.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FIBER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FIBER_ASAN 1
+#endif
+#endif
+
+#ifdef FIBER_ASAN
+void	__sanitizer_start_switch_fiber(void **, const void *, size_t);
+void	__sanitizer_finish_switch_fiber(void *, const void **, size_t *);
+#endif
+
+/* Deep enough for json-c, the filter parser's recursion and libpq. */
+#define FIBER_STACK	(256 * 1024)
+#define FIBER_CACHE	64
+
+struct fiber {
+	ucontext_t	 f_ctx;
+	ucontext_t	 f_caller;
+	void		*f_map;		/* guard page + stack */
+	size_t		 f_maplen;
+	void		(*f_fn)(void *);
+	void		*f_arg;
+	int		 f_done;
+	struct fiber	*f_next;	/* free list */
+#ifdef FIBER_ASAN
+	void		*f_fake;	/* ASan's fake stack of the caller */
+	const void	*f_caller_bottom;
+	size_t		 f_caller_size;
+#endif
+};
+
+static struct fiber	*fiber_cur;
+static struct fiber	*fiber_free;
+static int		 fiber_nfree;
+static int		 fiber_alive;
+
+static inline void *
+stack_base(struct fiber *f)
+{
+	return ((char *)f->f_map + sysconf(_SC_PAGESIZE));
+}
+
+static inline size_t
+stack_size(struct fiber *f)
+{
+	return (f->f_maplen - (size_t)sysconf(_SC_PAGESIZE));
+}
+
+/* Switch from the caller's stack into f. */
+static void
+switch_in(struct fiber *f)
+{
+	struct fiber	*prev = fiber_cur;
+
+	fiber_cur = f;
+#ifdef FIBER_ASAN
+	__sanitizer_start_switch_fiber(&f->f_fake, stack_base(f),
+	    stack_size(f));
+#endif
+	swapcontext(&f->f_caller, &f->f_ctx);
+#ifdef FIBER_ASAN
+	__sanitizer_finish_switch_fiber(f->f_fake, NULL, NULL);
+#endif
+	fiber_cur = prev;
+}
+
+/* Switch from f back to its caller; the fiber's stack dies when done. */
+static void
+switch_out(struct fiber *f)
+{
+#ifdef FIBER_ASAN
+	void	*fake = NULL;
+
+	__sanitizer_start_switch_fiber(f->f_done ? NULL : &fake,
+	    f->f_caller_bottom, f->f_caller_size);
+#endif
+	swapcontext(&f->f_ctx, &f->f_caller);
+#ifdef FIBER_ASAN
+	__sanitizer_finish_switch_fiber(fake, &f->f_caller_bottom,
+	    &f->f_caller_size);
+#endif
+}
+
+static void
+trampoline(unsigned int hi, unsigned int lo)
+{
+	struct fiber	*f = (struct fiber *)(((uintptr_t)hi << 32) |
+			    (uintptr_t)lo);
+
+#ifdef FIBER_ASAN
+	__sanitizer_finish_switch_fiber(NULL, &f->f_caller_bottom,
+	    &f->f_caller_size);
+#endif
+	f->f_fn(f->f_arg);
+	f->f_done = 1;
+	switch_out(f);
+	/* NOTREACHED: a finished fiber is never resumed */
+	abort();
+}
+
+static struct fiber *
+fiber_get(void)
+{
+	struct fiber	*f;
+	size_t		 page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if ((f = fiber_free) != NULL) {
+		fiber_free = f->f_next;
+		fiber_nfree--;
+		return (f);
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return (NULL);
+	f->f_maplen = FIBER_STACK + page;
+	f->f_map = mmap(NULL, f->f_maplen, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (f->f_map == MAP_FAILED) {
+		free(f);
+		return (NULL);
+	}
+	/* an overflow faults on the guard page instead of corrupting */
+	mprotect(f->f_map, page, PROT_NONE);
+	return (f);
+}
+
+static void
+fiber_put(struct fiber *f)
+{
+	if (fiber_nfree >= FIBER_CACHE) {
+		munmap(f->f_map, f->f_maplen);
+		free(f);
+		return;
+	}
+	f->f_next = fiber_free;
+	fiber_free = f;
+	fiber_nfree++;
+}
+
+int
+fiber_spawn(void (*fn)(void *), void *arg)
+{
+	/* volatile: getcontext returns like setjmp as far as GCC knows */
+	struct fiber	*volatile f;
+	uintptr_t	 p;
+
+	if ((f = fiber_get()) == NULL)
+		return (SCIM_ENOMEM);
+	if (getcontext(&f->f_ctx) == -1) {
+		fiber_put(f);
+		return (SCIM_ENOMEM);
+	}
+	f->f_ctx.uc_stack.ss_sp = stack_base(f);
+	f->f_ctx.uc_stack.ss_size = stack_size(f);
+	f->f_ctx.uc_link = NULL;
+	f->f_fn = fn;
+	f->f_arg = arg;
+	f->f_done = 0;
+	p = (uintptr_t)f;
+	makecontext(&f->f_ctx, (void (*)(void))trampoline, 2,
+	    (unsigned int)(p >> 32), (unsigned int)(p & 0xffffffffu));
+	fiber_alive++;
+	fiber_resume(f);
+	return (SCIM_OK);
+}
+
+struct fiber *
+fiber_self(void)
+{
+	return (fiber_cur);
+}
+
+void
+fiber_yield(void)
+{
+	struct fiber	*f = fiber_cur;
+
+	if (f == NULL)
+		fatalx("fiber_yield outside a fiber");
+	switch_out(f);
+}
+
+void
+fiber_resume(struct fiber *f)
+{
+	if (fiber_cur != NULL)
+		fatalx("fiber_resume from a fiber");
+	switch_in(f);
+	if (f->f_done) {
+		fiber_alive--;
+		fiber_put(f);
+	}
+}
+
+int
+fiber_count(void)
+{
+	return (fiber_alive);
+}
+
+void
+fiber_shutdown(void)
+{
+	struct fiber	*f;
+
+	while ((f = fiber_free) != NULL) {
+		fiber_free = f->f_next;
+		munmap(f->f_map, f->f_maplen);
+		free(f);
+	}
+	fiber_nfree = 0;
+}

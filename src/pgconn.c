@@ -1,0 +1,438 @@
+/*
+ * pgconn.h: libpq's non-blocking API (PQconnectStart/Poll, PQsendQuery*,
+ * PQflush, PQconsumeInput) with the waits between its steps done by
+ * wait_fd(): an event on the socket and a yield when on a fiber, poll(2)
+ * otherwise.
+ */
+#include "scimd.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "error.h"
+#include "fiber.h"
+#include "log.h"
+#include "pgconn.h"
+#include "util.h"
+
+/* After a failed connect, answer at once for this long before trying again. */
+#define PG_RETRY_MS	1000
+
+struct pgconn {
+	PGconn			*pc_conn;
+	struct pgpool		*pc_pool;
+	int			 pc_broken;
+	uint64_t		 pc_prepared[PGCONN_MAXSTMT / 64];
+	TAILQ_ENTRY(pgconn)	 pc_entry;
+};
+
+/* A fiber waiting for a free connection. */
+struct pgwaiter {
+	struct fiber		*w_fiber;
+	struct event		 w_ev;
+	struct pgconn		*w_conn;	/* handed over by release */
+	TAILQ_ENTRY(pgwaiter)	 w_entry;
+};
+
+struct pgpool {
+	char			*pp_conninfo;
+	int			 pp_max;
+	int			 pp_timeout_ms;
+	int			 pp_open;	/* connections alive */
+	int64_t			 pp_down_until;	/* ms, after a failed connect */
+	int			 pp_down_logged;
+	struct event_base	*pp_base;
+	TAILQ_HEAD(, pgconn)	 pp_idle;
+	TAILQ_HEAD(, pgwaiter)	 pp_waiters;
+};
+
+struct fdwait {
+	struct fiber	*fw_fiber;
+	short		 fw_what;
+};
+
+static int64_t
+now_ms(void)
+{
+	return (util_mono_ms());
+}
+
+static void
+fdwait_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct fdwait	*w = arg;
+
+	w->fw_what = what;
+	fiber_resume(w->fw_fiber);
+}
+
+/*
+ * Wait until fd is readable (or writable too with wr) or deadline passes:
+ * SCIM_OK, or SCIM_EUNAVAIL on timeout.
+ */
+static int
+wait_fd(struct pgpool *p, int fd, int wr, int64_t deadline)
+{
+	int64_t		 left = deadline - now_ms();
+	struct pollfd	 pfd;
+	int		 n;
+
+	if (left <= 0)
+		return (SCIM_EUNAVAIL);
+	if (p->pp_base != NULL && fiber_self() != NULL) {
+		struct fdwait	w = { fiber_self(), 0 };
+		struct event	ev;
+		struct timeval	tv = { left / 1000, (left % 1000) * 1000 };
+
+		event_assign(&ev, p->pp_base, fd, EV_READ | (wr ? EV_WRITE : 0),
+		    fdwait_wake, &w);
+		event_add(&ev, &tv);
+		fiber_yield();
+		event_del(&ev);
+		return ((w.fw_what & (EV_READ | EV_WRITE)) ? SCIM_OK :
+		    SCIM_EUNAVAIL);
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN | (wr ? POLLOUT : 0);
+	do
+		n = poll(&pfd, 1, (int)left);
+	while (n == -1 && errno == EINTR);
+	return (n > 0 ? SCIM_OK : SCIM_EUNAVAIL);
+}
+
+struct pgpool *
+pgpool_new(const char *conninfo, int max, int timeout_ms)
+{
+	struct pgpool	*p = xcalloc(1, sizeof(*p));
+
+	p->pp_conninfo = xstrdup(conninfo);
+	p->pp_max = max > 0 ? max : 1;
+	p->pp_timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+	TAILQ_INIT(&p->pp_idle);
+	TAILQ_INIT(&p->pp_waiters);
+	return (p);
+}
+
+void
+pgpool_attach(struct pgpool *p, struct event_base *base)
+{
+	p->pp_base = base;
+}
+
+void
+pgpool_free(struct pgpool *p)
+{
+	struct pgconn	*c;
+
+	if (p == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&p->pp_idle)) != NULL) {
+		TAILQ_REMOVE(&p->pp_idle, c, pc_entry);
+		pgconn_close(c);
+	}
+	free(p->pp_conninfo);
+	free(p);
+}
+
+PGconn *
+pgconn_pq(struct pgconn *c)
+{
+	return (c->pc_conn);
+}
+
+int
+pgconn_broken(struct pgconn *c)
+{
+	return (c->pc_broken || PQstatus(c->pc_conn) != CONNECTION_OK);
+}
+
+void
+pgconn_close(struct pgconn *c)
+{
+	if (c == NULL)
+		return;
+	c->pc_pool->pp_open--;
+	PQfinish(c->pc_conn);
+	free(c);
+}
+
+/* The first line of libpq's message, for logs and errors. */
+static void
+first_line(const char *msg, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", msg != NULL && *msg != '\0' ? msg :
+	    "unknown error");
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+int
+pgconn_open(struct pgpool *p, struct pgconn **out, char *err, size_t errlen)
+{
+	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
+	int64_t				 deadline = now_ms() + p->pp_timeout_ms;
+	struct pgconn			*c;
+	PGresult			*r;
+	char				 ms[16];
+	const char			*vals[1] = { ms };
+	int				 rc;
+
+	*out = NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->pc_pool = p;
+	p->pp_open++;
+	if ((c->pc_conn = PQconnectStart(p->pp_conninfo)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (PQstatus(c->pc_conn) == CONNECTION_BAD)
+		goto bad;
+	while (st != PGRES_POLLING_OK) {
+		if (st == PGRES_POLLING_FAILED)
+			goto bad;
+		if (wait_fd(p, PQsocket(c->pc_conn),
+		    st == PGRES_POLLING_WRITING, deadline) != SCIM_OK) {
+			snprintf(err, errlen, "connect timed out");
+			goto fail;
+		}
+		st = PQconnectPoll(c->pc_conn);
+	}
+	if (PQsetnonblocking(c->pc_conn, 1) != 0)
+		goto bad;
+	/*
+	 * The server gives up on a statement or a lock wait when we would:
+	 * nothing keeps running for a client that answered 503 long ago.
+	 */
+	snprintf(ms, sizeof(ms), "%d", p->pp_timeout_ms);
+	rc = pgconn_exec(c, -1, "SELECT set_config('statement_timeout', $1, "
+	    "false), set_config('lock_timeout', $1, false)", 1, NULL, vals,
+	    NULL, &r);
+	if (rc != SCIM_OK) {
+		snprintf(err, errlen, "cannot set timeouts");
+		goto fail;
+	}
+	PQclear(r);
+	*out = c;
+	return (SCIM_OK);
+ bad:
+	first_line(PQerrorMessage(c->pc_conn), err, errlen);
+ fail:
+	pgconn_close(c);
+	return (SCIM_EUNAVAIL);
+}
+
+static void
+waiter_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgwaiter	*w = arg;
+
+	fiber_resume(w->w_fiber);
+}
+
+int
+pgpool_acquire(struct pgpool *p, struct pgconn **out)
+{
+	struct pgconn	*c;
+	char		 err[256];
+
+	*out = NULL;
+	while ((c = TAILQ_FIRST(&p->pp_idle)) != NULL) {
+		TAILQ_REMOVE(&p->pp_idle, c, pc_entry);
+		if (!pgconn_broken(c)) {
+			*out = c;
+			return (SCIM_OK);
+		}
+		pgconn_close(c);
+	}
+	if (p->pp_open < p->pp_max) {
+		if (now_ms() < p->pp_down_until)
+			return (SCIM_EUNAVAIL);
+		if (pgconn_open(p, out, err, sizeof(err)) != SCIM_OK) {
+			p->pp_down_until = now_ms() + PG_RETRY_MS;
+			if (!p->pp_down_logged)
+				log_warnx("database unreachable: %s", err);
+			p->pp_down_logged = 1;
+			return (SCIM_EUNAVAIL);
+		}
+		if (p->pp_down_logged)
+			log_info("database reachable again");
+		p->pp_down_logged = 0;
+		return (SCIM_OK);
+	}
+	if (p->pp_base == NULL || fiber_self() == NULL)
+		return (SCIM_EUNAVAIL);	/* nothing would free one */
+	/* every connection busy: queue until one is released */
+	{
+		struct pgwaiter	w;
+		struct timeval	tv = { p->pp_timeout_ms / 1000,
+				    (p->pp_timeout_ms % 1000) * 1000 };
+
+		memset(&w, 0, sizeof(w));
+		w.w_fiber = fiber_self();
+		event_assign(&w.w_ev, p->pp_base, -1, 0, waiter_wake, &w);
+		event_add(&w.w_ev, &tv);
+		TAILQ_INSERT_TAIL(&p->pp_waiters, &w, w_entry);
+		fiber_yield();
+		event_del(&w.w_ev);
+		if (w.w_conn == NULL) {
+			TAILQ_REMOVE(&p->pp_waiters, &w, w_entry);
+			return (SCIM_EUNAVAIL);
+		}
+		*out = w.w_conn;
+		return (SCIM_OK);
+	}
+}
+
+void
+pgpool_release(struct pgpool *p, struct pgconn *c)
+{
+	struct pgwaiter	*w;
+
+	if (c == NULL)
+		return;
+	if (pgconn_broken(c)) {
+		pgconn_close(c);
+		/* a waiter may now open a fresh connection */
+		if ((w = TAILQ_FIRST(&p->pp_waiters)) != NULL && p->pp_open <
+		    p->pp_max && now_ms() >= p->pp_down_until) {
+			char	err[256];
+
+			if (pgconn_open(p, &c, err, sizeof(err)) != SCIM_OK) {
+				p->pp_down_until = now_ms() + PG_RETRY_MS;
+				return;
+			}
+		} else
+			return;
+	}
+	if ((w = TAILQ_FIRST(&p->pp_waiters)) != NULL) {
+		/* hand over directly; the waiter resumes from the loop */
+		TAILQ_REMOVE(&p->pp_waiters, w, w_entry);
+		w->w_conn = c;
+		event_active(&w->w_ev, EV_READ, 1);
+		return;
+	}
+	TAILQ_INSERT_HEAD(&p->pp_idle, c, pc_entry);
+}
+
+/* One SQLSTATE to one scimd code. */
+static int
+map_error(const PGresult *r, PGconn *conn)
+{
+	const char	*state = r != NULL ? PQresultErrorField(r,
+			    PG_DIAG_SQLSTATE) : NULL;
+	char		 msg[256];
+
+	if (state == NULL)
+		return (PQstatus(conn) == CONNECTION_OK ? SCIM_ESTORE :
+		    SCIM_EUNAVAIL);
+	if (strcmp(state, "23505") == 0)
+		return (SCIM_EUNIQUE);
+	if (strcmp(state, "53100") == 0)
+		return (SCIM_ESTORAGE);
+	/* connection, shutdown, cancel/timeout, lock, deadlock, overload */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 ||
+	    strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0 || strncmp(state, "53", 2) == 0)
+		return (SCIM_EUNAVAIL);
+	first_line(PQresultErrorMessage(r), msg, sizeof(msg));
+	log_warnx("database: %s (SQLSTATE %s)", msg, state);
+	return (SCIM_ESTORE);
+}
+
+/* Flush the request, then read until every result is in. */
+static int
+send_and_wait(struct pgconn *c, PGresult **out)
+{
+	struct pgpool	*p = c->pc_pool;
+	int64_t		 deadline = now_ms() + p->pp_timeout_ms;
+	PGconn		*conn = c->pc_conn;
+	PGresult	*r, *keep = NULL;
+	int		 f, rc = SCIM_OK;
+
+	while ((f = PQflush(conn)) != 0) {
+		if (f < 0 || wait_fd(p, PQsocket(conn), 1, deadline) !=
+		    SCIM_OK || !PQconsumeInput(conn))
+			goto broken;
+	}
+	for (;;) {
+		while (PQisBusy(conn)) {
+			if (wait_fd(p, PQsocket(conn), 0, deadline) !=
+			    SCIM_OK || !PQconsumeInput(conn))
+				goto broken;
+		}
+		if ((r = PQgetResult(conn)) == NULL)
+			break;
+		switch (PQresultStatus(r)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+		case PGRES_EMPTY_QUERY:
+			/* of a simple query's results, the last is the answer */
+			if (rc == SCIM_OK) {
+				PQclear(keep);
+				keep = r;
+			} else
+				PQclear(r);
+			break;
+		default:
+			if (rc == SCIM_OK)
+				rc = map_error(r, conn);
+			PQclear(r);
+			break;
+		}
+	}
+	if (rc != SCIM_OK) {
+		PQclear(keep);
+		return (rc);
+	}
+	*out = keep != NULL ? keep : PQmakeEmptyPGresult(conn,
+	    PGRES_COMMAND_OK);
+	return (SCIM_OK);
+ broken:
+	PQclear(keep);
+	c->pc_broken = 1;
+	return (SCIM_EUNAVAIL);
+}
+
+int
+pgconn_exec(struct pgconn *c, int id, const char *sql, int n,
+    const Oid *types, const char *const *vals, const int *lens,
+    PGresult **out)
+{
+	static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+				    1, 1, 1, 1, 1 };
+	PGresult		*r;
+	char			 name[16];
+	int			 rc, text = lens == NULL;
+
+	*out = NULL;
+	if (c->pc_broken)
+		return (SCIM_EUNAVAIL);
+	if (id < 0) {
+		if (n == 0 ? !PQsendQuery(c->pc_conn, sql) :
+		    !PQsendQueryParams(c->pc_conn, sql, n, types, vals, lens,
+		    text ? NULL : bin, text ? 0 : 1))
+			goto broken;
+		return (send_and_wait(c, out));
+	}
+	snprintf(name, sizeof(name), "s%d", id);
+	if (!(c->pc_prepared[id / 64] & (1ULL << (id % 64)))) {
+		if (!PQsendPrepare(c->pc_conn, name, sql, n, types))
+			goto broken;
+		if ((rc = send_and_wait(c, &r)) != SCIM_OK)
+			return (rc);
+		PQclear(r);
+		c->pc_prepared[id / 64] |= 1ULL << (id % 64);
+	}
+	if (!PQsendQueryPrepared(c->pc_conn, name, n, vals, lens, bin, 1))
+		goto broken;
+	return (send_and_wait(c, out));
+ broken:
+	c->pc_broken = 1;
+	return (SCIM_EUNAVAIL);
+}

@@ -1,0 +1,46 @@
+/*
+ * PostgreSQL connections for store_pg.c: a small pool of libpq connections
+ * in non-blocking mode.  On a fiber with an event loop attached, every wait
+ * (connect, send, result, a free connection) yields to the loop; elsewhere
+ * (start-up, scimctl) it polls.  Every wait is bounded by the timeout.
+ */
+#ifndef PGCONN_H
+#define PGCONN_H
+
+#include <libpq-fe.h>
+
+struct event_base;
+struct pgpool;
+struct pgconn;
+
+struct pgpool	*pgpool_new(const char *conninfo, int max, int timeout_ms);
+void		 pgpool_free(struct pgpool *);
+void		 pgpool_attach(struct pgpool *, struct event_base *);
+
+/* A connection for one transaction: SCIM_OK, or SCIM_EUNAVAIL. */
+int		 pgpool_acquire(struct pgpool *, struct pgconn **out);
+/* Give it back (a broken one is closed and replaced on demand). */
+void		 pgpool_release(struct pgpool *, struct pgconn *);
+
+/*
+ * Run a statement and wait for its result.  With name, the statement is
+ * prepared on this connection the first time (id < PGCONN_MAXSTMT names
+ * it); without, sql runs as a simple query (several statements allowed,
+ * no parameters).  Parameters and results are binary.  SCIM_OK with *out
+ * (PQclear it) or a scimd error: SCIM_EUNIQUE for a unique violation,
+ * SCIM_EUNAVAIL when the server is unreachable, slow, or asked us to retry
+ * (deadlock, serialization), SCIM_ESTORAGE when its disk is full.
+ */
+#define PGCONN_MAXSTMT	512
+int		 pgconn_exec(struct pgconn *, int id, const char *sql, int n,
+		    const Oid *types, const char *const *vals, const int *lens,
+		    PGresult **out);
+/* Connect one connection now (blocking unless on a fiber). */
+int		 pgconn_open(struct pgpool *, struct pgconn **out,
+		    char *err, size_t errlen);
+void		 pgconn_close(struct pgconn *);
+PGconn		*pgconn_pq(struct pgconn *);
+/* 1 once the connection failed or timed out: it cannot be reused. */
+int		 pgconn_broken(struct pgconn *);
+
+#endif /* PGCONN_H */

@@ -1,0 +1,1193 @@
+/*
+ * PostgreSQL behind store.h.  Each store database is a table mirroring the
+ * LMDB layout (store_lmdb.c): (tenant, k, v) with k the same byte string,
+ * keyed by (tenant, k), or (tenant, k, v) for the duplicate-sorted ones,
+ * so that bytea order is LMDB's key order and one planner serves both.
+ * tenant is the key's tenant prefix (0 for the global tables meta, tenants
+ * and tokens): the first column of every unique index, Citus's
+ * distribution column.  The unique indexes on the case-folded userName and
+ * group displayName keys are the database's own guard against two
+ * instances creating the same name.
+ *
+ * A write transaction takes one advisory lock first: writers of all
+ * instances commit one at a time, as LMDB's single writer does, so counters
+ * and audit sequence numbers follow commit order and no two writers
+ * deadlock.  Readers run at REPEATABLE READ (one snapshot) and never wait.
+ * Nested transactions are savepoints.  Each committing writer sends NOTIFY
+ * scimd_change; every instance LISTENs, which moves store_txnid (so caches
+ * of store contents, tokens above all, are dropped) and wakes audit
+ * followers.
+ */
+#include "scimd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "error.h"
+#include "fiber.h"
+#include "log.h"
+#include "pgconn.h"
+#include "store.h"
+#include "store_backend.h"
+#include "util.h"
+
+#define PG_SCHEMA_VERSION	1
+#define PG_LOCK_MIGRATE		0x7363696d640001LL	/* "scimd" 1 */
+#define PG_LOCK_WRITE		0x7363696d640002LL	/* "scimd" 2 */
+#define PG_BATCH_FIRST		16
+#define PG_BATCH_MAX		1024
+
+static const struct {
+	const char	*table;
+	int		 dup;		/* duplicate-sorted: (tenant, k, v) */
+	int		 global;	/* no tenant prefix: tenant 0 */
+} pg_dbs[STORE_NDB] = {
+	[STORE_META]		= { "scim_meta", 0, 1 },
+	[STORE_TENANTS]		= { "scim_tenants", 0, 1 },
+	[STORE_TOKENS]		= { "scim_tokens", 0, 1 },
+	[STORE_RES]		= { "scim_res", 0, 0 },
+	[STORE_ID2R]		= { "scim_id2r", 0, 0 },
+	[STORE_IX_USERNAME]	= { "scim_ix_username", 0, 0 },
+	[STORE_IX_EMAIL]	= { "scim_ix_email", 1, 0 },
+	[STORE_IX_EXTID]	= { "scim_ix_extid", 1, 0 },
+	[STORE_IX_GNAME]	= { "scim_ix_gname", 0, 0 },
+	[STORE_MEMBERS]		= { "scim_members", 1, 0 },
+	[STORE_MEMBEROF]	= { "scim_memberof", 1, 0 },
+	[STORE_AUDIT]		= { "scim_audit", 0, 0 },
+	[STORE_CLIENTS]		= { "scim_clients", 0, 0 },
+};
+
+static const char *const pg_counters[] = { "rid", "version", "audit",
+    "tenant" };
+#define PG_NCOUNTERS	(sizeof(pg_counters) / sizeof(pg_counters[0]))
+
+/* Statements per table; params: t tenant, k key, v value, l limit. */
+enum pg_q {
+	Q_GET, Q_PUT, Q_INSERT, Q_DEL, Q_DELPAIR, Q_GE, Q_GT, Q_LT, Q_FIRST,
+	Q_LAST, Q_COUNTKEY, Q_COUNT, Q_N
+};
+#define STMT_ID(db, q)		((int)(db) * Q_N + (q))
+#define STMT_NEXTVAL(i)		(STORE_NDB * Q_N + (int)(i))
+#define STMT_FLOOR(i)		(STORE_NDB * Q_N + (int)PG_NCOUNTERS + (int)(i))
+#define STMT_DBSIZE		STMT_FLOOR(PG_NCOUNTERS)
+#define STMT_SIZE		(STMT_DBSIZE + 1)
+
+struct pg_stmt {
+	char		*sql;
+	const char	*params;	/* one letter a parameter: "tkv", ... */
+};
+
+struct pg_store {
+	struct store		 s_base;
+	struct pgpool		*s_pool;
+	struct pgpool		*s_lpool;	/* the LISTEN connection */
+	struct pg_stmt		 s_stmt[STMT_SIZE];
+	struct event_base	*s_ev;
+	struct pgconn		*s_listen;
+	struct event		*s_listen_ev;
+	struct event		*s_retry_ev;
+	void			(*s_changed)(void *);
+	void			*s_changed_arg;
+	uint64_t		 s_txnid;
+	int			 s_version;
+	int			 s_closing;
+};
+
+struct pg_txn {
+	struct store_txn	 t_base;
+	struct pg_store		*t_s;
+	struct pg_txn		*t_root;
+	struct pgconn		*t_conn;	/* root only */
+	int			 t_rw;
+	int			 t_depth;	/* 0 root, savepoint depth */
+	int			 t_begun;
+	int			 t_dirty;	/* wrote something */
+	int			 t_failed;	/* sticky error (root) */
+	int			 t_failed_depth;
+	PGresult		**t_held;	/* get results, valid until a write */
+	size_t			 t_nheld, t_capheld;
+};
+
+struct pg_cursor {
+	struct store_cursor	 c_base;
+	struct pg_txn		*c_t;
+	enum store_db		 c_db;
+	PGresult		*c_res;		/* the rows fetched */
+	PGresult		*c_old;		/* the previous fetch, still lent */
+	int			 c_n;
+	int			 c_row;		/* current row, -1 before row 0 */
+	int			 c_back;	/* fetched in descending order */
+	int			 c_more;	/* rows may follow the fetch */
+	int			 c_valid;	/* positioned */
+	int			 c_batch;
+};
+
+static const struct store_ops pg_ops;
+
+static uint32_t
+key_tenant(enum store_db db, const struct store_val *k)
+{
+	uint8_t	b[4] = { 0, 0, 0, 0 };
+
+	if (pg_dbs[db].global || k == NULL)
+		return (0);
+	/* a short seek key: its tenant, padded, keeps (tenant, k) order */
+	memcpy(b, k->sv_data, k->sv_len < 4 ? k->sv_len : 4);
+	return (util_get_be32(b));
+}
+
+/* fmt has one %s: the table */
+static char *
+sqlf(const char *fmt, const char *table)
+{
+	char	buf[512];
+
+	snprintf(buf, sizeof(buf), fmt, table);
+	return (xstrdup(buf));
+}
+
+static void
+stmt_set(struct pg_store *s, int id, char *sql, const char *params)
+{
+	s->s_stmt[id].sql = sql;
+	s->s_stmt[id].params = params;
+}
+
+/* Every statement, built once from the table list. */
+static void
+stmts_build(struct pg_store *s)
+{
+	char		 buf[256];
+	size_t		 i;
+	int		 db;
+
+	for (db = 0; db < STORE_NDB; db++) {
+		const char	*t = pg_dbs[db].table;
+		int		 dup = pg_dbs[db].dup;
+
+		stmt_set(s, STMT_ID(db, Q_GET), sqlf("SELECT v FROM %s WHERE "
+		    "tenant = $1 AND k = $2 ORDER BY v LIMIT 1", t), "tk");
+		stmt_set(s, STMT_ID(db, Q_PUT), sqlf(dup ?
+		    "INSERT INTO %s (tenant, k, v) VALUES ($1, $2, $3) "
+		    "ON CONFLICT DO NOTHING" :
+		    "INSERT INTO %s (tenant, k, v) VALUES ($1, $2, $3) "
+		    "ON CONFLICT (tenant, k) DO UPDATE SET v = EXCLUDED.v",
+		    t), "tkv");
+		stmt_set(s, STMT_ID(db, Q_INSERT), sqlf("INSERT INTO %s "
+		    "(tenant, k, v) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		    t), "tkv");
+		stmt_set(s, STMT_ID(db, Q_DEL), sqlf("DELETE FROM %s WHERE "
+		    "tenant = $1 AND k = $2", t), "tk");
+		stmt_set(s, STMT_ID(db, Q_DELPAIR), sqlf("DELETE FROM %s WHERE "
+		    "tenant = $1 AND k = $2 AND v = $3", t), "tkv");
+		if (dup) {
+			stmt_set(s, STMT_ID(db, Q_GE), sqlf("SELECT k, v FROM "
+			    "%s WHERE (tenant, k, v) >= ($1, $2, $3) ORDER BY "
+			    "tenant, k, v LIMIT $4", t), "tkvl");
+			stmt_set(s, STMT_ID(db, Q_GT), sqlf("SELECT k, v FROM "
+			    "%s WHERE (tenant, k, v) > ($1, $2, $3) ORDER BY "
+			    "tenant, k, v LIMIT $4", t), "tkvl");
+			stmt_set(s, STMT_ID(db, Q_LT), sqlf("SELECT k, v FROM "
+			    "%s WHERE (tenant, k, v) < ($1, $2, $3) ORDER BY "
+			    "tenant DESC, k DESC, v DESC LIMIT $4", t),
+			    "tkvl");
+		} else {
+			stmt_set(s, STMT_ID(db, Q_GE), sqlf("SELECT k, v FROM "
+			    "%s WHERE (tenant, k) >= ($1, $2) ORDER BY "
+			    "tenant, k LIMIT $3", t), "tkl");
+			stmt_set(s, STMT_ID(db, Q_GT), sqlf("SELECT k, v FROM "
+			    "%s WHERE (tenant, k) > ($1, $2) ORDER BY "
+			    "tenant, k LIMIT $3", t), "tkl");
+			stmt_set(s, STMT_ID(db, Q_LT), sqlf("SELECT k, v FROM "
+			    "%s WHERE (tenant, k) < ($1, $2) ORDER BY "
+			    "tenant DESC, k DESC LIMIT $3", t), "tkl");
+		}
+		stmt_set(s, STMT_ID(db, Q_FIRST), sqlf("SELECT k, v FROM %s "
+		    "ORDER BY tenant, k, v LIMIT $1", t), "l");
+		stmt_set(s, STMT_ID(db, Q_LAST), sqlf("SELECT k, v FROM %s "
+		    "ORDER BY tenant DESC, k DESC, v DESC LIMIT $1", t),
+		    "l");
+		stmt_set(s, STMT_ID(db, Q_COUNTKEY), sqlf("SELECT count(*) "
+		    "FROM %s WHERE tenant = $1 AND k = $2", t), "tk");
+		stmt_set(s, STMT_ID(db, Q_COUNT), sqlf("SELECT count(*) FROM %s",
+		    t), "");
+	}
+	for (i = 0; i < PG_NCOUNTERS; i++) {
+		snprintf(buf, sizeof(buf), "SELECT nextval('scim_seq_%s')",
+		    pg_counters[i]);
+		stmt_set(s, STMT_NEXTVAL(i), xstrdup(buf), "");
+		snprintf(buf, sizeof(buf), "SELECT setval('scim_seq_%s', "
+		    "GREATEST($1, (SELECT last_value FROM scim_seq_%s)))",
+		    pg_counters[i], pg_counters[i]);
+		stmt_set(s, STMT_FLOOR(i), xstrdup(buf), "n");
+	}
+	stmt_set(s, STMT_DBSIZE, xstrdup("SELECT pg_database_size("
+	    "current_database())"), "");
+}
+
+/* ---- results kept valid for the caller ---- */
+
+static void
+held_add(struct pg_txn *t, PGresult *r)
+{
+	struct pg_txn	*root = t->t_root;
+
+	if (root->t_nheld == root->t_capheld) {
+		root->t_capheld = root->t_capheld ? root->t_capheld * 2 : 8;
+		root->t_held = xrealloc(root->t_held, root->t_capheld *
+		    sizeof(*root->t_held));
+	}
+	root->t_held[root->t_nheld++] = r;
+}
+
+static void
+held_clear(struct pg_txn *t)
+{
+	struct pg_txn	*root = t->t_root;
+
+	while (root->t_nheld > 0)
+		PQclear(root->t_held[--root->t_nheld]);
+}
+
+/* ---- transactions ---- */
+
+static int
+fail(struct pg_txn *t, int rc)
+{
+	struct pg_txn	*root = t->t_root;
+
+	if (root->t_failed == SCIM_OK) {
+		root->t_failed = rc;
+		root->t_failed_depth = t->t_depth;
+	}
+	return (rc);
+}
+
+static int
+simple(struct pg_txn *t, const char *sql)
+{
+	PGresult	*r;
+	int		 rc;
+
+	if ((rc = pgconn_exec(t->t_root->t_conn, -1, sql, 0, NULL, NULL, NULL,
+	    &r)) != SCIM_OK)
+		return (rc);
+	PQclear(r);
+	return (SCIM_OK);
+}
+
+/* A connection and BEGIN, at the first statement of the transaction. */
+static int
+txn_ready(struct pg_txn *t)
+{
+	struct pg_txn	*root = t->t_root;
+	char		 sql[128];
+	int		 rc;
+
+	if (root->t_failed != SCIM_OK)
+		return (root->t_failed);
+	if (root->t_conn == NULL &&
+	    (rc = pgpool_acquire(root->t_s->s_pool, &root->t_conn)) != SCIM_OK)
+		return (fail(root, rc));
+	if (root->t_begun)
+		return (SCIM_OK);
+	if (root->t_rw)
+		snprintf(sql, sizeof(sql), "BEGIN; SELECT "
+		    "pg_advisory_xact_lock(%lld)", PG_LOCK_WRITE);
+	else
+		snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE "
+		    "READ READ ONLY");
+	root->t_begun = 1;
+	if ((rc = simple(root, sql)) != SCIM_OK)
+		return (fail(root, rc));
+	return (SCIM_OK);
+}
+
+/* Run statement id with the arguments its parameter letters name. */
+static int
+run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
+    const struct store_val *v, int64_t num, PGresult **out)
+{
+	struct pg_store	*s = t->t_s;
+	const char	*p = s->s_stmt[id].params;
+	const char	*vals[4];
+	int		 lens[4], n = 0, rc;
+	Oid		 types[4];
+	uint8_t		 tb[4], lb[8];
+
+	*out = NULL;
+	if ((rc = txn_ready(t)) != SCIM_OK)
+		return (rc);
+	for (; *p != '\0'; p++, n++) {
+		switch (*p) {
+		case 't':
+			util_put_be32(tb, tenant);
+			vals[n] = (const char *)tb;
+			lens[n] = 4;
+			types[n] = 23;		/* int4 */
+			break;
+		case 'k':
+		case 'v': {
+			const struct store_val *x = *p == 'k' ? k : v;
+
+			vals[n] = x != NULL && x->sv_len > 0 ? x->sv_data : "";
+			lens[n] = x != NULL ? (int)x->sv_len : 0;
+			types[n] = 17;		/* bytea */
+			break;
+		}
+		case 'l':
+			util_put_be32(lb, (uint32_t)num);
+			vals[n] = (const char *)lb;
+			lens[n] = 4;
+			types[n] = 23;
+			break;
+		case 'n':
+			util_put_be64(lb, (uint64_t)num);
+			vals[n] = (const char *)lb;
+			lens[n] = 8;
+			types[n] = 20;		/* int8 */
+			break;
+		}
+	}
+	if ((rc = pgconn_exec(t->t_root->t_conn, id, s->s_stmt[id].sql, n,
+	    types, vals, lens, out)) != SCIM_OK)
+		return (fail(t, rc));
+	return (SCIM_OK);
+}
+
+static int
+pg_begin(struct store *sb, int rw, struct store_txn **out)
+{
+	struct pg_txn	*t = xcalloc(1, sizeof(*t));
+
+	t->t_base.t_store = sb;
+	t->t_s = (struct pg_store *)sb;
+	t->t_root = t;
+	t->t_rw = rw;
+	*out = &t->t_base;
+	return (SCIM_OK);
+}
+
+static int
+pg_begin_nested(struct store_txn *pb, struct store_txn **out)
+{
+	struct pg_txn	*parent = (struct pg_txn *)pb, *t;
+	char		 sql[64];
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = txn_ready(parent)) != SCIM_OK)
+		return (rc);
+	t = xcalloc(1, sizeof(*t));
+	t->t_base.t_store = pb->t_store;
+	t->t_s = parent->t_s;
+	t->t_root = parent->t_root;
+	t->t_rw = 1;
+	t->t_depth = parent->t_depth + 1;
+	snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", t->t_depth);
+	if ((rc = simple(t, sql)) != SCIM_OK) {
+		fail(t->t_root, rc);
+		free(t);
+		return (rc);
+	}
+	*out = &t->t_base;
+	return (SCIM_OK);
+}
+
+static void
+txn_end(struct pg_txn *t)
+{
+	held_clear(t);
+	free(t->t_held);
+	pgpool_release(t->t_s->s_pool, t->t_conn);
+	free(t);
+}
+
+/* Undo a savepoint level; a failure inside it no longer sticks. */
+static void
+nested_abort(struct pg_txn *t)
+{
+	struct pg_txn	*root = t->t_root;
+	char		 sql[96];
+
+	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; "
+	    "RELEASE SAVEPOINT sp%d", t->t_depth, t->t_depth);
+	if (root->t_conn != NULL && !pgconn_broken(root->t_conn) &&
+	    simple(t, sql) == SCIM_OK && root->t_failed != SCIM_OK &&
+	    root->t_failed_depth >= t->t_depth)
+		root->t_failed = SCIM_OK;
+	held_clear(t);
+	free(t);
+}
+
+static int
+pg_commit(struct store_txn *tb)
+{
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	char		 sql[64];
+	int		 rc;
+
+	if (t->t_depth > 0) {
+		if ((rc = t->t_root->t_failed) != SCIM_OK) {
+			nested_abort(t);
+			return (rc);
+		}
+		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d",
+		    t->t_depth);
+		if ((rc = simple(t, sql)) != SCIM_OK)
+			fail(t, rc);
+		free(t);
+		return (rc);
+	}
+	if ((rc = t->t_failed) != SCIM_OK) {
+		if (t->t_conn != NULL && !pgconn_broken(t->t_conn))
+			simple(t, "ROLLBACK");
+	} else if (t->t_begun) {
+		/* NOTIFY is delivered only if COMMIT succeeds */
+		rc = simple(t, t->t_dirty ? "NOTIFY scimd_change; COMMIT" :
+		    "COMMIT");
+		if (rc == SCIM_OK && t->t_dirty)
+			t->t_s->s_txnid++;
+	}
+	txn_end(t);
+	return (rc);
+}
+
+static void
+pg_abort(struct store_txn *tb)
+{
+	struct pg_txn	*t = (struct pg_txn *)tb;
+
+	if (t->t_depth > 0) {
+		nested_abort(t);
+		return;
+	}
+	if (t->t_begun && t->t_conn != NULL && !pgconn_broken(t->t_conn))
+		simple(t, "ROLLBACK");
+	txn_end(t);
+}
+
+/* ---- data ---- */
+
+static int
+pg_get(struct store_txn *tb, enum store_db db, const struct store_val *key,
+    struct store_val *val)
+{
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	PGresult	*r;
+	int		 rc;
+
+	if ((rc = run(t, STMT_ID(db, Q_GET), key_tenant(db, key), key, NULL,
+	    0, &r)) != SCIM_OK)
+		return (rc);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return (SCIM_ENOTFOUND);
+	}
+	held_add(t, r);
+	if (val != NULL) {
+		val->sv_data = PQgetvalue(r, 0, 0);
+		val->sv_len = (size_t)PQgetlength(r, 0, 0);
+	}
+	return (SCIM_OK);
+}
+
+/* Rows a write statement touched. */
+static long
+affected(PGresult *r)
+{
+	return (strtol(PQcmdTuples(r), NULL, 10));
+}
+
+static int
+write_stmt(struct pg_txn *t, int id, uint32_t tenant,
+    const struct store_val *k, const struct store_val *v, long *n)
+{
+	PGresult	*r;
+	int		 rc;
+
+	held_clear(t);
+	if ((rc = run(t, id, tenant, k, v, 0, &r)) != SCIM_OK)
+		return (rc);
+	t->t_root->t_dirty = 1;
+	*n = affected(r);
+	PQclear(r);
+	return (SCIM_OK);
+}
+
+static int
+pg_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
+    const struct store_val *val, int flags)
+{
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	uint32_t	 tenant = key_tenant(db, key);
+	long		 n;
+	int		 rc, q = Q_PUT;
+
+	if ((flags & STORE_NOOVERWRITE) && pg_dbs[db].dup) {
+		/* LMDB: any value under the key counts */
+		if ((rc = pg_get(tb, db, key, NULL)) != SCIM_ENOTFOUND)
+			return (rc == SCIM_OK ? SCIM_EUNIQUE : rc);
+	} else if (flags & (STORE_NOOVERWRITE | STORE_NODUPDATA))
+		q = Q_INSERT;
+	if ((rc = write_stmt(t, STMT_ID(db, q), tenant, key, val, &n)) !=
+	    SCIM_OK)
+		return (rc);
+	return (q == Q_INSERT && n == 0 ? SCIM_EUNIQUE : SCIM_OK);
+}
+
+static int
+pg_del(struct store_txn *tb, enum store_db db, const struct store_val *key,
+    const struct store_val *val)
+{
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	long		 n;
+	int		 rc;
+
+	if ((rc = write_stmt(t, STMT_ID(db, val != NULL ? Q_DELPAIR : Q_DEL),
+	    key_tenant(db, key), key, val, &n)) != SCIM_OK)
+		return (rc);
+	return (n == 0 ? SCIM_ENOTFOUND : SCIM_OK);
+}
+
+/* ---- cursors: rows fetched in growing batches ---- */
+
+static int
+pg_cursor_open(struct store_txn *tb, enum store_db db,
+    struct store_cursor **out)
+{
+	struct pg_cursor	*c = xcalloc(1, sizeof(*c));
+
+	c->c_base.c_txn = tb;
+	c->c_t = (struct pg_txn *)tb;
+	c->c_db = db;
+	c->c_batch = PG_BATCH_FIRST;
+	*out = &c->c_base;
+	return (SCIM_OK);
+}
+
+static void
+pg_cursor_close(struct store_cursor *cb)
+{
+	struct pg_cursor	*c = (struct pg_cursor *)cb;
+
+	PQclear(c->c_res);
+	PQclear(c->c_old);
+	free(c);
+}
+
+static struct store_val
+row_k(PGresult *r, int i)
+{
+	struct store_val	v = { PQgetvalue(r, i, 0),
+				    (size_t)PQgetlength(r, i, 0) };
+	return (v);
+}
+
+static struct store_val
+row_v(PGresult *r, int i)
+{
+	struct store_val	v = { PQgetvalue(r, i, 1),
+				    (size_t)PQgetlength(r, i, 1) };
+	return (v);
+}
+
+static int
+same(const struct store_val *a, const struct store_val *b)
+{
+	return (a->sv_len == b->sv_len && (a->sv_len == 0 ||
+	    memcmp(a->sv_data, b->sv_data, a->sv_len) == 0));
+}
+
+/* Replace the batch by the rows of query q from (k, v). */
+static int
+fetch(struct pg_cursor *c, int q, const struct store_val *k,
+    const struct store_val *v, int back)
+{
+	PGresult	*r;
+	int		 rc, lim = q == Q_LAST ? 1 : c->c_batch;
+
+	if ((rc = run(c->c_t, STMT_ID(c->c_db, q), key_tenant(c->c_db, k), k,
+	    v, lim, &r)) != SCIM_OK)
+		return (rc);
+	PQclear(c->c_old);
+	c->c_old = c->c_res;
+	c->c_res = r;
+	c->c_n = PQntuples(r);
+	c->c_row = 0;
+	c->c_back = back;
+	c->c_more = c->c_n == lim;
+	/* a scan grows its batches; a new position starts small again */
+	if (q == Q_GT || q == Q_LT)
+		c->c_batch = c->c_batch < PG_BATCH_MAX ? c->c_batch * 4 :
+		    PG_BATCH_MAX;
+	else
+		c->c_batch = PG_BATCH_FIRST * 4;
+	return (SCIM_OK);
+}
+
+static int
+emit(struct pg_cursor *c, struct store_val *ko, struct store_val *vo)
+{
+	if (c->c_row < 0 || c->c_row >= c->c_n)
+		return (SCIM_ENOTFOUND);
+	c->c_valid = 1;
+	if (ko != NULL)
+		*ko = row_k(c->c_res, c->c_row);
+	if (vo != NULL)
+		*vo = row_v(c->c_res, c->c_row);
+	return (SCIM_OK);
+}
+
+/* Step one row in direction back; SCIM_ENOTFOUND leaves the position. */
+static int
+step(struct pg_cursor *c, int back)
+{
+	struct store_val	k, v;
+	int			rc;
+
+	if (c->c_back == back && c->c_row + 1 < c->c_n) {
+		c->c_row++;
+		return (SCIM_OK);
+	}
+	if (c->c_back == back && !c->c_more)
+		return (SCIM_ENOTFOUND);
+	if (c->c_row < 0 && c->c_n > 0 && !back) {
+		c->c_row = 0;
+		return (SCIM_OK);
+	}
+	if (c->c_row < 0 || c->c_row >= c->c_n)
+		return (SCIM_ENOTFOUND);
+	k = row_k(c->c_res, c->c_row);
+	v = row_v(c->c_res, c->c_row);
+	if ((rc = fetch(c, back ? Q_LT : Q_GT, &k, &v, back)) != SCIM_OK)
+		return (rc);
+	if (c->c_n == 0) {
+		/* keep the position on the old row */
+		PQclear(c->c_res);
+		c->c_res = c->c_old;
+		c->c_old = NULL;
+		c->c_n = PQntuples(c->c_res);
+		c->c_row = 0;
+		c->c_more = 0;
+		return (SCIM_ENOTFOUND);
+	}
+	return (SCIM_OK);
+}
+
+static int
+pg_cursor_move(struct store_cursor *cb, enum store_move how,
+    const struct store_val *key, const struct store_val *val,
+    struct store_val *ko, struct store_val *vo)
+{
+	struct pg_cursor	*c = (struct pg_cursor *)cb;
+	struct store_val	 empty = { "", 0 }, k;
+	int			 rc;
+
+	switch (how) {
+	case STORE_FIRST:
+		if ((rc = fetch(c, Q_FIRST, NULL, NULL, 0)) != SCIM_OK)
+			return (rc);
+		break;
+	case STORE_SEEK:
+	case STORE_FIND:
+	case STORE_FIND_DUP:
+		if ((rc = fetch(c, Q_GE, key, how == STORE_FIND_DUP ? val :
+		    &empty, 0)) != SCIM_OK)
+			return (rc);
+		if (how != STORE_SEEK && c->c_n > 0) {
+			k = row_k(c->c_res, 0);
+			if (!same(&k, key))
+				c->c_n = 0;
+		}
+		break;
+	case STORE_NEXT:
+		if (!c->c_valid)
+			return (pg_cursor_move(cb, STORE_FIRST, NULL, NULL, ko,
+			    vo));
+		if ((rc = step(c, 0)) != SCIM_OK)
+			return (rc);
+		break;
+	case STORE_PREV:
+		if (!c->c_valid)
+			return (pg_cursor_move(cb, STORE_LAST, NULL, NULL, ko,
+			    vo));
+		if ((rc = step(c, 1)) != SCIM_OK)
+			return (rc);
+		break;
+	case STORE_NEXT_DUP: {
+		struct store_val	cur, nk;
+
+		if (!c->c_valid || c->c_row < 0 || c->c_row >= c->c_n)
+			return (SCIM_ENOTFOUND);
+		cur = row_k(c->c_res, c->c_row);
+		if (c->c_back || c->c_row + 1 >= c->c_n) {
+			if (!c->c_back && !c->c_more)
+				return (SCIM_ENOTFOUND);
+			/* fetch from here; cur stays valid in c_old */
+			if ((rc = step(c, 0)) != SCIM_OK)
+				return (rc);
+			nk = row_k(c->c_res, c->c_row);
+			if (!same(&nk, &cur)) {
+				c->c_row = -1;	/* before the next key */
+				return (SCIM_ENOTFOUND);
+			}
+			break;
+		}
+		nk = row_k(c->c_res, c->c_row + 1);
+		if (!same(&nk, &cur))
+			return (SCIM_ENOTFOUND);
+		c->c_row++;
+		break;
+	}
+	case STORE_LAST:
+		if ((rc = fetch(c, Q_LAST, NULL, NULL, 1)) != SCIM_OK)
+			return (rc);
+		c->c_more = 1;
+		break;
+	}
+	return (emit(c, ko, vo));
+}
+
+static int
+pg_cursor_del(struct store_cursor *cb)
+{
+	struct pg_cursor	*c = (struct pg_cursor *)cb;
+	struct store_val	 k, v;
+	long			 n;
+
+	if (c->c_row < 0 || c->c_row >= c->c_n)
+		return (SCIM_ENOTFOUND);
+	k = row_k(c->c_res, c->c_row);
+	v = row_v(c->c_res, c->c_row);
+	return (write_stmt(c->c_t, STMT_ID(c->c_db, pg_dbs[c->c_db].dup ?
+	    Q_DELPAIR : Q_DEL), key_tenant(c->c_db, &k), &k, &v, &n));
+}
+
+static int
+count_result(PGresult *r, size_t *n)
+{
+	*n = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 8 ?
+	    (size_t)util_get_be64((const uint8_t *)PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return (SCIM_OK);
+}
+
+static int
+pg_cursor_count(struct store_cursor *cb, size_t *n)
+{
+	struct pg_cursor	*c = (struct pg_cursor *)cb;
+	struct store_val	 k;
+	PGresult		*r;
+	int			 rc;
+
+	if (c->c_row < 0 || c->c_row >= c->c_n)
+		return (SCIM_ENOTFOUND);
+	k = row_k(c->c_res, c->c_row);
+	if ((rc = run(c->c_t, STMT_ID(c->c_db, Q_COUNTKEY),
+	    key_tenant(c->c_db, &k), &k, NULL, 0, &r)) != SCIM_OK)
+		return (rc);
+	return (count_result(r, n));
+}
+
+static int
+pg_entries(struct store_txn *tb, enum store_db db, size_t *n)
+{
+	PGresult	*r;
+	int		 rc;
+
+	if ((rc = run((struct pg_txn *)tb, STMT_ID(db, Q_COUNT), 0, NULL, NULL,
+	    0, &r)) != SCIM_OK)
+		return (rc);
+	return (count_result(r, n));
+}
+
+/* ---- counters: sequences, never rolled back, so never reused ---- */
+
+static int
+counter_index(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < PG_NCOUNTERS; i++)
+		if (strcmp(name, pg_counters[i]) == 0)
+			return ((int)i);
+	log_warnx("store: unknown counter %s", name);
+	return (-1);
+}
+
+static int
+pg_next_id(struct store_txn *tb, const char *counter, uint64_t *out)
+{
+	PGresult	*r;
+	int		 i = counter_index(counter), rc;
+
+	if (i < 0)
+		return (SCIM_ESTORE);
+	if ((rc = run((struct pg_txn *)tb, STMT_NEXTVAL(i), 0, NULL, NULL, 0,
+	    &r)) != SCIM_OK)
+		return (rc);
+	rc = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 8 ? SCIM_OK :
+	    SCIM_ESTORE;
+	if (rc == SCIM_OK)
+		*out = util_get_be64((const uint8_t *)PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return (rc);
+}
+
+static int
+pg_counter_floor(struct store_txn *tb, const char *counter, uint64_t floor)
+{
+	PGresult	*r;
+	int		 i = counter_index(counter), rc;
+
+	if (i < 0)
+		return (SCIM_ESTORE);
+	if ((rc = run((struct pg_txn *)tb, STMT_FLOOR(i), 0, NULL, NULL,
+	    (int64_t)floor, &r)) != SCIM_OK)
+		return (rc);
+	PQclear(r);
+	return (SCIM_OK);
+}
+
+/* ---- the store as a whole ---- */
+
+static uint64_t
+pg_txnid(struct store *sb)
+{
+	struct pg_store	*s = (struct pg_store *)sb;
+
+	/* deaf to other instances: every call is a new state */
+	if (s->s_listen_ev == NULL)
+		return (++s->s_txnid);
+	return (s->s_txnid);
+}
+
+static void
+pg_usage(struct store *sb, size_t *used, size_t *mapsize)
+{
+	struct store_txn	*t;
+	PGresult		*r;
+
+	*used = *mapsize = 0;
+	pg_begin(sb, 0, &t);
+	if (run((struct pg_txn *)t, STMT_DBSIZE, 0, NULL, NULL, 0, &r) ==
+	    SCIM_OK)
+		count_result(r, used);
+	pg_abort(t);
+}
+
+static int
+pg_low_space(struct store_txn *t)
+{
+	return (0);	/* the database server reports a full disk itself */
+}
+
+static int
+pg_backup(struct store *s, const char *dir, struct scim_errbuf *eb)
+{
+	return (scim_err_set(eb, SCIM_ENOTIMPL, "the PostgreSQL backend is "
+	    "backed up with the database's own tools (pg_dump, replicas)"));
+}
+
+static int
+pg_async(struct store *s)
+{
+	return (1);
+}
+
+static int
+pg_version(struct store *sb)
+{
+	return (((struct pg_store *)sb)->s_version);
+}
+
+/* ---- LISTEN: learning of other instances' commits ---- */
+
+static void	listen_retry(evutil_socket_t, short, void *);
+
+static void
+changed_run(void *arg)
+{
+	struct pg_store	*s = arg;
+
+	if (s->s_changed != NULL)
+		s->s_changed(s->s_changed_arg);
+}
+
+static void
+listen_drop(struct pg_store *s)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (s->s_listen_ev != NULL)
+		event_free(s->s_listen_ev);
+	s->s_listen_ev = NULL;
+	pgconn_close(s->s_listen);
+	s->s_listen = NULL;
+	if (!s->s_closing)
+		evtimer_add(s->s_retry_ev, &tv);
+}
+
+static void
+listen_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct pg_store	*s = arg;
+	PGconn		*pq = pgconn_pq(s->s_listen);
+	PGnotify	*n;
+	int		 got = 0;
+
+	if (!PQconsumeInput(pq) || PQstatus(pq) != CONNECTION_OK) {
+		log_warnx("database: lost the LISTEN connection; retrying");
+		listen_drop(s);
+		return;
+	}
+	while ((n = PQnotifies(pq)) != NULL) {
+		PQfreemem(n);
+		got = 1;
+	}
+	if (got) {
+		s->s_txnid++;
+		store_run(&s->s_base, changed_run, s);
+	}
+}
+
+/* On a fiber: connect, LISTEN, then watch the socket from the loop. */
+static void
+listen_connect(void *arg)
+{
+	struct pg_store	*s = arg;
+	struct pgconn	*c;
+	PGresult	*r;
+	char		 err[256];
+
+	if (pgconn_open(s->s_lpool, &c, err, sizeof(err)) != SCIM_OK ||
+	    pgconn_exec(c, -1, "LISTEN scimd_change", 0, NULL, NULL, NULL,
+	    &r) != SCIM_OK) {
+		if (c != NULL)
+			pgconn_close(c);
+		s->s_listen = NULL;
+		listen_drop(s);
+		return;
+	}
+	PQclear(r);
+	if (s->s_closing) {
+		pgconn_close(c);
+		return;
+	}
+	s->s_listen = c;
+	s->s_listen_ev = event_new(s->s_ev, PQsocket(pgconn_pq(c)),
+	    EV_READ | EV_PERSIST, listen_read, s);
+	event_add(s->s_listen_ev, NULL);
+	/* whatever happened while deaf: treat as changed */
+	s->s_txnid++;
+	changed_run(s);
+}
+
+static void
+listen_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct pg_store	*s = arg;
+
+	store_run(&s->s_base, listen_connect, s);
+}
+
+static void
+pg_attach(struct store *sb, struct event_base *base, void (*changed)(void *),
+    void *arg)
+{
+	struct pg_store	*s = (struct pg_store *)sb;
+	struct timeval	 now = { 0, 0 };
+
+	s->s_ev = base;
+	s->s_changed = changed;
+	s->s_changed_arg = arg;
+	pgpool_attach(s->s_pool, base);
+	pgpool_attach(s->s_lpool, base);
+	s->s_retry_ev = evtimer_new(base, listen_retry, s);
+	evtimer_add(s->s_retry_ev, &now);
+}
+
+static void
+pg_close(struct store *sb)
+{
+	struct pg_store	*s = (struct pg_store *)sb;
+	int		 i;
+
+	s->s_closing = 1;
+	if (s->s_listen_ev != NULL)
+		event_free(s->s_listen_ev);
+	if (s->s_retry_ev != NULL)
+		event_free(s->s_retry_ev);
+	pgconn_close(s->s_listen);
+	pgpool_free(s->s_pool);
+	pgpool_free(s->s_lpool);
+	for (i = 0; i < STMT_SIZE; i++)
+		free(s->s_stmt[i].sql);
+	free(s);
+}
+
+/* ---- schema ---- */
+
+/* Version 1: the tables and sequences of the layout above. */
+static char *
+migration_1(void)
+{
+	char	*sql = xstrdup(""), *tmp;
+	size_t	 i;
+	int	 db;
+
+	for (db = 0; db < STORE_NDB; db++) {
+		if (asprintf(&tmp, "%sCREATE TABLE %s (tenant integer NOT NULL, "
+		    "k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY "
+		    "(tenant, k%s));\n", sql, pg_dbs[db].table,
+		    pg_dbs[db].dup ? ", v" : "") == -1)
+			fatalx("out of memory");
+		free(sql);
+		sql = tmp;
+	}
+	for (i = 0; i < PG_NCOUNTERS; i++) {
+		if (asprintf(&tmp, "%sCREATE SEQUENCE scim_seq_%s;\n", sql,
+		    pg_counters[i]) == -1)
+			fatalx("out of memory");
+		free(sql);
+		sql = tmp;
+	}
+	return (sql);
+}
+
+static char *(*const pg_migrations[])(void) = {
+	migration_1,
+};
+#define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
+
+static int
+schema_version(struct pg_txn *t, int *version)
+{
+	PGresult	*r;
+	int		 rc;
+
+	rc = pgconn_exec(t->t_conn, -1, "SELECT coalesce(max(version), 0)::int4 "
+	    "FROM scim_schema_version", 0, NULL, NULL, NULL, &r);
+	if (rc != SCIM_OK)
+		return (rc);
+	*version = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return (SCIM_OK);
+}
+
+/*
+ * Bring the schema to PG_SCHEMA_VERSION, one transaction a version, under
+ * an advisory lock so that instances starting together migrate once.
+ */
+static int
+migrate(struct pg_store *s, int rdonly, struct scim_errbuf *eb)
+{
+	struct pg_txn	 t;
+	char		 sql[256], *body, *all;
+	int		 rc, v, i;
+
+	memset(&t, 0, sizeof(t));
+	t.t_s = s;
+	t.t_root = &t;
+	if ((rc = pgpool_acquire(s->s_pool, &t.t_conn)) != SCIM_OK)
+		return (scim_err_set(eb, rc, "database: cannot connect"));
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%lld); "
+	    "CREATE TABLE IF NOT EXISTS scim_schema_version (version integer "
+	    "PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())",
+	    PG_LOCK_MIGRATE);
+	if (rdonly)
+		rc = SCIM_OK;
+	else
+		rc = simple(&t, sql);
+	if (rc == SCIM_OK)
+		rc = schema_version(&t, &v);
+	if (rc != SCIM_OK) {
+		scim_err_set(eb, rc, "database: cannot read the schema version");
+		goto out;
+	}
+	if (v > PG_SCHEMA_VERSION) {
+		rc = scim_err_set(eb, SCIM_ESTORE, "database schema version %d "
+		    "is newer than this scimd knows (%d)", v,
+		    PG_SCHEMA_VERSION);
+		goto out;
+	}
+	for (i = v; i < PG_NMIGRATIONS && !rdonly; i++) {
+		body = pg_migrations[i]();
+		if (asprintf(&all, "BEGIN;\n%sINSERT INTO scim_schema_version "
+		    "(version) VALUES (%d);\nCOMMIT", body, i + 1) == -1)
+			fatalx("out of memory");
+		free(body);
+		rc = simple(&t, all);
+		free(all);
+		if (rc != SCIM_OK) {
+			simple(&t, "ROLLBACK");
+			scim_err_set(eb, rc, "database: migration to schema "
+			    "version %d failed", i + 1);
+			goto out;
+		}
+		log_info("database: schema migrated to version %d", i + 1);
+		v = i + 1;
+	}
+	if (v < PG_SCHEMA_VERSION)
+		rc = scim_err_set(eb, SCIM_ESTORE, "database schema version %d "
+		    "needs migrating (scimctl migrate)", v);
+	s->s_version = v;
+ out:
+	if (!rdonly && !pgconn_broken(t.t_conn)) {
+		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)",
+		    PG_LOCK_MIGRATE);
+		simple(&t, sql);
+	}
+	pgpool_release(s->s_pool, t.t_conn);
+	return (rc);
+}
+
+int
+store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
+    struct store **out, struct scim_errbuf *eb)
+{
+	struct pg_store	*s = xcalloc(1, sizeof(*s));
+	int		 ms = (timeout_s > 0 ? timeout_s : 5) * 1000;
+	int		 rc;
+
+	*out = NULL;
+	s->s_base.s_ops = &pg_ops;
+	s->s_pool = pgpool_new(conninfo, pool, ms);
+	s->s_lpool = pgpool_new(conninfo, 1, ms);
+	stmts_build(s);
+	if ((rc = migrate(s, (flags & STORE_RDONLY) != 0, eb)) != SCIM_OK) {
+		pg_close(&s->s_base);
+		return (rc);
+	}
+	*out = &s->s_base;
+	return (SCIM_OK);
+}
+
+static const struct store_ops pg_ops = {
+	.close = pg_close,
+	.attach = pg_attach,
+	.async = pg_async,
+	.begin = pg_begin,
+	.begin_nested = pg_begin_nested,
+	.commit = pg_commit,
+	.abort = pg_abort,
+	.get = pg_get,
+	.put = pg_put,
+	.del = pg_del,
+	.cursor_open = pg_cursor_open,
+	.cursor_close = pg_cursor_close,
+	.cursor_move = pg_cursor_move,
+	.cursor_del = pg_cursor_del,
+	.cursor_count = pg_cursor_count,
+	.next_id = pg_next_id,
+	.counter_floor = pg_counter_floor,
+	.txnid = pg_txnid,
+	.usage = pg_usage,
+	.low_space = pg_low_space,
+	.backup = pg_backup,
+	.entries = pg_entries,
+	.version = pg_version,
+};
