@@ -37,7 +37,10 @@ struct waiter {
 	TAILQ_ENTRY(waiter)	 w_entry;
 	struct request		*w_rq;
 	struct audit_query	 w_q;	/* strings borrowed from w_rq's query */
-	struct event		*w_timer;
+	struct event		*w_timer;	/* the deadline, or a wake-up */
+	int64_t			 w_deadline;	/* util_mono_ms() */
+	int			 w_running;	/* a check is under way */
+	int			 w_again;	/* woken during that check */
 };
 
 static TAILQ_HEAD(, waiter)	admin_waiters =
@@ -231,27 +234,60 @@ waiter_free(struct waiter *w)
 	free(w);
 }
 
+/*
+ * Answer w if it has records now or its time is up, else wait on.  A store
+ * that waits for its server may suspend list_reply: w_running keeps a
+ * second check of the same waiter out meanwhile (it sets w_again instead).
+ */
 static void
-waiter_timeout(evutil_socket_t fd, short ev, void *arg)
+waiter_check(void *arg)
 {
-	struct waiter	*w = arg;
-	struct request	*rq = w->w_rq;
-	struct audit_query q = w->w_q;
+	struct waiter		*w = arg;
+	struct request		*rq = w->w_rq;
+	struct audit_query	 q = w->w_q;
+	struct timeval		 tv;
+	int64_t			 left;
 
-	waiter_free(w);
-	list_reply(rq, &q, 0);
+	if (w->w_running) {
+		w->w_again = 1;
+		return;
+	}
+	w->w_running = 1;
+	do {
+		w->w_again = 0;
+		if ((left = w->w_deadline - util_mono_ms()) <= 0) {
+			waiter_free(w);
+			list_reply(rq, &q, 0);
+			return;
+		}
+		if (list_reply(rq, &q, 1)) {
+			waiter_free(w);
+			return;
+		}
+	} while (w->w_again);
+	w->w_running = 0;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	evtimer_add(w->w_timer, &tv);
 }
 
-/* After a commit wrote records: answer every waiter that now has some. */
+static void
+waiter_fire(evutil_socket_t fd, short ev, void *arg)
+{
+	store_run(server_store, waiter_check, arg);
+}
+
+/* After a commit wrote records: each waiter checks for its own. */
 static void
 admin_wake(void)
 {
-	struct waiter	*w, *tw;
+	struct waiter	*w;
 
-	for (w = TAILQ_FIRST(&admin_waiters); w != NULL; w = tw) {
-		tw = TAILQ_NEXT(w, w_entry);
-		if (list_reply(w->w_rq, &w->w_q, 1))
-			waiter_free(w);
+	TAILQ_FOREACH(w, &admin_waiters, w_entry) {
+		if (w->w_running)
+			w->w_again = 1;
+		else
+			event_active(w->w_timer, EV_TIMEOUT, 1);
 	}
 }
 
@@ -330,8 +366,9 @@ audit_list(struct request *rq)
 	w = xcalloc(1, sizeof(*w));
 	w->w_rq = rq;
 	w->w_q = q;
-	if ((w->w_timer = evtimer_new(base, waiter_timeout, w)) == NULL)
+	if ((w->w_timer = evtimer_new(base, waiter_fire, w)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
+	w->w_deadline = util_mono_ms() + (int64_t)wait * 1000;
 	tv.tv_sec = (time_t)wait;
 	tv.tv_usec = 0;
 	evtimer_add(w->w_timer, &tv);

@@ -23,6 +23,7 @@ static int			 commit_busy;	/* a batch is being applied */
 static struct commit_stats	 commit_st;
 
 static void	commit_run(evutil_socket_t, short, void *);
+static void	commit_flush_cb(void *);
 
 int
 commit_init(struct event_base *base, struct store *s, int batch_max)
@@ -44,7 +45,7 @@ commit_submit(struct commit_op *op)
 {
 	TAILQ_INSERT_TAIL(&commit_q, op, co_entry);
 	if (++commit_queued >= commit_max)
-		commit_flush();
+		store_run(commit_store, commit_flush_cb, NULL);
 	else if (commit_ev != NULL && !event_pending(commit_ev, EV_TIMEOUT,
 	    NULL))
 		event_active(commit_ev, EV_TIMEOUT, 0);

@@ -49,6 +49,7 @@ int	cmd_tenant(struct ctl *, int argc, char **argv);
 int	cmd_client(struct ctl *, int argc, char **argv);
 int	cmd_verify(struct ctl *);
 int	cmd_stats(struct ctl *);
+int	cmd_migrate(struct ctl *);
 int	cmd_backup(struct ctl *, int argc, char **argv);
 int	cmd_audit(struct ctl *, int argc, char **argv);
 int	cmd_restore(struct ctl *, int argc, char **argv);

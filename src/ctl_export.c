@@ -471,6 +471,9 @@ cmd_restore(struct ctl *c, int argc, char **argv)
 
 	if (argc != 1)
 		ctl_usage();
+	if (c->c_conf.cf_database != NULL)
+		fatalx("restore: the store is a PostgreSQL database; restore "
+		    "it with its own tools (pg_restore), or import an export");
 	if ((size_t)snprintf(src, sizeof(src), "%s/data.mdb", argv[0]) >=
 	    sizeof(src) ||
 	    (size_t)snprintf(dst, sizeof(dst), "%s/data.mdb", dir) >=

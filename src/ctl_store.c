@@ -139,8 +139,11 @@ cmd_stats(struct ctl *c)
 		printf("%-18s %zu\n", dbs[i].name, n);
 	}
 	store_usage(c->c_store, &used, &map);
-	printf("%-18s %zu of %zu bytes (%.1f%%)\n", "map use", used, map,
-	    map ? 100.0 * (double)used / (double)map : 0.0);
+	if (map == 0)		/* a database server: no map */
+		printf("%-18s %zu bytes\n", "database size", used);
+	else
+		printf("%-18s %zu of %zu bytes (%.1f%%)\n", "map use", used,
+		    map, 100.0 * (double)used / (double)map);
 	stats_tenants(t);
 	store_abort(t);
 	return (0);
@@ -161,5 +164,19 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 	if (store_backup(c->c_store, argv[0], &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	fprintf(stderr, "backup written to %s\n", argv[0]);
+	return (0);
+}
+
+/* Opening the store migrates it; say to which version. */
+int
+cmd_migrate(struct ctl *c)
+{
+	ctl_open(c);
+	if (c->c_conf.cf_database != NULL)
+		printf("database schema at version %d\n",
+		    store_version(c->c_store));
+	else
+		printf("LMDB store format %d: nothing to migrate\n",
+		    store_version(c->c_store));
 	return (0);
 }

@@ -172,6 +172,16 @@ first_line(const char *msg, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+/* Server notices go to the debug log, not to stderr. */
+static void
+notice(void *arg, const char *msg)
+{
+	char	line[256];
+
+	first_line(msg, line, sizeof(line));
+	log_debug("database: %s", line);
+}
+
 int
 pgconn_open(struct pgpool *p, struct pgconn **out, char *err, size_t errlen)
 {
@@ -193,6 +203,7 @@ pgconn_open(struct pgpool *p, struct pgconn **out, char *err, size_t errlen)
 	}
 	if (PQstatus(c->pc_conn) == CONNECTION_BAD)
 		goto bad;
+	PQsetNoticeProcessor(c->pc_conn, notice, NULL);
 	while (st != PGRES_POLLING_OK) {
 		if (st == PGRES_POLLING_FAILED)
 			goto bad;

@@ -1,7 +1,8 @@
 /*
- * scimctl: the administration tool.  It opens the same LMDB environment
- * as a running scimd (LMDB is multi-process safe), so tokens and tenants
- * change without a restart and take effect on the next request.
+ * scimctl: the administration tool.  It opens the same store as a running
+ * scimd (the LMDB environment, which is multi-process safe, or the
+ * PostgreSQL database), so tokens and tenants change without a restart and
+ * take effect on the next request.
  */
 #include "scimd.h"
 
@@ -37,6 +38,7 @@ ctl_usage(void)
 	    "client revoke NAME [--tenant T]\n"
 	    "  verify [--tenant T]\n"
 	    "  stats\n"
+	    "  migrate\n"
 	    "  backup DIR\n"
 	    "  restore DIR\n"
 	    "  export [--tenant T] [FILE | -]\n"
@@ -161,6 +163,8 @@ main(int argc, char *argv[])
 			rc = cmd_verify(&c);
 		else if (strcmp(argv[0], "stats") == 0 && argc == 1)
 			rc = cmd_stats(&c);
+		else if (strcmp(argv[0], "migrate") == 0 && argc == 1)
+			rc = cmd_migrate(&c);
 		else if (strcmp(argv[0], "backup") == 0)
 			rc = cmd_backup(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "audit") == 0)

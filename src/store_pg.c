@@ -93,6 +93,7 @@ struct pg_store {
 	uint64_t		 s_txnid;
 	int			 s_version;
 	int			 s_closing;
+	int			 s_warned;
 };
 
 struct pg_txn {
@@ -288,6 +289,12 @@ txn_ready(struct pg_txn *t)
 
 	if (root->t_failed != SCIM_OK)
 		return (root->t_failed);
+	if (root->t_s->s_ev != NULL && fiber_self() == NULL &&
+	    !root->t_s->s_warned) {
+		/* a path that forgot store_run: correct, but it stalls */
+		log_warnx("store: a database call blocks the event loop");
+		root->t_s->s_warned = 1;
+	}
 	if (root->t_conn == NULL &&
 	    (rc = pgpool_acquire(root->t_s->s_pool, &root->t_conn)) != SCIM_OK)
 		return (fail(root, rc));
