@@ -519,7 +519,8 @@ token_find_cached(struct store *s, const char *secret, size_t len,
 		return (rc);
 	rc = token_find(t, secret, len, ti);
 	store_abort(t);
-	if (rc == SCIM_OK) {
+	/* a store that waits let others run: cache only if nothing changed */
+	if (rc == SCIM_OK && store_txnid(s) == txn && txn == token_cache_txn) {
 		memcpy(token_cache[slot].tc_hash, hash, 32);
 		token_cache[slot].tc_ti = *ti;
 		token_cache[slot].tc_used = 1;
