@@ -29,6 +29,7 @@ struct pgconn {
 	PGconn			*pc_conn;
 	struct pgpool		*pc_pool;
 	int			 pc_broken;
+	int			 pc_pending;	/* a result nobody waited for */
 	uint64_t		 pc_prepared[PGCONN_MAXSTMT / 64];
 	TAILQ_ENTRY(pgconn)	 pc_entry;
 };
@@ -410,35 +411,162 @@ send_and_wait(struct pgconn *c, PGresult **out)
 	return (SCIM_EUNAVAIL);
 }
 
+/*
+ * In one round trip (libpq's pipeline mode): the parameterless statements
+ * pre[], the statement's PREPARE when this connection lacks it, and the
+ * statement.  *out is the statement's result.
+ */
+static int
+exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
+    const char *name, int prepare, const char *sql, int n, const Oid *types,
+    const char *const *vals, const int *lens, const int *fmts,
+    PGresult **out, int *prepared)
+{
+	struct pgpool	*p = c->pc_pool;
+	int64_t		 deadline = now_ms() + p->pp_timeout_ms;
+	PGconn		*conn = c->pc_conn;
+	PGresult	*r, *keep = NULL;
+	int		 i, q, nq = npre + prepare + 1, f, rc = SCIM_OK;
+
+	if (!PQenterPipelineMode(conn))
+		goto broken;
+	for (i = 0; i < npre; i++)
+		if (!PQsendQueryParams(conn, pre[i], 0, NULL, NULL, NULL, NULL,
+		    1))
+			goto broken;
+	if (prepare && !PQsendPrepare(conn, name, sql, n, types))
+		goto broken;
+	if (name != NULL ? !PQsendQueryPrepared(conn, name, n, vals, lens,
+	    fmts, 1) : !PQsendQueryParams(conn, sql, n, types, vals, lens,
+	    fmts, 1))
+		goto broken;
+	if (!PQpipelineSync(conn))
+		goto broken;
+	while ((f = PQflush(conn)) != 0)
+		if (f < 0 || wait_fd(p, PQsocket(conn), 1, deadline) !=
+		    SCIM_OK || !PQconsumeInput(conn))
+			goto broken;
+	/* each query's results end with NULL; the sync comes last */
+	for (q = 0; q <= nq; q++) {
+		for (;;) {
+			while (PQisBusy(conn))
+				if (wait_fd(p, PQsocket(conn), 0, deadline) !=
+				    SCIM_OK || !PQconsumeInput(conn))
+					goto broken;
+			if ((r = PQgetResult(conn)) == NULL)
+				break;
+			switch (PQresultStatus(r)) {
+			case PGRES_PIPELINE_SYNC:
+				PQclear(r);
+				goto synced;
+			case PGRES_COMMAND_OK:
+			case PGRES_TUPLES_OK:
+			case PGRES_PIPELINE_ABORTED:
+				if (prepare && q == npre &&
+				    PQresultStatus(r) == PGRES_COMMAND_OK)
+					*prepared = 1;
+				if (q == nq - 1 && rc == SCIM_OK &&
+				    PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
+					PQclear(keep);
+					keep = r;
+				} else
+					PQclear(r);
+				break;
+			default:
+				if (rc == SCIM_OK)
+					rc = map_error(r, conn);
+				PQclear(r);
+				break;
+			}
+		}
+	}
+ synced:
+	if (!PQexitPipelineMode(conn))
+		goto broken;
+	if (rc == SCIM_OK && keep == NULL)
+		rc = SCIM_ESTORE;
+	if (rc != SCIM_OK) {
+		PQclear(keep);
+		return (rc);
+	}
+	*out = keep;
+	return (SCIM_OK);
+ broken:
+	PQclear(keep);
+	c->pc_broken = 1;
+	return (SCIM_EUNAVAIL);
+}
+
+int
+pgconn_send(struct pgconn *c, const char *sql)
+{
+	if (c->pc_broken || c->pc_pending || !PQsendQuery(c->pc_conn, sql)) {
+		c->pc_broken = 1;
+		return (SCIM_EUNAVAIL);
+	}
+	c->pc_pending = 1;
+	if (PQflush(c->pc_conn) == -1)
+		c->pc_broken = 1;
+	return (SCIM_OK);
+}
+
+/* Read the result of pgconn_send, usually arrived long since. */
+static int
+drain(struct pgconn *c)
+{
+	PGresult	*r;
+	int		 rc;
+
+	c->pc_pending = 0;
+	if ((rc = send_and_wait(c, &r)) == SCIM_OK)
+		PQclear(r);
+	else if (rc == SCIM_EUNAVAIL)
+		c->pc_broken = 1;
+	return (c->pc_broken ? SCIM_EUNAVAIL : SCIM_OK);
+}
+
 int
 pgconn_exec(struct pgconn *c, int id, const char *sql, int n,
     const Oid *types, const char *const *vals, const int *lens,
     PGresult **out)
 {
+	return (pgconn_exec_pre(c, NULL, 0, id, sql, n, types, vals, lens,
+	    out));
+}
+
+int
+pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
+    const char *sql, int n, const Oid *types, const char *const *vals,
+    const int *lens, PGresult **out)
+{
 	static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 				    1, 1, 1, 1, 1 };
-	PGresult		*r;
 	char			 name[16];
-	int			 rc, text = lens == NULL;
+	int			 rc, text = lens == NULL, prepare, done = 0;
 
 	*out = NULL;
+	if (c->pc_pending && drain(c) != SCIM_OK)
+		return (SCIM_EUNAVAIL);
 	if (c->pc_broken)
 		return (SCIM_EUNAVAIL);
-	if (id < 0) {
+	if (id < 0 && npre == 0) {
 		if (n == 0 ? !PQsendQuery(c->pc_conn, sql) :
 		    !PQsendQueryParams(c->pc_conn, sql, n, types, vals, lens,
 		    text ? NULL : bin, text ? 0 : 1))
 			goto broken;
 		return (send_and_wait(c, out));
 	}
+	if (id < 0)
+		return (exec_pipelined(c, pre, npre, NULL, 0, sql, n, types,
+		    vals, lens, text ? NULL : bin, out, &done));
 	snprintf(name, sizeof(name), "s%d", id);
-	if (!(c->pc_prepared[id / 64] & (1ULL << (id % 64)))) {
-		if (!PQsendPrepare(c->pc_conn, name, sql, n, types))
-			goto broken;
-		if ((rc = send_and_wait(c, &r)) != SCIM_OK)
-			return (rc);
-		PQclear(r);
-		c->pc_prepared[id / 64] |= 1ULL << (id % 64);
+	prepare = !(c->pc_prepared[id / 64] & (1ULL << (id % 64)));
+	if (prepare || npre > 0) {
+		rc = exec_pipelined(c, pre, npre, name, prepare, sql, n, types,
+		    vals, lens, bin, out, &done);
+		if (done)	/* the PREPARE stands, whatever came after */
+			c->pc_prepared[id / 64] |= 1ULL << (id % 64);
+		return (rc);
 	}
 	if (!PQsendQueryPrepared(c->pc_conn, name, n, vals, lens, bin, 1))
 		goto broken;

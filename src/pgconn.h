@@ -35,6 +35,16 @@ void		 pgpool_release(struct pgpool *, struct pgconn *);
 int		 pgconn_exec(struct pgconn *, int id, const char *sql, int n,
 		    const Oid *types, const char *const *vals, const int *lens,
 		    PGresult **out);
+/* The same, after the parameterless statements pre[] (BEGIN ...), all in
+ * one round trip. */
+int		 pgconn_exec_pre(struct pgconn *, const char *const *pre,
+		    int npre, int id, const char *sql, int n, const Oid *types,
+		    const char *const *vals, const int *lens, PGresult **out);
+/*
+ * Send sql (COMMIT of a reader, ROLLBACK) without waiting: its result is
+ * read before the connection's next statement, by then usually arrived.
+ */
+int		 pgconn_send(struct pgconn *, const char *sql);
 /* Connect one connection now (blocking unless on a fiber). */
 int		 pgconn_open(struct pgpool *, struct pgconn **out,
 		    char *err, size_t errlen);

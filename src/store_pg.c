@@ -34,8 +34,9 @@
 #include "util.h"
 
 #define PG_SCHEMA_VERSION	1
-#define PG_LOCK_MIGRATE		0x7363696d640001LL	/* "scimd" 1 */
-#define PG_LOCK_WRITE		0x7363696d640002LL	/* "scimd" 2 */
+/* advisory locks (int4, int4): "scim" and a number */
+#define PG_LOCK_MIGRATE		"1935894893, 1"
+#define PG_LOCK_WRITE		"1935894893, 2"
 #define PG_BATCH_FIRST		16
 #define PG_BATCH_MAX		1024
 
@@ -266,25 +267,27 @@ fail(struct pg_txn *t, int rc)
 	return (rc);
 }
 
+static int	begin_stmts(struct pg_txn *, const char **);
+
 static int
 simple(struct pg_txn *t, const char *sql)
 {
 	PGresult	*r;
-	int		 rc;
+	const char	*pre[2];
+	int		 rc, npre = begin_stmts(t, pre);
 
-	if ((rc = pgconn_exec(t->t_root->t_conn, -1, sql, 0, NULL, NULL, NULL,
-	    &r)) != SCIM_OK)
+	if ((rc = pgconn_exec_pre(t->t_root->t_conn, pre, npre, -1, sql, 0,
+	    NULL, NULL, NULL, &r)) != SCIM_OK)
 		return (rc);
 	PQclear(r);
 	return (SCIM_OK);
 }
 
-/* A connection and BEGIN, at the first statement of the transaction. */
+/* A connection for the transaction, at its first statement. */
 static int
 txn_ready(struct pg_txn *t)
 {
 	struct pg_txn	*root = t->t_root;
-	char		 sql[128];
 	int		 rc;
 
 	if (root->t_failed != SCIM_OK)
@@ -298,18 +301,28 @@ txn_ready(struct pg_txn *t)
 	if (root->t_conn == NULL &&
 	    (rc = pgpool_acquire(root->t_s->s_pool, &root->t_conn)) != SCIM_OK)
 		return (fail(root, rc));
-	if (root->t_begun)
-		return (SCIM_OK);
-	if (root->t_rw)
-		snprintf(sql, sizeof(sql), "BEGIN; SELECT "
-		    "pg_advisory_xact_lock(%lld)", PG_LOCK_WRITE);
-	else
-		snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE "
-		    "READ READ ONLY");
-	root->t_begun = 1;
-	if ((rc = simple(root, sql)) != SCIM_OK)
-		return (fail(root, rc));
 	return (SCIM_OK);
+}
+
+/*
+ * The BEGIN to send ahead of the transaction's first statement (in the
+ * same round trip), or none.  Writers queue on one advisory lock.
+ */
+static int
+begin_stmts(struct pg_txn *t, const char **pre)
+{
+	struct pg_txn	*root = t->t_root;
+
+	if (root->t_begun)
+		return (0);
+	root->t_begun = 1;
+	if (!root->t_rw) {
+		pre[0] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+		return (1);
+	}
+	pre[0] = "BEGIN";
+	pre[1] = "SELECT pg_advisory_xact_lock(" PG_LOCK_WRITE ")";
+	return (2);
 }
 
 /* Run statement id with the arguments its parameter letters name. */
@@ -319,8 +332,8 @@ run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 {
 	struct pg_store	*s = t->t_s;
 	const char	*p = s->s_stmt[id].params;
-	const char	*vals[4];
-	int		 lens[4], n = 0, rc;
+	const char	*vals[4], *pre[2];
+	int		 lens[4], n = 0, rc, npre;
 	Oid		 types[4];
 	uint8_t		 tb[4], lb[8];
 
@@ -358,8 +371,9 @@ run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 			break;
 		}
 	}
-	if ((rc = pgconn_exec(t->t_root->t_conn, id, s->s_stmt[id].sql, n,
-	    types, vals, lens, out)) != SCIM_OK)
+	npre = begin_stmts(t, pre);
+	if ((rc = pgconn_exec_pre(t->t_root->t_conn, pre, npre, id,
+	    s->s_stmt[id].sql, n, types, vals, lens, out)) != SCIM_OK)
 		return (fail(t, rc));
 	return (SCIM_OK);
 }
@@ -450,7 +464,10 @@ pg_commit(struct store_txn *tb)
 	}
 	if ((rc = t->t_failed) != SCIM_OK) {
 		if (t->t_conn != NULL && !pgconn_broken(t->t_conn))
-			simple(t, "ROLLBACK");
+			pgconn_send(t->t_conn, "ROLLBACK");
+	} else if (t->t_begun && !t->t_rw) {
+		/* nothing to confirm: the next user reads the answer */
+		pgconn_send(t->t_conn, "COMMIT");
 	} else if (t->t_begun) {
 		/* NOTIFY is delivered only if COMMIT succeeds */
 		rc = simple(t, t->t_dirty ? "NOTIFY scimd_change; COMMIT" :
@@ -472,7 +489,7 @@ pg_abort(struct store_txn *tb)
 		return;
 	}
 	if (t->t_begun && t->t_conn != NULL && !pgconn_broken(t->t_conn))
-		simple(t, "ROLLBACK");
+		pgconn_send(t->t_conn, "ROLLBACK");
 	txn_end(t);
 }
 
@@ -1099,12 +1116,12 @@ migrate(struct pg_store *s, int rdonly, struct scim_errbuf *eb)
 	memset(&t, 0, sizeof(t));
 	t.t_s = s;
 	t.t_root = &t;
+	t.t_begun = 1;		/* each migration brings its own BEGIN */
 	if ((rc = pgpool_acquire(s->s_pool, &t.t_conn)) != SCIM_OK)
 		return (scim_err_set(eb, rc, "database: cannot connect"));
-	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%lld); "
-	    "CREATE TABLE IF NOT EXISTS scim_schema_version (version integer "
-	    "PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())",
-	    PG_LOCK_MIGRATE);
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE
+	    "); CREATE TABLE IF NOT EXISTS scim_schema_version (version integer "
+	    "PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())");
 	if (rdonly)
 		rc = SCIM_OK;
 	else
@@ -1144,8 +1161,8 @@ migrate(struct pg_store *s, int rdonly, struct scim_errbuf *eb)
 	s->s_version = v;
  out:
 	if (!rdonly && !pgconn_broken(t.t_conn)) {
-		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)",
-		    PG_LOCK_MIGRATE);
+		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock("
+		    PG_LOCK_MIGRATE ")");
 		simple(&t, sql);
 	}
 	pgpool_release(s->s_pool, t.t_conn);
