@@ -53,6 +53,14 @@ fiber_swap(ucontext_t *from, const ucontext_t *to)
 #define fiber_swap	swapcontext
 #endif
 
+/* valgrind follows a stack switch only to a stack it was told of */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define FIBER_VALGRIND 1
+#endif
+#endif
+
 /* Deep enough for json-c, the filter parser's recursion and libpq. */
 #define FIBER_STACK	(256 * 1024)
 #define FIBER_CACHE	64
@@ -66,6 +74,9 @@ struct fiber {
 	void		*f_arg;
 	int		 f_done;
 	struct fiber	*f_next;	/* free list */
+#ifdef FIBER_VALGRIND
+	unsigned	 f_vgid;
+#endif
 #ifdef FIBER_ASAN
 	void		*f_fake;	/* ASan's fake stack of the caller */
 	const void	*f_caller_bottom;
@@ -142,6 +153,16 @@ trampoline(unsigned int hi, unsigned int lo)
 	abort();
 }
 
+static void
+stack_free(struct fiber *f)
+{
+#ifdef FIBER_VALGRIND
+	VALGRIND_STACK_DEREGISTER(f->f_vgid);
+#endif
+	munmap(f->f_map, f->f_maplen);
+	free(f);
+}
+
 static struct fiber *
 fiber_get(void)
 {
@@ -164,6 +185,10 @@ fiber_get(void)
 	}
 	/* an overflow faults on the guard page instead of corrupting */
 	mprotect(f->f_map, page, PROT_NONE);
+#ifdef FIBER_VALGRIND
+	f->f_vgid = VALGRIND_STACK_REGISTER(stack_base(f),
+	    (char *)stack_base(f) + stack_size(f));
+#endif
 	return (f);
 }
 
@@ -171,8 +196,7 @@ static void
 fiber_put(struct fiber *f)
 {
 	if (fiber_nfree >= FIBER_CACHE) {
-		munmap(f->f_map, f->f_maplen);
-		free(f);
+		stack_free(f);
 		return;
 	}
 	f->f_next = fiber_free;
@@ -251,8 +275,7 @@ fiber_shutdown(void)
 
 	while ((f = fiber_free) != NULL) {
 		fiber_free = f->f_next;
-		munmap(f->f_map, f->f_maplen);
-		free(f);
+		stack_free(f);
 	}
 	fiber_nfree = 0;
 }

@@ -248,8 +248,8 @@ main(int argc, char *argv[])
 	event_free(ev_hup);
 	if (main_drain_ev != NULL)
 		event_free(main_drain_ev);
+	store_close(st);	/* a database store frees its events */
 	event_base_free(main_base);
-	store_close(st);
 	fiber_shutdown();
 	config_free(conf);
 	log_info("stopped");
