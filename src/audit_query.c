@@ -501,7 +501,10 @@ audit_prune(struct store_txn *t, int64_t cutoff, size_t max_records,
 	*more = 0;
 	if ((cutoff == 0 && max_records == 0) || budget == 0)
 		return (SCIM_OK);
-	if ((rc = store_entries(t, STORE_AUDIT, &n)) != SCIM_OK)
+	/* counting costs a scan on some stores: only for a count limit */
+	n = 0;
+	if (max_records != 0 &&
+	    (rc = store_entries(t, STORE_AUDIT, &n)) != SCIM_OK)
 		return (rc);
 	memset(&pa, 0, sizeof(pa));
 	pa.pa_excess = max_records != 0 && n > max_records ? n - max_records :

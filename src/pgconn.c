@@ -497,10 +497,14 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 	return (SCIM_EUNAVAIL);
 }
 
+static int	drain(struct pgconn *);
+
 int
 pgconn_send(struct pgconn *c, const char *sql)
 {
-	if (c->pc_broken || c->pc_pending || !PQsendQuery(c->pc_conn, sql)) {
+	if (c->pc_pending && drain(c) != SCIM_OK)
+		return (SCIM_EUNAVAIL);
+	if (c->pc_broken || !PQsendQuery(c->pc_conn, sql)) {
 		c->pc_broken = 1;
 		return (SCIM_EUNAVAIL);
 	}

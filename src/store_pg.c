@@ -38,6 +38,8 @@
 #define PG_LOCK_MIGRATE		"1935894893, 1"
 #define PG_LOCK_WRITE		"1935894893, 2"
 #define PG_BATCH_FIRST		16
+#define PG_SP_MAX		4	/* savepoint depth */
+#define PG_PRE_MAX		(2 + PG_SP_MAX)
 #define PG_BATCH_MAX		1024
 
 static const struct {
@@ -105,6 +107,7 @@ struct pg_txn {
 	int			 t_rw;
 	int			 t_depth;	/* 0 root, savepoint depth */
 	int			 t_begun;
+	int			 t_sp_lo, t_sp_hi; /* savepoints not yet sent */
 	int			 t_dirty;	/* wrote something */
 	int			 t_failed;	/* sticky error (root) */
 	int			 t_failed_depth;
@@ -273,7 +276,7 @@ static int
 simple(struct pg_txn *t, const char *sql)
 {
 	PGresult	*r;
-	const char	*pre[2];
+	const char	*pre[PG_PRE_MAX];
 	int		 rc, npre = begin_stmts(t, pre);
 
 	if ((rc = pgconn_exec_pre(t->t_root->t_conn, pre, npre, -1, sql, 0,
@@ -305,24 +308,35 @@ txn_ready(struct pg_txn *t)
 }
 
 /*
- * The BEGIN to send ahead of the transaction's first statement (in the
- * same round trip), or none.  Writers queue on one advisory lock.
+ * What to send ahead of a statement, in the same round trip: BEGIN at the
+ * transaction's first (writers then queue on one advisory lock), and the
+ * savepoints opened since the last statement.
  */
 static int
 begin_stmts(struct pg_txn *t, const char **pre)
 {
+	static const char *const sp[] = { NULL, "SAVEPOINT sp1",
+	    "SAVEPOINT sp2", "SAVEPOINT sp3", "SAVEPOINT sp4" };
 	struct pg_txn	*root = t->t_root;
+	int		 n = 0, d;
 
-	if (root->t_begun)
-		return (0);
-	root->t_begun = 1;
-	if (!root->t_rw) {
-		pre[0] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-		return (1);
+	if (!root->t_begun) {
+		root->t_begun = 1;
+		if (!root->t_rw)
+			pre[n++] = "BEGIN ISOLATION LEVEL REPEATABLE READ "
+			    "READ ONLY";
+		else {
+			pre[n++] = "BEGIN";
+			pre[n++] = "SELECT pg_advisory_xact_lock("
+			    PG_LOCK_WRITE ")";
+		}
 	}
-	pre[0] = "BEGIN";
-	pre[1] = "SELECT pg_advisory_xact_lock(" PG_LOCK_WRITE ")";
-	return (2);
+	if (root->t_sp_lo > 0) {
+		for (d = root->t_sp_lo; d <= root->t_sp_hi; d++)
+			pre[n++] = sp[d];
+		root->t_sp_lo = root->t_sp_hi = 0;
+	}
+	return (n);
 }
 
 /* Run statement id with the arguments its parameter letters name. */
@@ -332,7 +346,7 @@ run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 {
 	struct pg_store	*s = t->t_s;
 	const char	*p = s->s_stmt[id].params;
-	const char	*vals[4], *pre[2];
+	const char	*vals[4], *pre[PG_PRE_MAX];
 	int		 lens[4], n = 0, rc, npre;
 	Oid		 types[4];
 	uint8_t		 tb[4], lb[8];
@@ -395,7 +409,6 @@ static int
 pg_begin_nested(struct store_txn *pb, struct store_txn **out)
 {
 	struct pg_txn	*parent = (struct pg_txn *)pb, *t;
-	char		 sql[64];
 	int		 rc;
 
 	*out = NULL;
@@ -407,12 +420,14 @@ pg_begin_nested(struct store_txn *pb, struct store_txn **out)
 	t->t_root = parent->t_root;
 	t->t_rw = 1;
 	t->t_depth = parent->t_depth + 1;
-	snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", t->t_depth);
-	if ((rc = simple(t, sql)) != SCIM_OK) {
-		fail(t->t_root, rc);
+	if (t->t_depth > PG_SP_MAX) {
 		free(t);
-		return (rc);
+		return (SCIM_ESTORE);
 	}
+	/* sent ahead of the level's first statement (begin_stmts) */
+	if (t->t_root->t_sp_lo == 0)
+		t->t_root->t_sp_lo = t->t_depth;
+	t->t_root->t_sp_hi = t->t_depth;
 	*out = &t->t_base;
 	return (SCIM_OK);
 }
@@ -426,6 +441,20 @@ txn_end(struct pg_txn *t)
 	free(t);
 }
 
+/* 1 if t's savepoint was never sent (no statement ran in it): forget it. */
+static int
+sp_unsent(struct pg_txn *t)
+{
+	struct pg_txn	*root = t->t_root;
+
+	if (root->t_sp_lo == 0 || t->t_depth < root->t_sp_lo)
+		return (0);
+	root->t_sp_hi = t->t_depth - 1;
+	if (root->t_sp_hi < root->t_sp_lo)
+		root->t_sp_lo = root->t_sp_hi = 0;
+	return (1);
+}
+
 /* Undo a savepoint level; a failure inside it no longer sticks. */
 static void
 nested_abort(struct pg_txn *t)
@@ -433,6 +462,13 @@ nested_abort(struct pg_txn *t)
 	struct pg_txn	*root = t->t_root;
 	char		 sql[96];
 
+	if (sp_unsent(t)) {
+		if (root->t_failed != SCIM_OK &&
+		    root->t_failed_depth >= t->t_depth)
+			root->t_failed = SCIM_OK;
+		free(t);
+		return;
+	}
 	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; "
 	    "RELEASE SAVEPOINT sp%d", t->t_depth, t->t_depth);
 	if (root->t_conn != NULL && !pgconn_broken(root->t_conn) &&
@@ -455,10 +491,15 @@ pg_commit(struct store_txn *tb)
 			nested_abort(t);
 			return (rc);
 		}
-		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d",
-		    t->t_depth);
-		if ((rc = simple(t, sql)) != SCIM_OK)
-			fail(t, rc);
+		if (!sp_unsent(t)) {
+			/* cannot fail in a healthy transaction: no wait */
+			snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d",
+			    t->t_depth);
+			if ((rc = pgconn_send(t->t_root->t_conn, sql)) !=
+			    SCIM_OK)
+				fail(t, rc);
+		}
+		held_clear(t);
 		free(t);
 		return (rc);
 	}
