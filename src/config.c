@@ -685,6 +685,22 @@ config_load_buf(const char *name, const char *buf, size_t len,
 	return (p.p_errors > 0 ? -1 : 0);
 }
 
+/* A libpq conninfo with a password in it (key=value or URL user:pw@). */
+static int
+conninfo_has_password(const char *ci)
+{
+	const char	*at, *colon;
+
+	if (ci == NULL)
+		return (0);
+	if (strstr(ci, "password") != NULL)
+		return (1);
+	if ((at = strchr(ci, '@')) == NULL || strstr(ci, "://") == NULL)
+		return (0);
+	colon = strchr(strstr(ci, "://") + 3, ':');
+	return (colon != NULL && colon < at);
+}
+
 int
 config_load(const char *file, struct scimd_config *c)
 {
@@ -719,7 +735,9 @@ config_load(const char *file, struct scimd_config *c)
 	/* Warn, not fail: the file names secrets others should not read. */
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
 		for (i = 0; i < CF_NKEYS; i++)
-			if (p.p_seen[i] && (cf_keys[i].k_flags & CF_SECRET))
+			if (p.p_seen[i] && (cf_keys[i].k_flags & CF_SECRET) &&
+			    !(cf_keys[i].k_off == OFF(cf_database) &&
+			    !conninfo_has_password(c->cf_database)))
 				log_warnx("%s: file is world-readable and "
 				    "sets %s", file, cf_keys[i].k_name);
 	free(buf);

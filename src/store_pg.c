@@ -9,10 +9,11 @@
  * group displayName keys are the database's own guard against two
  * instances creating the same name.
  *
- * A write transaction takes one advisory lock first: writers of all
- * instances commit one at a time, as LMDB's single writer does, so counters
- * and audit sequence numbers follow commit order and no two writers
- * deadlock.  Readers run at REPEATABLE READ (one snapshot) and never wait.
+ * A write transaction first locks the one row of scim_lock (a row lock,
+ * which every engine speaking the protocol has, unlike advisory locks):
+ * writers of all instances commit one at a time, as LMDB's single writer
+ * does, so counters and audit sequence numbers follow commit order and no
+ * two writers deadlock.  Readers run at REPEATABLE READ (one snapshot) and never wait.
  * Nested transactions are savepoints.  Each committing writer sends NOTIFY
  * scimd_change; every instance LISTENs, which moves store_txnid (so caches
  * of store contents, tokens above all, are dropped) and wakes audit
@@ -34,9 +35,8 @@
 #include "util.h"
 
 #define PG_SCHEMA_VERSION	1
-/* advisory locks (int4, int4): "scim" and a number */
+/* the migration's advisory lock (int4, int4): "scim", 1 */
 #define PG_LOCK_MIGRATE		"1935894893, 1"
-#define PG_LOCK_WRITE		"1935894893, 2"
 #define PG_BATCH_FIRST		16
 #define PG_SP_MAX		4	/* savepoint depth */
 #define PG_PRE_MAX		(2 + PG_SP_MAX)
@@ -327,8 +327,8 @@ begin_stmts(struct pg_txn *t, const char **pre)
 			    "READ ONLY";
 		else {
 			pre[n++] = "BEGIN";
-			pre[n++] = "SELECT pg_advisory_xact_lock("
-			    PG_LOCK_WRITE ")";
+			pre[n++] = "SELECT 1 FROM scim_lock WHERE id = 1 "
+			    "FOR UPDATE";
 		}
 	}
 	if (root->t_sp_lo > 0) {
@@ -1120,7 +1120,12 @@ migration_1(void)
 		free(sql);
 		sql = tmp;
 	}
-	return (sql);
+	/* the writers' lock: one row */
+	if (asprintf(&tmp, "%sCREATE TABLE scim_lock (id integer PRIMARY KEY);"
+	    "\nINSERT INTO scim_lock VALUES (1);\n", sql) == -1)
+		fatalx("out of memory");
+	free(sql);
+	return (tmp);
 }
 
 static char *(*const pg_migrations[])(void) = {

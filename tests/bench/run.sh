@@ -1,17 +1,23 @@
 #!/bin/bash
-# run.sh: scimd's benchmark (make bench).  Starts a fresh scimd on a
-# temporary data directory (durability = full), pinned to CPU 0 with the
-# load generator on CPU 1, populates it to each size in BENCH_SIZES, and
-# at each size runs every scenario BENCH_RUNS times (round robin, so drift
-# in the machine's load spreads over all of them).  Prints a Markdown
-# table of medians; ratios are to the static-document rate of the same run.
+# run.sh: scimd's benchmark (make bench).  For each backend of
+# BENCH_BACKEND it starts a fresh scimd, on a temporary LMDB data
+# directory (durability = full) or on a throwaway PostgreSQL cluster
+# (tests/pg/cluster.sh; fsync and synchronous_commit on, shared_buffers
+# 1GB, a database of its own, over TCP on 127.0.0.1), pinned to CPU 0
+# (PostgreSQL too: the server side gets one CPU either way) with the load
+# generator on CPU 1, populates it to each size in BENCH_SIZES, and at each
+# size runs every scenario BENCH_RUNS times (round robin, so drift in the
+# machine's load spreads over all of them).  Prints one Markdown table of
+# medians for all backends; ratios are to the static-document rate of the
+# same backend and run.
 #
-# It builds nothing: it uses the scimd and scimbench of a built tree
-# (top_builddir, or SCIMD and SCIMBENCH).  It talks only to 127.0.0.1,
-# bounds every step with timeout(1), and removes its scimd and temporary
-# directory on exit.
+# It builds nothing: it uses the scimd, scimctl and scimbench of a built
+# tree (top_builddir, or SCIMD, SCIMCTL and SCIMBENCH).  It talks only to
+# 127.0.0.1, bounds every step with timeout(1), and removes its scimd, its
+# cluster and its temporary directory on exit.
 #
 # Knobs (environment):
+#   BENCH_BACKEND=lmdb           lmdb, pg, or both (lmdb, then pg)
 #   BENCH_SIZES="10000 1000000"  populations, ascending (the store grows)
 #   BENCH_SECONDS=10             measurement window per scenario
 #   BENCH_WARMUP=1               warm-up before each window
@@ -27,16 +33,24 @@
 #   BENCH_MEMBER_BATCHES="1 1000" members per PATCH, one scenario each
 #   BENCH_MEMBER_CONNS=16        connections for member PATCHes of 1
 #   BENCH_SCENARIOS="static filter get patch create sync members"
-#   BENCH_DURABILITY=full        scimd's durability (full is the default)
+#   BENCH_DURABILITY=full        LMDB: scimd's durability; PostgreSQL:
+#                                full = synchronous_commit on, else off
 #   BENCH_ACCESS_LOG=yes         scimd's access_log (to a file)
 #   BENCH_MAP_SIZE=16G           LMDB map size
-#   BENCH_PIN=yes                taskset scimd to CPU 0, scimbench to CPU 1
+#   BENCH_DB_POOL=               PostgreSQL: database_pool (scimd's default)
+#   BENCH_PG_CLUSTER=            the throwaway cluster's script
+#                                (default tests/pg/cluster.sh)
+#   BENCH_PG_SHARED_BUFFERS=1GB  PostgreSQL's shared_buffers
+#   BENCH_PG_MAX_WAL_SIZE=4GB    PostgreSQL's max_wal_size
+#   BENCH_PIN=yes                taskset scimd (and PostgreSQL) to CPU 0,
+#                                scimbench to CPU 1
 #   BENCH_SEED=1                 PRNG seed of the key choices
 #   BENCH_OUT=bench-results      writes BENCH_OUT.md and BENCH_OUT.jsonl
 #   BENCH_KEEP=                  keep the temporary directory (debugging)
 
 set -u
 
+BACKEND=${BENCH_BACKEND:-lmdb}
 SIZES=${BENCH_SIZES:-"10000 1000000"}
 SECONDS_=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-1}
@@ -54,6 +68,9 @@ SCENARIOS=${BENCH_SCENARIOS:-"static filter get patch create sync members"}
 DURABILITY=${BENCH_DURABILITY:-full}
 ACCESS_LOG=${BENCH_ACCESS_LOG:-yes}
 MAP_SIZE=${BENCH_MAP_SIZE:-16G}
+DB_POOL=${BENCH_DB_POOL:-}
+PG_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-1GB}
+PG_MAX_WAL=${BENCH_PG_MAX_WAL_SIZE:-4GB}
 PIN=${BENCH_PIN:-yes}
 SEED=${BENCH_SEED:-1}
 OUT=${BENCH_OUT:-bench-results}
@@ -61,7 +78,9 @@ OUT=${BENCH_OUT:-bench-results}
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${top_builddir:-$here/../..}
 SCIMD=${SCIMD:-$builddir/src/scimd}
+SCIMCTL=${SCIMCTL:-$builddir/src/scimctl}
 SCIMBENCH=${SCIMBENCH:-$builddir/tests/bench/scimbench}
+CLUSTER=${BENCH_PG_CLUSTER:-$here/../pg/cluster.sh}
 
 die()
 {
@@ -74,14 +93,28 @@ say()
 	echo "== $*" >&2
 }
 
+case $BACKEND in
+lmdb|pg)	BACKENDS=$BACKEND ;;
+both)		BACKENDS="lmdb pg" ;;
+*)		die "BENCH_BACKEND is lmdb, pg or both, not '$BACKEND'" ;;
+esac
 [ -x "$SCIMD" ] || die "no scimd at $SCIMD (build first, or set SCIMD)"
 [ -x "$SCIMBENCH" ] || die "no scimbench at $SCIMBENCH (make bench builds it)"
 command -v jq >/dev/null 2>&1 || die "jq is needed for the summary"
 command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is needed"
+case " $BACKENDS " in
+*" pg "*)
+	[ -f "$CLUSTER" ] ||
+	    die "no $CLUSTER to start PostgreSQL (or set BENCH_PG_CLUSTER)"
+	command -v psql >/dev/null 2>&1 ||
+	    die "psql is needed for the PostgreSQL backend"
+	;;
+esac
 case "$OUT" in /*) ;; *) OUT=$(pwd)/$OUT ;; esac
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/scimbench.XXXXXX") || die "mktemp failed"
 SCIMD_PID=
+PGDIR=
 
 cleanup()
 {
@@ -94,6 +127,7 @@ cleanup()
 		kill -KILL "$SCIMD_PID" 2>/dev/null
 		wait "$SCIMD_PID" 2>/dev/null
 	fi
+	[ -z "$PGDIR" ] || stop_pg
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "run.sh: kept $TMP" >&2
 	else
@@ -111,18 +145,90 @@ if [ "$PIN" = yes ] && command -v taskset >/dev/null 2>&1 &&
     [ "$(nproc)" -ge 2 ]; then
 	PIN_SRV=(taskset -c 0)
 	PIN_CLI=(taskset -c 1)
-	pinned="scimd on CPU 0, scimbench on CPU 1"
+	case " $BACKENDS " in
+	*" pg "*) pinned="scimd (and PostgreSQL) on CPU 0, scimbench on CPU 1" ;;
+	*) pinned="scimd on CPU 0, scimbench on CPU 1" ;;
+	esac
 else
 	pinned="not pinned"
 fi
 
-cat > "$TMP/scimd.conf" <<EOF
-listen = 127.0.0.1:0
-data_dir = $TMP/data
-durability = $DURABILITY
-map_size = $MAP_SIZE
-access_log = $ACCESS_LOG
-EOF
+# Notes for the summary's head, one line per backend.
+NOTES=$TMP/notes
+: > "$NOTES"
+
+# --- PostgreSQL --------------------------------------------------------------
+
+# psql_ SQL: one query on the benchmark's database, unaligned, no header.
+psql_()
+{
+	timeout 600 psql "$CONNINFO" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
+}
+
+# start_pg: a throwaway cluster under $TMP/pg/cluster, pinned like scimd,
+# with a database "scimbench"; sets PGDIR, CONNINFO (of that database) and
+# PG_PID (the postmaster, for its CPU time).
+start_pg()
+{
+	local sc want ck
+
+	PGDIR=$TMP/pg/cluster
+	mkdir -p "$TMP/pg"
+	# run as root, the cluster belongs to another account, which must
+	# reach its directory
+	chmod 755 "$TMP" "$TMP/pg"
+	say "starting a throwaway PostgreSQL cluster ($CLUSTER)"
+	# to a file, not a pipe: the server must not hold our pipe open
+	timeout 180 "${PIN_SRV[@]}" bash "$CLUSTER" start "$PGDIR" \
+	    > "$TMP/pg/cluster.out" 2> "$TMP/pg/cluster.err"
+	CONNINFO=$(tail -n 1 "$TMP/pg/cluster.out")
+	[ -n "$CONNINFO" ] ||
+	    { tail -n 5 "$TMP/pg/cluster.err" >&2; die "cluster.sh start failed"; }
+	# A small dedicated server's settings rather than a test cluster's
+	# (cluster.sh keeps memory small), and the durability of scimd's
+	# durability = full: a commit is on disk when it returns.
+	if [ "$DURABILITY" = full ]; then want=on; else want=off; fi
+	psql_ "ALTER SYSTEM SET shared_buffers = '$PG_SHARED_BUFFERS'" &&
+	    psql_ "ALTER SYSTEM SET max_wal_size = '$PG_MAX_WAL'" &&
+	    psql_ "ALTER SYSTEM SET fsync = on" &&
+	    psql_ "ALTER SYSTEM SET synchronous_commit = $want" ||
+	    die "cannot configure the cluster: $CONNINFO"
+	timeout 180 "${PIN_SRV[@]}" bash "$CLUSTER" restart "$PGDIR" \
+	    > "$TMP/pg/cluster.out" 2>> "$TMP/pg/cluster.err" ||
+	    { tail -n 5 "$TMP/pg/cluster.err" >&2; die "cluster.sh restart failed"; }
+	psql_ "CREATE DATABASE scimbench" || die "CREATE DATABASE failed"
+	sc=$(psql_ "SHOW synchronous_commit")
+	[ "$sc" = "$want" ] || say "synchronous_commit is $sc, not $want"
+	# the postmaster: the parent of the checkpointer
+	ck=$(psql_ "SELECT pid FROM pg_stat_activity
+	    WHERE backend_type = 'checkpointer'")
+	PG_PID=$(sed 's/.*) //' "/proc/$ck/stat" 2>/dev/null |
+	    cut -d' ' -f2)
+	[ -n "$PG_PID" ] || say "no postmaster pid: PostgreSQL CPU not measured"
+	echo "PostgreSQL: $(psql_ "SELECT split_part(version(), ' ', 2)"), a" \
+	    "throwaway cluster ($(basename "$CLUSTER"); ${PIN_SRV[*]:-not" \
+	    "pinned}) on 127.0.0.1 over TCP: fsync $(psql_ "SHOW fsync")," \
+	    "synchronous_commit $sc, shared_buffers" \
+	    "$(psql_ "SHOW shared_buffers"), max_wal_size" \
+	    "$(psql_ "SHOW max_wal_size"); scimd's database_pool" \
+	    "${DB_POOL:-4 (default)}; \"postgres CPU\" is the server's CPU" \
+	    "time (all its processes) per request." >> "$NOTES"
+	case " $CONNINFO" in
+	*" dbname="*)
+		CONNINFO=$(printf '%s' "$CONNINFO" |
+		    sed 's/\(^\| \)dbname=[^ ]*/\1dbname=scimbench/') ;;
+	*)	CONNINFO="$CONNINFO dbname=scimbench" ;;
+	esac
+}
+
+stop_pg()
+{
+	timeout 120 bash "$CLUSTER" stop "$PGDIR" > /dev/null 2>&1 ||
+	    echo "run.sh: cluster.sh stop $PGDIR failed" >&2
+	PGDIR=
+}
+
+# --- scimd ---------------------------------------------------------------------
 
 # start_scimd: (re)start scimd; sets SCIMD_PID, PORT, URL, STARTUP_MS and,
 # on the first start, TOKEN.
@@ -130,24 +236,24 @@ start_scimd()
 {
 	local i=0 t0 t1
 
-	rm -f "$TMP/port"
+	rm -f "$BD/port"
 	t0=$(date +%s%N)
-	"${PIN_SRV[@]}" "$SCIMD" -c "$TMP/scimd.conf" -p "$TMP/port" \
-	    > "$TMP/scimd.out" 2>> "$TMP/scimd.err" &
+	"${PIN_SRV[@]}" "$SCIMD" -c "$BD/scimd.conf" -p "$BD/port" \
+	    > "$BD/scimd.out" 2>> "$BD/scimd.err" &
 	SCIMD_PID=$!
-	while ! grep -q '^[0-9][0-9]*$' "$TMP/port" 2>/dev/null; do
+	while ! grep -q '^[0-9][0-9]*$' "$BD/port" 2>/dev/null; do
 		kill -0 "$SCIMD_PID" 2>/dev/null ||
-		    { tail -n 5 "$TMP/scimd.err" >&2; die "scimd exited"; }
+		    { tail -n 5 "$BD/scimd.err" >&2; die "scimd exited"; }
 		i=$((i + 1))
 		[ $i -lt 3000 ] || die "scimd did not start within 30 s"
 		sleep 0.01
 	done
 	t1=$(date +%s%N)
 	STARTUP_MS=$(( (t1 - t0) / 1000000 ))
-	PORT=$(cat "$TMP/port")
+	PORT=$(cat "$BD/port")
 	URL=http://127.0.0.1:$PORT/scim/v2
-	if [ -s "$TMP/scimd.out" ]; then
-		TOKEN=$(tail -n 1 "$TMP/scimd.out")
+	if [ -z "$TOKEN" ] && [ -s "$BD/scimd.out" ]; then
+		TOKEN=$(tail -n 1 "$BD/scimd.out")
 	fi
 }
 
@@ -169,8 +275,8 @@ bench()
 	shift 3
 
 	timeout "$limit" "${PIN_CLI[@]}" "$SCIMBENCH" -u "$URL" -t "$TOKEN" \
-	    -p "$SCIMD_PID" -D "$TMP/data" -S "$SEED" "$@" > "$TMP/one.out" \
-	    2> "$TMP/one.err"
+	    -p "$SCIMD_PID" "${STORE_ARGS[@]}" -S "$SEED" "$@" \
+	    > "$TMP/one.out" 2> "$TMP/one.err"
 	local rc=$?
 	grep -v '^{' "$TMP/one.out" | sed 's/^/   /' >&2
 	[ $rc -eq 0 ] || { echo "   (scimbench exit $rc)" >&2;
@@ -179,88 +285,178 @@ bench()
 	[ -n "$line" ] || return 1
 	printf '%s\n' "$line" | jq -c --argjson size "$size" \
 	    --argjson run "$run" --arg name "${BENCH_NAME:-}" \
-	    '. + {size: $size, run: $run} +
+	    --arg backend "$B" \
+	    '. + {backend: $backend, size: $size, run: $run} +
 	    (if $name != "" then {scenario: $name} else {} end)' \
 	    >> "$RESULTS"
 }
 
-limit=$(( SECONDS_ + ${WARMUP%.*} + 300 ))
+# storage SIZE: the store's bytes after populating, in total (STORE_BYTES)
+# and by LMDB database or PostgreSQL table (a "storage" record).
+storage()
+{
+	local size=$1
 
-say "scimbench: sizes $SIZES, ${SECONDS_} s x $RUNS runs, durability" \
-    "$DURABILITY, $pinned"
-start_scimd
-STARTS=()
-for size in $SIZES; do
-	say "populate to $size users ($POP_CONNS connections)"
-	# -f: the ids of the users it created or found, for get and patch
-	BENCH_NAME=populate bench "$size" 0 14400 -s populate -n "$size" \
-	    -c "$POP_CONNS" -f "$TMP/ids.$size" || die "populate failed"
-	mdb=$(stat -c %s "$TMP/data/data.mdb")
-	if command -v mdb_stat >/dev/null 2>&1; then
+	case $B in
+	lmdb)
+		STORE_BYTES=$(stat -c %s "$BD/data/data.mdb")
+		command -v mdb_stat >/dev/null 2>&1 || return 0
 		# pages per database, for bytes per user of each
-		mdb_stat -a "$TMP/data" 2>/dev/null | awk -v n="$size" '
+		mdb_stat -a "$BD/data" 2>/dev/null | awk -v n="$size" '
 		    BEGIN { db = "freelist" }
 		    /^Status of / { db = $3 }
 		    /Branch pages|Leaf pages|Overflow pages/ { p[db] += $3 }
 		    /Free pages/ { free += $3 }
-		    END { printf "{\"scenario\":\"storage\",\"size\":%d,", n
-			  printf "\"run\":0,\"free_pages\":%d,\"dbs\":{", free
+		    END { printf "{\"scenario\":\"storage\",\"backend\":\"lmdb\","
+			  printf "\"size\":%d,\"run\":0,", n
+			  printf "\"free_bytes\":%d,\"dbs\":{", free * 4096
 			  sep = ""
-			  for (d in p) { printf "%s\"%s\":%d", sep, d, p[d]; sep = "," }
+			  for (d in p) {
+			      printf "%s\"%s\":%d", sep, d, p[d] * 4096
+			      sep = "," }
 			  print "}}" }' >> "$RESULTS"
-	fi
-	# a restart: start-up time with this population, and a fresh RSS
-	stop_scimd
+		;;
+	pg)
+		# settled as autovacuum would leave it: dead rows of the
+		# populate reclaimed, planner statistics current
+		psql_ "VACUUM ANALYZE" || say "VACUUM ANALYZE failed"
+		STORE_BYTES=$(psql_ "SELECT pg_database_size(current_database())")
+		# every table with its indexes and TOAST
+		psql_ "SELECT c.relname, pg_total_relation_size(c.oid)
+		    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		    WHERE c.relkind = 'r' AND c.relname LIKE 'scim%'
+		    AND n.nspname NOT IN ('pg_catalog', 'information_schema')" |
+		    jq -R -s -c --argjson size "$size" '{scenario: "storage",
+			backend: "pg", size: $size, run: 0, free_bytes: null,
+			dbs: (split("\n") | map(select(length > 0)
+			| split("|") | {key: .[0], value: (.[1] | tonumber)})
+			| from_entries)}' >> "$RESULTS"
+		;;
+	esac
+}
+
+limit=$(( SECONDS_ + ${WARMUP%.*} + 300 ))
+
+# run_backend lmdb|pg: the whole benchmark on one backend.
+run_backend()
+{
+	B=$1
+	BD=$TMP/$B
+	TOKEN=
+	STORE_ARGS=()
+	mkdir -p "$BD"
+	{
+		echo "listen = 127.0.0.1:0"
+		echo "access_log = $ACCESS_LOG"
+	} > "$BD/scimd.conf"
+	case $B in
+	lmdb)
+		cat >> "$BD/scimd.conf" <<EOF
+data_dir = $BD/data
+durability = $DURABILITY
+map_size = $MAP_SIZE
+EOF
+		# data.mdb's size in each result
+		STORE_ARGS=(-D "$BD/data")
+		echo "LMDB: durability $DURABILITY, map_size $MAP_SIZE." \
+		    >> "$NOTES"
+		;;
+	pg)
+		start_pg
+		# quoted: a conninfo of keywords has spaces
+		printf 'database = "%s"\n' "$(printf '%s' "$CONNINFO" |
+		    sed 's/[\\"]/\\&/g')" >> "$BD/scimd.conf"
+		[ -z "$DB_POOL" ] ||
+		    echo "database_pool = $DB_POOL" >> "$BD/scimd.conf"
+		[ -z "${PG_PID:-}" ] || STORE_ARGS=(-P "$PG_PID")
+		;;
+	esac
+
+	say "$B: sizes $SIZES, ${SECONDS_} s x $RUNS runs, durability" \
+	    "$DURABILITY, $pinned"
 	start_scimd
-	say "restarted scimd with $size users in $STARTUP_MS ms"
-	jq -nc --argjson size "$size" --argjson ms "$STARTUP_MS" \
-	    --argjson mdb "$mdb" \
-	    '{scenario: "startup", size: $size, run: 0, startup_ms: $ms,
-	    mdb_after_populate: $mdb}' >> "$RESULTS"
-	if [ -n "$SYNC_USERS" ]; then
-		sync_n=$SYNC_USERS
-	elif [ "$size" -lt 100000 ]; then
-		sync_n=$size
-	else
-		sync_n=100000
+	if [ -z "$TOKEN" ]; then
+		# no first token printed (the store was not new): mint one
+		TOKEN=$(timeout 60 "$SCIMCTL" -c "$BD/scimd.conf" token create \
+		    bench 2>> "$BD/scimd.err" | tail -n 1)
+		[ -n "$TOKEN" ] || die "no token: scimd printed none and" \
+		    "scimctl token create failed"
 	fi
-	gsize=$GROUP_SIZE
-	[ "$gsize" -le $((size - CHURN)) ] || gsize=$((size - CHURN))
-	for run in $(seq 1 "$RUNS"); do
-		for sc in $SCENARIOS; do
-			say "size $size run $run: $sc"
-			common=(-d "$SECONDS_" -w "$WARMUP" -n "$size")
-			case $sc in
-			static|filter)
-				BENCH_NAME= bench "$size" "$run" "$limit" \
-				    -s "$sc" -c "$CONNS" "${common[@]}" ;;
-			get|patch)
-				BENCH_NAME= bench "$size" "$run" "$limit" \
-				    -s "$sc" -c "$CONNS" -f "$TMP/ids.$size" \
-				    "${common[@]}" ;;
-			create)
-				BENCH_NAME= bench "$size" "$run" "$limit" \
-				    -s create -c "$CREATE_CONNS" \
-				    "${common[@]}" ;;
-			sync)
-				BENCH_NAME= bench "$size" "$run" 3600 \
-				    -s sync -c "$SYNC_CONNS" -m "$sync_n" \
-				    -n "$size" ;;
-			members)
-				for mb in $MEMBER_BATCHES; do
-					mc=$MEMBER_CONNS
-					[ "$mb" -lt "$CHURN" ] || mc=1
-					BENCH_NAME="members-b$mb" bench \
-					    "$size" "$run" 3600 -s members \
-					    -c "$mc" -m "$gsize" -k "$CHURN" \
-					    -b "$mb" -f "$TMP/ids.$size" \
-					    "${common[@]}"
-				done ;;
-			*)
-				die "unknown scenario $sc" ;;
-			esac
+	for size in $SIZES; do
+		say "$B: populate to $size users ($POP_CONNS connections)"
+		# -f: the ids of the users it created or found, for get and
+		# patch
+		BENCH_NAME=populate bench "$size" 0 14400 -s populate \
+		    -n "$size" -c "$POP_CONNS" -f "$BD/ids.$size" ||
+		    die "populate failed"
+		storage "$size"
+		# a restart: start-up time with this population, and a fresh
+		# RSS
+		stop_scimd
+		start_scimd
+		say "$B: restarted scimd with $size users in $STARTUP_MS ms"
+		jq -nc --arg b "$B" --argjson size "$size" \
+		    --argjson ms "$STARTUP_MS" --argjson bytes "$STORE_BYTES" \
+		    '{scenario: "startup", backend: $b, size: $size, run: 0,
+		    startup_ms: $ms, store_after_populate: $bytes}' \
+		    >> "$RESULTS"
+		if [ -n "$SYNC_USERS" ]; then
+			sync_n=$SYNC_USERS
+		elif [ "$size" -lt 100000 ]; then
+			sync_n=$size
+		else
+			sync_n=100000
+		fi
+		gsize=$GROUP_SIZE
+		[ "$gsize" -le $((size - CHURN)) ] || gsize=$((size - CHURN))
+		for run in $(seq 1 "$RUNS"); do
+			for sc in $SCENARIOS; do
+				say "$B: size $size run $run: $sc"
+				run_scenario "$sc"
+			done
 		done
 	done
+	stop_scimd
+	[ "$B" != pg ] || stop_pg
+}
+
+# run_scenario NAME: one scenario at $size, run $run.
+run_scenario()
+{
+	local sc=$1 common mb mc
+
+	common=(-d "$SECONDS_" -w "$WARMUP" -n "$size")
+	case $sc in
+	static|filter)
+		BENCH_NAME='' bench "$size" "$run" "$limit" \
+		    -s "$sc" -c "$CONNS" "${common[@]}" ;;
+	get|patch)
+		BENCH_NAME='' bench "$size" "$run" "$limit" \
+		    -s "$sc" -c "$CONNS" -f "$BD/ids.$size" \
+		    "${common[@]}" ;;
+	create)
+		BENCH_NAME='' bench "$size" "$run" "$limit" \
+		    -s create -c "$CREATE_CONNS" "${common[@]}" ;;
+	sync)
+		BENCH_NAME='' bench "$size" "$run" 3600 \
+		    -s sync -c "$SYNC_CONNS" -m "$sync_n" -n "$size" ;;
+	members)
+		for mb in $MEMBER_BATCHES; do
+			mc=$MEMBER_CONNS
+			[ "$mb" -lt "$CHURN" ] || mc=1
+			BENCH_NAME="members-b$mb" bench \
+			    "$size" "$run" 3600 -s members \
+			    -c "$mc" -m "$gsize" -k "$CHURN" \
+			    -b "$mb" -f "$BD/ids.$size" \
+			    "${common[@]}"
+		done ;;
+	*)
+		die "unknown scenario $sc" ;;
+	esac
+}
+
+for b in $BACKENDS; do
+	run_backend "$b"
 done
 cp "$RESULTS" "$OUT.jsonl"
 
@@ -271,10 +467,12 @@ cp "$RESULTS" "$OUT.jsonl"
 	echo
 	echo "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc)" \
 	    "CPUs, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' \
-	    /proc/meminfo); $(uname -sr); $pinned; durability" \
-	    "$DURABILITY, access_log $ACCESS_LOG; ${SECONDS_} s per" \
-	    "scenario after ${WARMUP} s warm-up; medians of $RUNS runs" \
-	    "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))."
+	    /proc/meminfo); $(uname -sr); $pinned; access_log $ACCESS_LOG;" \
+	    "${SECONDS_} s per scenario after ${WARMUP} s warm-up; medians of" \
+	    "$RUNS runs (load average at the end: $(cut -d' ' -f1-3 \
+	    /proc/loadavg))."
+	echo
+	sed 's/^/- /' "$NOTES"
 	echo
 	jq -rs '
 	def median: sort | if length == 0 then null
@@ -282,34 +480,33 @@ cp "$RESULTS" "$OUT.jsonl"
 	def r(n): if . == null then "-" else (. * pow(10; n) | round) /
 	    pow(10; n) | tostring end;
 	def kb2mb: if . == null then null else . / 1024 end;
-	. as $all
-	| ($all | map(select(.scenario == "static")) | group_by(.size)
-	    | map({key: (.[0].size | tostring),
-	      value: (map({key: (.run | tostring), value: .rps}) | from_entries)})
-	    | from_entries) as $static
-	| ($all | map(select(.scenario == "static")) | group_by(.size)
-	    | map({key: (.[0].size | tostring),
-	      value: (map({key: (.run | tostring), value: .srv_us_per_req})
-	      | from_entries)}) | from_entries) as $static_us
-	| "| users | scenario | conns | req/s | ratio to static | p50 ms | p99 ms | p99.9 ms | errors | scimd CPU µs/req | CPU ratio to static | notes |",
-	  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+	def bname: if . == "pg" then "PostgreSQL" elif . == "lmdb" then "LMDB"
+	    else . end;
+	def order: if . == "populate" then 0 elif . == "static" then 1
+	    elif . == "filter" then 2 elif . == "get" then 3
+	    elif . == "patch" then 4 elif . == "create" then 5
+	    elif . == "sync" then 6 else 7 end;
+	def bkey: "\(.backend // "lmdb")/\(.size)/\(.run)";
+	map(.backend //= "lmdb") as $all
+	| ($all | map(select(.scenario == "static")
+	    | {key: bkey, value: {rps, us: .srv_us_per_req}}) | from_entries)
+	    as $static
+	| "| users | backend | scenario | conns | req/s | ratio to static | p50 ms | p99 ms | p99.9 ms | errors | scimd CPU µs/req | CPU ratio to static | postgres CPU µs/req | notes |",
+	  "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
 	  ($all | map(select(.scenario != "startup" and .scenario != "storage"))
-	   | group_by([.size, .scenario])
-	   | sort_by(.[0].size, (.[0].scenario | if . == "populate" then 0
-	       elif . == "static" then 1 elif . == "filter" then 2
-	       elif . == "get" then 3 elif . == "patch" then 4
-	       elif . == "create" then 5 elif . == "sync" then 6 else 7 end))
+	   | group_by([.size, (.scenario | order), .scenario, .backend])
 	   | .[]
 	   | . as $g
-	   | ($g | map(. as $x | $static[$x.size | tostring][$x.run | tostring]
-	       as $s | if $s != null and $s > 0 and $x.scenario != "static"
+	   | ($g | map(. as $x | $static[$x | bkey].rps as $s
+	       | if $s != null and $s > 0 and $x.scenario != "static"
 	       then $x.rps / $s else null end) | map(select(. != null))
 	       | median) as $ratio
-	   | ($g | map(. as $x | $static_us[$x.size | tostring][$x.run |
-	       tostring] as $s | if $s != null and $x.srv_us_per_req > 0 and
+	   | ($g | map(. as $x | $static[$x | bkey].us as $s
+	       | if $s != null and $x.srv_us_per_req > 0 and
 	       $x.scenario != "static" then $s / $x.srv_us_per_req else null
 	       end) | map(select(. != null)) | median) as $cratio
-	   | "| \($g[0].size) | \($g[0].scenario) | \($g[0].conns) | " +
+	   | "| \($g[0].size) | \($g[0].backend | bname) | \($g[0].scenario) | " +
+	     "\($g[0].conns) | " +
 	     "\($g | map(.rps) | median | r(0)) | \($ratio | r(2)) | " +
 	     "\($g | map(.p50_ms) | median | r(2)) | " +
 	     "\($g | map(.p99_ms) | median | r(2)) | " +
@@ -317,6 +514,8 @@ cp "$RESULTS" "$OUT.jsonl"
 	     "\($g | map(.errors) | add) | " +
 	     "\($g | map(.srv_us_per_req) | median | r(0)) | " +
 	     "\($cratio | r(2)) | " +
+	     "\($g | map(.db_us_per_req | select(. != null and . >= 0))
+	       | median | r(0)) | " +
 	     ([ (if $g[0].users_per_s != null and $g[0].scenario != "create"
 	         then "\($g[0].users) users in \($g | map(.seconds) | median
 	         | r(1)) s (\($g | map(.users_per_s) | median | r(0))/s)"
@@ -326,34 +525,45 @@ cp "$RESULTS" "$OUT.jsonl"
 	         "add \($g | map(.add_ms) | median | r(0)) ms, remove " +
 	         "\($g | map(.remove_ms) | median | r(0)) ms" else empty end),
 	       "scimd CPU \($g | map(.srv_cpu_pct) | median | r(0))%, " +
+	       (if $g[0].db_cpu_pct != null then "postgres CPU " +
+	         "\($g | map(.db_cpu_pct) | median | r(0))%, " else "" end) +
 	       "scimbench CPU \($g | map(.cli_cpu_pct) | median | r(0))%, " +
 	       "RssAnon \($g | map(.rss_anon_kb) | max | kb2mb | r(1)) MB"
 	      ] | join("; ")) + " |"),
 	  "",
-	  "| users | start-up ms | data.mdb after populate | bytes per user | RssAnon under load, max (peak) MB |",
-	  "|---:|---:|---:|---:|---:|",
-	  ($all | map(select(.scenario == "startup")) | .[] | . as $s
-	   | ($all | map(select(.size == $s.size and .scenario != "startup"
+	  "| users | backend | start-up ms | store bytes after populate | bytes per user | scimd RssAnon under load, max (peak) MB |",
+	  "|---:|---|---:|---:|---:|---:|",
+	  ($all | map(select(.scenario == "startup")) | sort_by(.size, .backend)
+	   | .[] | . as $s
+	   | ($all | map(select(.size == $s.size and .backend == $s.backend
+	       and .scenario != "startup" and .scenario != "storage"
 	       and .scenario != "populate"))) as $l
-	   | "| \($s.size) | \($s.startup_ms) | \($s.mdb_after_populate) | " +
-	     "\($s.mdb_after_populate / $s.size | r(0)) | " +
+	   | "| \($s.size) | \($s.backend | bname) | \($s.startup_ms) | " +
+	     "\($s.store_after_populate) | " +
+	     "\($s.store_after_populate / $s.size | r(0)) | " +
 	     "\($l | map(.rss_anon_kb) | max | kb2mb | r(1)) " +
 	     "(\($l | map(.rss_anon_peak_kb) | max | kb2mb | r(1))) |"),
 	  "",
-	  ($all | map(select(.scenario == "storage")) | .[] | . as $st |
-	   "LMDB bytes per user by database after populating \($st.size): " +
+	  ($all | map(select(.scenario == "storage")) | sort_by(.size, .backend)
+	   | .[] | . as $st |
+	   (if $st.backend == "pg" then "PostgreSQL bytes per user by table " +
+	     "(with its indexes and TOAST)" else "LMDB bytes per user by " +
+	     "database" end) + " after populating \($st.size): " +
 	   ([$st.dbs | to_entries | sort_by(-.value) | .[] | select(.value > 0)
-	     | "\(.key) \(.value * 4096 / $st.size | floor)"]
-	     | join(", ")) + "; free pages \($st.free_pages)"),
+	     | "\(.key) \(.value / $st.size | floor)"]
+	     | join(", ")) +
+	   (if $st.free_bytes != null then "; free pages " +
+	     "\($st.free_bytes / 4096 | floor)" else "" end)),
 	  "",
 	  ($all | map(select(.scenario == "filter" or .scenario == "get"))
-	   | group_by(.scenario) | .[] | . as $g
+	   | group_by([.backend, .scenario]) | .[] | . as $g
 	   | ($g | map(.size) | unique) as $sz
 	   | select(($sz | length) >= 2)
 	   | ($g | map(select(.size == $sz[0]) | .rps) | median) as $a
 	   | ($g | map(select(.size == $sz[-1]) | .rps) | median) as $b
-	   | "\($g[0].scenario): \($sz[-1]) users vs \($sz[0]) users: " +
-	     "\($b | r(0)) vs \($a | r(0)) req/s, ratio \($b / $a | r(2))")
+	   | "\($g[0].backend | bname) \($g[0].scenario): \($sz[-1]) users " +
+	     "vs \($sz[0]) users: \($b | r(0)) vs \($a | r(0)) req/s, ratio " +
+	     "\($b / $a | r(2))")
 	' "$RESULTS"
 } > "$OUT.md" || die "summary failed"
 cat "$OUT.md"

@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -73,6 +75,7 @@ struct bench {
 	const char		*idfile;
 	FILE			*idout;		/* populate: ids it saw */
 	pid_t			 pid;
+	pid_t			 dbpid;		/* -P: postmaster */
 	const char		*datadir;
 	int			 quiet;
 
@@ -121,6 +124,7 @@ struct bench {
 	long			 rss0, anon0, rss1, anon1, anon_peak;
 	long			 rss_peak;
 	double			 srv_cpu0, srv_cpu1;
+	double			 db_cpu0, db_cpu1;
 	double			 cli_cpu0, cli_cpu1;
 	uint64_t		 srv_t0, srv_t1;
 };
@@ -280,6 +284,48 @@ proc_cpu(pid_t pid)
 	return ((double)(ut + st) / (double)sysconf(_SC_CLK_TCK));
 }
 
+/*
+ * CPU seconds used so far by pid and its children: a PostgreSQL server,
+ * whose postmaster forks a backend per connection (scimd's pool keeps its
+ * connections, so their backends live through the window).
+ */
+static double
+tree_cpu(pid_t pid)
+{
+	char			 path[300], buf[1024], *p;
+	unsigned long long	 ut, st;
+	double			 sum = 0;
+	struct dirent		*de;
+	DIR			*d;
+	FILE			*f;
+	size_t			 n;
+	int			 ppid, found = 0;
+
+	if (pid <= 0 || (d = opendir("/proc")) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		if ((p = strrchr(buf, ')')) == NULL)
+			continue;
+		if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		    "%llu %llu", &ppid, &ut, &st) != 3)
+			continue;
+		if (ppid != (int)pid && atoi(de->d_name) != (int)pid)
+			continue;
+		sum += (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+		found = 1;
+	}
+	closedir(d);
+	return (found ? sum : -1);
+}
+
 static double
 self_cpu(void)
 {
@@ -312,11 +358,13 @@ usage_snapshot(struct bench *b, int end)
 		b->rss_peak = b->rss0;
 		b->anon_peak = b->anon0;
 		b->srv_cpu0 = proc_cpu(b->pid);
+		b->db_cpu0 = tree_cpu(b->dbpid);
 		b->cli_cpu0 = self_cpu();
 		b->srv_t0 = now_us();
 	} else {
 		proc_rss(b->pid, &b->rss1, &b->anon1);
 		b->srv_cpu1 = proc_cpu(b->pid);
+		b->db_cpu1 = tree_cpu(b->dbpid);
 		b->cli_cpu1 = self_cpu();
 		b->srv_t1 = now_us();
 	}
@@ -1042,7 +1090,7 @@ report(struct bench *b)
 	double		 secs = (b->t_stop - b->t_measure) / 1e6;
 	double		 rps = secs > 0 ? b->nreq / secs : 0;
 	double		 wall = (b->srv_t1 - b->srv_t0) / 1e6;
-	double		 srv = -1, cli = -1, us_req = -1;
+	double		 srv = -1, cli = -1, us_req = -1, db = -1, db_req = -1;
 	long long	 mdb = mdb_size(b->datadir);
 
 	if (wall > 0 && b->srv_cpu0 >= 0 && b->srv_cpu1 >= 0)
@@ -1052,6 +1100,12 @@ report(struct bench *b)
 	/* CPU per request: what the rate would be on a core of its own */
 	if (srv >= 0 && b->nreq > 0)
 		us_req = 1e6 * (b->srv_cpu1 - b->srv_cpu0) / (double)b->nreq;
+	if (wall > 0 && b->db_cpu0 >= 0 && b->db_cpu1 >= b->db_cpu0) {
+		db = 100.0 * (b->db_cpu1 - b->db_cpu0) / wall;
+		if (b->nreq > 0)
+			db_req = 1e6 * (b->db_cpu1 - b->db_cpu0) /
+			    (double)b->nreq;
+	}
 	qsort(b->lat.s_v, b->lat.s_n, sizeof(uint32_t), cmp_u32);
 	qsort(b->madd.s_v, b->madd.s_n, sizeof(uint32_t), cmp_u32);
 	qsort(b->mrem.s_v, b->mrem.s_n, sizeof(uint32_t), cmp_u32);
@@ -1077,6 +1131,9 @@ report(struct bench *b)
 	    "(peak %ld), CPU %.0f%% (%.0f us/request); scimbench CPU %.0f%%; "
 	    "data.mdb %lld bytes\n", b->rss0, b->rss1, b->anon0, b->anon1,
 	    b->anon_peak, srv, us_req, cli, mdb);
+	if (b->dbpid > 0)
+		printf("  database server: CPU %.0f%% (%.0f us/request)\n",
+		    db, db_req);
 	if (b->nerr_all > 0)
 		printf("  unexpected statuses: %" PRIu64 " (e.g. %d)\n",
 		    b->nerr_all, b->last_bad);
@@ -1104,8 +1161,12 @@ report(struct bench *b)
 	printf(",\"rss_kb\":%ld,\"rss_anon_start_kb\":%ld,"
 	    "\"rss_anon_kb\":%ld,\"rss_anon_peak_kb\":%ld,"
 	    "\"srv_cpu_pct\":%.1f,\"srv_us_per_req\":%.1f,"
-	    "\"cli_cpu_pct\":%.1f,\"mdb_bytes\":%lld}\n",
+	    "\"cli_cpu_pct\":%.1f,\"mdb_bytes\":%lld",
 	    b->rss1, b->anon0, b->anon1, b->anon_peak, srv, us_req, cli, mdb);
+	if (b->dbpid > 0)
+		printf(",\"db_cpu_pct\":%.1f,\"db_us_per_req\":%.1f", db,
+		    db_req);
+	printf("}\n");
 	fflush(stdout);
 }
 
@@ -1118,7 +1179,8 @@ usage(void)
 	    "                 [-n population] [-m count] [-k churn] "
 	    "[-b batch] [-S seed]\n"
 	    "                 [-f idfile] [-p scimd-pid] [-D data-dir] "
-	    "[-r tag] [-q]\n"
+	    "[-P postmaster-pid]\n"
+	    "                 [-r tag] [-q]\n"
 	    "scenarios: populate static filter get patch create sync members "
 	    "ids\n");
 	exit(2);
@@ -1154,7 +1216,7 @@ main(int argc, char *argv[])
 	b.churn = 1000;
 	b.batch = 1;
 	b.seed = 1;
-	while ((ch = getopt(argc, argv, "b:c:D:d:f:k:m:n:p:qr:S:s:t:u:w:")) !=
+	while ((ch = getopt(argc, argv, "b:c:D:d:f:k:m:n:P:p:qr:S:s:t:u:w:")) !=
 	    -1) {
 		switch (ch) {
 		case 'b': b.batch = num(optarg, "-b"); break;
@@ -1165,6 +1227,7 @@ main(int argc, char *argv[])
 		case 'k': b.churn = num(optarg, "-k"); break;
 		case 'm': b.count = num(optarg, "-m"); break;
 		case 'n': b.npop = num(optarg, "-n"); break;
+		case 'P': b.dbpid = (pid_t)num(optarg, "-P"); break;
 		case 'p': b.pid = (pid_t)num(optarg, "-p"); break;
 		case 'q': b.quiet = 1; break;
 		case 'r': snprintf(b.tag, sizeof(b.tag), "%s", optarg); break;
