@@ -30,6 +30,7 @@ struct pgconn {
 	struct pgpool		*pc_pool;
 	int			 pc_broken;
 	int			 pc_pending;	/* a result nobody waited for */
+	int			 pc_queued;	/* writes sent, results unread */
 	uint64_t		 pc_prepared[PGCONN_MAXSTMT / 64];
 	TAILQ_ENTRY(pgconn)	 pc_entry;
 };
@@ -308,6 +309,8 @@ pgpool_release(struct pgpool *p, struct pgconn *c)
 
 	if (c == NULL)
 		return;
+	if (c->pc_queued > 0)
+		c->pc_broken = 1;	/* never settled: state unknown */
 	if (pgconn_broken(c)) {
 		pgconn_close(c);
 		/* a waiter may now open a fresh connection */
@@ -411,10 +414,14 @@ send_and_wait(struct pgconn *c, PGresult **out)
 	return (SCIM_EUNAVAIL);
 }
 
+static int	drain(struct pgconn *);
+
 /*
  * In one round trip (libpq's pipeline mode): the parameterless statements
  * pre[], the statement's PREPARE when this connection lacks it, and the
- * statement.  *out is the statement's result.
+ * statement, after the writes queued before (pgconn_queue), whose first
+ * error is the answer.  *out is the statement's result; with sql NULL
+ * only the queue is settled.
  */
 static int
 exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
@@ -426,19 +433,23 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 	int64_t		 deadline = now_ms() + p->pp_timeout_ms;
 	PGconn		*conn = c->pc_conn;
 	PGresult	*r, *keep = NULL;
-	int		 i, q, nq = npre + prepare + 1, f, rc = SCIM_OK;
+	int		 queued = c->pc_queued, i, q, nq, f, rc = SCIM_OK;
 
-	if (!PQenterPipelineMode(conn))
+	*out = NULL;
+	nq = queued + (sql != NULL ? npre + prepare + 1 : 0);
+	c->pc_queued = 0;
+	if (queued == 0 && !PQenterPipelineMode(conn))
 		goto broken;
-	for (i = 0; i < npre; i++)
+	for (i = 0; sql != NULL && i < npre; i++)
 		if (!PQsendQueryParams(conn, pre[i], 0, NULL, NULL, NULL, NULL,
 		    1))
 			goto broken;
-	if (prepare && !PQsendPrepare(conn, name, sql, n, types))
+	if (sql != NULL && prepare && !PQsendPrepare(conn, name, sql, n,
+	    types))
 		goto broken;
-	if (name != NULL ? !PQsendQueryPrepared(conn, name, n, vals, lens,
-	    fmts, 1) : !PQsendQueryParams(conn, sql, n, types, vals, lens,
-	    fmts, 1))
+	if (sql != NULL && (name != NULL ? !PQsendQueryPrepared(conn, name, n,
+	    vals, lens, fmts, 1) : !PQsendQueryParams(conn, sql, n, types, vals,
+	    lens, fmts, 1)))
 		goto broken;
 	if (!PQpipelineSync(conn))
 		goto broken;
@@ -462,10 +473,12 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 			case PGRES_COMMAND_OK:
 			case PGRES_TUPLES_OK:
 			case PGRES_PIPELINE_ABORTED:
-				if (prepare && q == npre &&
+				if (sql != NULL && prepare &&
+				    q == queued + npre &&
 				    PQresultStatus(r) == PGRES_COMMAND_OK)
 					*prepared = 1;
-				if (q == nq - 1 && rc == SCIM_OK &&
+				if (sql != NULL && q == nq - 1 &&
+				    rc == SCIM_OK &&
 				    PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
 					PQclear(keep);
 					keep = r;
@@ -483,7 +496,7 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
  synced:
 	if (!PQexitPipelineMode(conn))
 		goto broken;
-	if (rc == SCIM_OK && keep == NULL)
+	if (rc == SCIM_OK && keep == NULL && sql != NULL)
 		rc = SCIM_ESTORE;
 	if (rc != SCIM_OK) {
 		PQclear(keep);
@@ -497,11 +510,57 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 	return (SCIM_EUNAVAIL);
 }
 
-static int	drain(struct pgconn *);
+/* Settle the queued writes: SCIM_OK, or the first one's error. */
+static int
+flush_queued(struct pgconn *c)
+{
+	PGresult	*r;
+
+	if (c->pc_queued == 0)
+		return (SCIM_OK);
+	return (exec_pipelined(c, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL,
+	    NULL, &r, NULL));
+}
+
+int
+pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
+    const int *lens)
+{
+	static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+				    1, 1, 1, 1, 1 };
+	char			 name[16];
+
+	if (c->pc_broken)
+		return (SCIM_EUNAVAIL);
+	/* only statements this connection knows: no PREPARE to confirm */
+	if (id < 0 || !(c->pc_prepared[id / 64] & (1ULL << (id % 64))))
+		return (SCIM_ENOTIMPL);
+	if (c->pc_pending && drain(c) != SCIM_OK)
+		return (SCIM_EUNAVAIL);
+	snprintf(name, sizeof(name), "s%d", id);
+	if ((c->pc_queued == 0 && !PQenterPipelineMode(c->pc_conn)) ||
+	    !PQsendQueryPrepared(c->pc_conn, name, n, vals, lens, bin, 1)) {
+		c->pc_broken = 1;
+		return (SCIM_EUNAVAIL);
+	}
+	c->pc_queued++;
+	if (PQflush(c->pc_conn) == -1)
+		c->pc_broken = 1;
+	return (SCIM_OK);
+}
+
+int
+pgconn_queued(struct pgconn *c)
+{
+	return (c->pc_queued);
+}
 
 int
 pgconn_send(struct pgconn *c, const char *sql)
 {
+	int	rc;
+
+	rc = flush_queued(c);
 	if (c->pc_pending && drain(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
 	if (c->pc_broken || !PQsendQuery(c->pc_conn, sql)) {
@@ -511,7 +570,7 @@ pgconn_send(struct pgconn *c, const char *sql)
 	c->pc_pending = 1;
 	if (PQflush(c->pc_conn) == -1)
 		c->pc_broken = 1;
-	return (SCIM_OK);
+	return (rc);
 }
 
 /* Read the result of pgconn_send, usually arrived long since. */
@@ -553,7 +612,11 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
 		return (SCIM_EUNAVAIL);
 	if (c->pc_broken)
 		return (SCIM_EUNAVAIL);
-	if (id < 0 && npre == 0) {
+	if (id < 0 && npre == 0 && (c->pc_queued == 0 ||
+	    (n == 0 && strchr(sql, ';') != NULL))) {
+		/* a simple query may hold several statements: not pipelined */
+		if ((rc = flush_queued(c)) != SCIM_OK)
+			return (rc);
 		if (n == 0 ? !PQsendQuery(c->pc_conn, sql) :
 		    !PQsendQueryParams(c->pc_conn, sql, n, types, vals, lens,
 		    text ? NULL : bin, text ? 0 : 1))
@@ -565,7 +628,7 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
 		    vals, lens, text ? NULL : bin, out, &done));
 	snprintf(name, sizeof(name), "s%d", id);
 	prepare = !(c->pc_prepared[id / 64] & (1ULL << (id % 64)));
-	if (prepare || npre > 0) {
+	if (prepare || npre > 0 || c->pc_queued > 0) {
 		rc = exec_pipelined(c, pre, npre, name, prepare, sql, n, types,
 		    vals, lens, bin, out, &done);
 		if (done)	/* the PREPARE stands, whatever came after */

@@ -41,8 +41,19 @@ int		 pgconn_exec_pre(struct pgconn *, const char *const *pre,
 		    int npre, int id, const char *sql, int n, const Oid *types,
 		    const char *const *vals, const int *lens, PGresult **out);
 /*
- * Send sql (COMMIT of a reader, ROLLBACK) without waiting: its result is
- * read before the connection's next statement, by then usually arrived.
+ * Send prepared statement id (a write whose result only matters if it
+ * failed) without waiting: the next statement that waits settles it, and
+ * answers its error if it had one.  SCIM_ENOTIMPL when id is not prepared
+ * on this connection yet (run it with pgconn_exec instead).
+ */
+int		 pgconn_queue(struct pgconn *, int id, int n,
+		    const char *const *vals, const int *lens);
+/* Writes queued and not yet settled. */
+int		 pgconn_queued(struct pgconn *);
+/*
+ * Send sql (COMMIT of a reader, ROLLBACK, RELEASE) without waiting: its
+ * result is read before the connection's next statement, by then usually
+ * arrived.  Queued writes are settled first: their error is returned.
  */
 int		 pgconn_send(struct pgconn *, const char *sql);
 /* Connect one connection now (blocking unless on a fiber). */

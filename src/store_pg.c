@@ -341,8 +341,8 @@ begin_stmts(struct pg_txn *t, const char **pre)
 
 /* Run statement id with the arguments its parameter letters name. */
 static int
-run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
-    const struct store_val *v, int64_t num, PGresult **out)
+run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
+    const struct store_val *v, int64_t num, int queue, PGresult **out)
 {
 	struct pg_store	*s = t->t_s;
 	const char	*p = s->s_stmt[id].params;
@@ -386,10 +386,24 @@ run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 		}
 	}
 	npre = begin_stmts(t, pre);
+	if (queue && npre == 0) {
+		rc = pgconn_queue(t->t_root->t_conn, id, n, vals, lens);
+		if (rc == SCIM_OK)
+			return (SCIM_OK);
+		if (rc != SCIM_ENOTIMPL)
+			return (fail(t, rc));
+	}
 	if ((rc = pgconn_exec_pre(t->t_root->t_conn, pre, npre, id,
 	    s->s_stmt[id].sql, n, types, vals, lens, out)) != SCIM_OK)
 		return (fail(t, rc));
 	return (SCIM_OK);
+}
+
+static int
+run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
+    const struct store_val *v, int64_t num, PGresult **out)
+{
+	return (run_q(t, id, tenant, k, v, num, 0, out));
 }
 
 static int
@@ -492,11 +506,21 @@ pg_commit(struct store_txn *tb)
 			return (rc);
 		}
 		if (!sp_unsent(t)) {
-			/* cannot fail in a healthy transaction: no wait */
 			snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d",
 			    t->t_depth);
-			if ((rc = pgconn_send(t->t_root->t_conn, sql)) !=
-			    SCIM_OK)
+			/*
+			 * With writes of this level unsettled, wait: one of
+			 * them may have failed, and then the level is undone
+			 * like an abort.  Else RELEASE cannot fail: no wait.
+			 */
+			if (pgconn_queued(t->t_root->t_conn) > 0) {
+				if ((rc = simple(t, sql)) != SCIM_OK) {
+					fail(t, rc);
+					nested_abort(t);
+					return (rc);
+				}
+			} else if ((rc = pgconn_send(t->t_root->t_conn,
+			    sql)) != SCIM_OK)
 				fail(t, rc);
 		}
 		held_clear(t);
@@ -515,6 +539,8 @@ pg_commit(struct store_txn *tb)
 		    "COMMIT");
 		if (rc == SCIM_OK && t->t_dirty)
 			t->t_s->s_txnid++;
+		else if (rc != SCIM_OK && !pgconn_broken(t->t_conn))
+			pgconn_send(t->t_conn, "ROLLBACK");	/* never left open */
 	}
 	txn_end(t);
 	return (rc);
@@ -574,10 +600,12 @@ write_stmt(struct pg_txn *t, int id, uint32_t tenant,
 	int		 rc;
 
 	held_clear(t);
-	if ((rc = run(t, id, tenant, k, v, 0, &r)) != SCIM_OK)
+	/* a plain put's answer is only its error: it need not be awaited */
+	if ((rc = run_q(t, id, tenant, k, v, 0, id % Q_N == Q_PUT, &r)) !=
+	    SCIM_OK)
 		return (rc);
 	t->t_root->t_dirty = 1;
-	*n = affected(r);
+	*n = r != NULL ? affected(r) : 1;
 	PQclear(r);
 	return (SCIM_OK);
 }
