@@ -132,7 +132,7 @@ static const struct cf_enum cf_durability[] = {
 	    CF_RESTART)							\
 	X("database", CF_STR, OFF(cf_database), 0, 0, NULL, NULL,	\
 	    CF_SECRET | CF_RESTART)					\
-	X("database_pool", CF_INT, OFF(cf_database_pool), 1, 64, "4",	\
+	X("database_pool", CF_INT, OFF(cf_database_pool), 2, 64, "4",	\
 	    NULL, CF_RESTART)						\
 	X("database_timeout", CF_SECS, OFF(cf_database_timeout), 1,	\
 	    300, "5s", NULL, CF_RESTART)				\
