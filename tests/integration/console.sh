@@ -278,7 +278,7 @@ stop_scimd || _fail "scimd exit status"
 restart()
 {
 	{
-		echo "data_dir = $SCIM_TMP/data"
+		store_conf
 		for l in "$@"; do
 			echo "$l"
 		done

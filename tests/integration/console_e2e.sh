@@ -9,7 +9,8 @@
 # Needs chromium (Debian package; CHROMIUM=path to use another), node, and
 # playwright-core from npm in SCIMD_PLAYWRIGHT_DIR (default
 # ~/.cache/scimd-e2e; .ci/run installs it there).  Skipped when one is
-# missing.  Screenshots of each page go to tests/e2e-out/ in the build tree.
+# missing.  Screenshots of each page go to tests/e2e-out/ in the build tree
+# (tests/e2e-out/pg/ for the run on PostgreSQL).
 . "$(dirname "$0")/lib.sh"
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
@@ -33,6 +34,8 @@ if [ -n "${top_builddir:-}" ]; then
 else
 	OUT_DIR=$_tests_dir/e2e-out
 fi
+# pg_suite.sh's run may be at the same time as the LMDB one: its own place
+[ "$SCIMD_BACKEND" = pg ] && OUT_DIR=$OUT_DIR/pg
 mkdir -p "$OUT_DIR" && OUT_DIR=$(cd "$OUT_DIR" && pwd) || bail "no $OUT_DIR"
 rm -f "$OUT_DIR"/*.png
 
