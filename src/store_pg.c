@@ -1184,8 +1184,8 @@ static int
 migrate(struct pg_store *s, int rdonly, struct scim_errbuf *eb)
 {
 	struct pg_txn	 t;
-	char		 sql[256], *body, *all;
-	int		 rc, v, i;
+	char		 *body, *all;
+	int		 rc, v = 0, i, locked = 0;
 
 	memset(&t, 0, sizeof(t));
 	t.t_s = s;
@@ -1193,13 +1193,22 @@ migrate(struct pg_store *s, int rdonly, struct scim_errbuf *eb)
 	t.t_begun = 1;		/* each migration brings its own BEGIN */
 	if ((rc = pgpool_acquire(s->s_pool, &t.t_conn)) != SCIM_OK)
 		return (scim_err_set(eb, rc, "database: cannot connect"));
-	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE
-	    "); CREATE TABLE IF NOT EXISTS scim_schema_version (version integer "
-	    "PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())");
-	if (rdonly)
-		rc = SCIM_OK;
-	else
-		rc = simple(&t, sql);
+	rc = SCIM_OK;
+	if (!rdonly) {
+		/* engines without advisory locks migrate unlocked */
+		if (simple(&t, "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE ")") ==
+		    SCIM_OK)
+			locked = 1;
+		else if (pgconn_broken(t.t_conn))
+			rc = SCIM_EUNAVAIL;
+		else
+			log_info("database: no advisory locks: migrating "
+			    "without one");
+		if (rc == SCIM_OK)
+			rc = simple(&t, "CREATE TABLE IF NOT EXISTS "
+			    "scim_schema_version (version integer PRIMARY KEY, "
+			    "applied timestamptz NOT NULL DEFAULT now())");
+	}
 	if (rc == SCIM_OK)
 		rc = schema_version(&t, &v);
 	if (rc != SCIM_OK) {
@@ -1234,11 +1243,8 @@ migrate(struct pg_store *s, int rdonly, struct scim_errbuf *eb)
 		    "needs migrating (scimctl migrate)", v);
 	s->s_version = v;
  out:
-	if (!rdonly && !pgconn_broken(t.t_conn)) {
-		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock("
-		    PG_LOCK_MIGRATE ")");
-		simple(&t, sql);
-	}
+	if (locked && !pgconn_broken(t.t_conn))
+		simple(&t, "SELECT pg_advisory_unlock(" PG_LOCK_MIGRATE ")");
 	pgpool_release(s->s_pool, t.t_conn);
 	return (rc);
 }
