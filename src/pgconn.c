@@ -40,6 +40,7 @@ struct pgwaiter {
 	struct fiber		*w_fiber;
 	struct event		 w_ev;
 	struct pgconn		*w_conn;	/* handed over by release */
+	int			 w_retry;	/* one was closed: try again */
 	TAILQ_ENTRY(pgwaiter)	 w_entry;
 };
 
@@ -251,41 +252,27 @@ waiter_wake(evutil_socket_t fd, short what, void *arg)
 int
 pgpool_acquire(struct pgpool *p, struct pgconn **out)
 {
+	struct pgwaiter	 w;
 	struct pgconn	*c;
+	struct timeval	 tv = { p->pp_timeout_ms / 1000,
+			    (p->pp_timeout_ms % 1000) * 1000 };
 	char		 err[256];
 
 	*out = NULL;
-	while ((c = TAILQ_FIRST(&p->pp_idle)) != NULL) {
-		TAILQ_REMOVE(&p->pp_idle, c, pc_entry);
-		if (!pgconn_broken(c)) {
-			*out = c;
-			return (SCIM_OK);
+	for (;;) {
+		while ((c = TAILQ_FIRST(&p->pp_idle)) != NULL) {
+			TAILQ_REMOVE(&p->pp_idle, c, pc_entry);
+			if (!pgconn_broken(c)) {
+				*out = c;
+				return (SCIM_OK);
+			}
+			pgconn_close(c);
 		}
-		pgconn_close(c);
-	}
-	if (p->pp_open < p->pp_max) {
-		if (now_ms() < p->pp_down_until)
-			return (SCIM_EUNAVAIL);
-		if (pgconn_open(p, out, err, sizeof(err)) != SCIM_OK) {
-			p->pp_down_until = now_ms() + PG_RETRY_MS;
-			if (!p->pp_down_logged)
-				log_warnx("database unreachable: %s", err);
-			p->pp_down_logged = 1;
-			return (SCIM_EUNAVAIL);
-		}
-		if (p->pp_down_logged)
-			log_info("database reachable again");
-		p->pp_down_logged = 0;
-		return (SCIM_OK);
-	}
-	if (p->pp_base == NULL || fiber_self() == NULL)
-		return (SCIM_EUNAVAIL);	/* nothing would free one */
-	/* every connection busy: queue until one is released */
-	{
-		struct pgwaiter	w;
-		struct timeval	tv = { p->pp_timeout_ms / 1000,
-				    (p->pp_timeout_ms % 1000) * 1000 };
-
+		if (p->pp_open < p->pp_max)
+			break;
+		if (p->pp_base == NULL || fiber_self() == NULL)
+			return (SCIM_EUNAVAIL);	/* nothing would free one */
+		/* every connection busy: queue until one is released */
 		memset(&w, 0, sizeof(w));
 		w.w_fiber = fiber_self();
 		event_assign(&w.w_ev, p->pp_base, -1, 0, waiter_wake, &w);
@@ -293,13 +280,29 @@ pgpool_acquire(struct pgpool *p, struct pgconn **out)
 		TAILQ_INSERT_TAIL(&p->pp_waiters, &w, w_entry);
 		fiber_yield();
 		event_del(&w.w_ev);
-		if (w.w_conn == NULL) {
+		if (w.w_conn != NULL) {
+			*out = w.w_conn;
+			return (SCIM_OK);
+		}
+		if (!w.w_retry) {	/* timed out */
 			TAILQ_REMOVE(&p->pp_waiters, &w, w_entry);
 			return (SCIM_EUNAVAIL);
 		}
-		*out = w.w_conn;
-		return (SCIM_OK);
+		/* a broken connection was closed: open its successor */
 	}
+	if (now_ms() < p->pp_down_until)
+		return (SCIM_EUNAVAIL);
+	if (pgconn_open(p, out, err, sizeof(err)) != SCIM_OK) {
+		p->pp_down_until = now_ms() + PG_RETRY_MS;
+		if (!p->pp_down_logged)
+			log_warnx("database unreachable: %s", err);
+		p->pp_down_logged = 1;
+		return (SCIM_EUNAVAIL);
+	}
+	if (p->pp_down_logged)
+		log_info("database reachable again");
+	p->pp_down_logged = 0;
+	return (SCIM_OK);
 }
 
 void
@@ -311,28 +314,22 @@ pgpool_release(struct pgpool *p, struct pgconn *c)
 		return;
 	if (c->pc_queued > 0)
 		c->pc_broken = 1;	/* never settled: state unknown */
+	w = TAILQ_FIRST(&p->pp_waiters);
+	if (w != NULL)
+		TAILQ_REMOVE(&p->pp_waiters, w, w_entry);
 	if (pgconn_broken(c)) {
 		pgconn_close(c);
-		/* a waiter may now open a fresh connection */
-		if ((w = TAILQ_FIRST(&p->pp_waiters)) != NULL && p->pp_open <
-		    p->pp_max && now_ms() >= p->pp_down_until) {
-			char	err[256];
-
-			if (pgconn_open(p, &c, err, sizeof(err)) != SCIM_OK) {
-				p->pp_down_until = now_ms() + PG_RETRY_MS;
-				return;
-			}
-		} else
-			return;
+		c = NULL;
 	}
-	if ((w = TAILQ_FIRST(&p->pp_waiters)) != NULL) {
-		/* hand over directly; the waiter resumes from the loop */
-		TAILQ_REMOVE(&p->pp_waiters, w, w_entry);
-		w->w_conn = c;
-		event_active(&w->w_ev, EV_READ, 1);
+	if (w == NULL) {
+		if (c != NULL)
+			TAILQ_INSERT_HEAD(&p->pp_idle, c, pc_entry);
 		return;
 	}
-	TAILQ_INSERT_HEAD(&p->pp_idle, c, pc_entry);
+	/* the waiter resumes from the loop: with c, or to open anew */
+	w->w_conn = c;
+	w->w_retry = c == NULL;
+	event_active(&w->w_ev, EV_READ, 1);
 }
 
 /* One SQLSTATE to one scimd code. */
