@@ -25,8 +25,9 @@
 # By hand: make check TESTS=integration/pg_suite.sh in the build's tests/,
 # or, from there, top_builddir=.. SRC/tests/integration/pg_suite.sh (lib.sh
 # finds scimd and scimctl through top_builddir).  One script on an existing
-# cluster: SCIMD_TEST_PG="$(tests/pg/cluster.sh start /tmp/pg)" top_builddir=..
-# SRC/tests/integration/users.sh; tests/pg/cluster.sh stop /tmp/pg.
+# cluster (DIR a new temporary directory): SCIMD_TEST_PG="$(tests/pg/cluster.sh
+# start DIR)" top_builddir=.. SRC/tests/integration/users.sh; then
+# tests/pg/cluster.sh stop DIR.
 
 here=$(cd "$(dirname "$0")" && pwd)
 tests_src=$(cd "$here/.." && pwd)
