@@ -89,7 +89,6 @@ struct fiber {
 static struct fiber	*fiber_cur;
 static struct fiber	*fiber_free;
 static int		 fiber_nfree;
-static int		 fiber_alive;
 static LIST_HEAD(, fiber) fiber_lives = LIST_HEAD_INITIALIZER(fiber_lives);
 
 static inline void *
@@ -247,7 +246,6 @@ fiber_spawn(void (*fn)(void *), void *arg)
 	p = (uintptr_t)f;
 	makecontext(&f->f_ctx, (void (*)(void))trampoline, 2,
 	    (unsigned int)(p >> 32), (unsigned int)(p & 0xffffffffu));
-	fiber_alive++;
 	LIST_INSERT_HEAD(&fiber_lives, f, f_live);
 	fiber_resume(f);
 	return (SCIM_OK);
@@ -276,16 +274,9 @@ fiber_resume(struct fiber *f)
 		fatalx("fiber_resume from a fiber");
 	switch_in(f);
 	if (f->f_done) {
-		fiber_alive--;
 		LIST_REMOVE(f, f_live);
 		fiber_put(f);
 	}
-}
-
-int
-fiber_count(void)
-{
-	return (fiber_alive);
 }
 
 void

@@ -20,8 +20,6 @@ struct fiber	*fiber_self(void);
 void		 fiber_yield(void);
 /* Continue f (main stack only); returns when f yields again or ends. */
 void		 fiber_resume(struct fiber *f);
-/* Fibers alive (running or suspended). */
-int		 fiber_count(void);
 /* Free the cached stacks (at exit). */
 void		 fiber_shutdown(void);
 
