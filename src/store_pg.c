@@ -32,39 +32,14 @@
 #include "pgconn.h"
 #include "store.h"
 #include "store_backend.h"
+#include "store_pg.h"
 #include "util.h"
 
-#define PG_SCHEMA_VERSION	1
-/* the migration's advisory lock (int4, int4): "scim", 1 */
-#define PG_LOCK_MIGRATE		"1935894893, 1"
 #define PG_BATCH_FIRST		16
 #define PG_SP_MAX		4	/* savepoint depth */
 #define PG_PRE_MAX		(2 + PG_SP_MAX)
 #define PG_BATCH_MAX		1024
 
-static const struct {
-	const char	*table;
-	int		 dup;		/* duplicate-sorted: (tenant, k, v) */
-	int		 global;	/* no tenant prefix: tenant 0 */
-} pg_dbs[STORE_NDB] = {
-	[STORE_META]		= { "scim_meta", 0, 1 },
-	[STORE_TENANTS]		= { "scim_tenants", 0, 1 },
-	[STORE_TOKENS]		= { "scim_tokens", 0, 1 },
-	[STORE_RES]		= { "scim_res", 0, 0 },
-	[STORE_ID2R]		= { "scim_id2r", 0, 0 },
-	[STORE_IX_USERNAME]	= { "scim_ix_username", 0, 0 },
-	[STORE_IX_EMAIL]	= { "scim_ix_email", 1, 0 },
-	[STORE_IX_EXTID]	= { "scim_ix_extid", 1, 0 },
-	[STORE_IX_GNAME]	= { "scim_ix_gname", 0, 0 },
-	[STORE_MEMBERS]		= { "scim_members", 1, 0 },
-	[STORE_MEMBEROF]	= { "scim_memberof", 1, 0 },
-	[STORE_AUDIT]		= { "scim_audit", 0, 0 },
-	[STORE_CLIENTS]		= { "scim_clients", 0, 0 },
-};
-
-static const char *const pg_counters[] = { "rid", "version", "audit",
-    "tenant" };
-#define PG_NCOUNTERS	(sizeof(pg_counters) / sizeof(pg_counters[0]))
 
 /* Statements per table; params: t tenant, k key, v value, l limit. */
 enum pg_q {
@@ -73,7 +48,7 @@ enum pg_q {
 };
 #define STMT_ID(db, q)		((int)(db) * Q_N + (q))
 #define STMT_NEXTVAL(i)		(STORE_NDB * Q_N + (int)(i))
-#define STMT_FLOOR(i)		(STORE_NDB * Q_N + (int)PG_NCOUNTERS + (int)(i))
+#define STMT_FLOOR(i)		(STORE_NDB * Q_N + PG_NCOUNTERS + (int)(i))
 #define STMT_DBSIZE		STMT_FLOOR(PG_NCOUNTERS)
 #define STMT_SIZE		(STMT_DBSIZE + 1)
 
@@ -1122,133 +1097,6 @@ pg_close(struct store *sb)
 	free(s);
 }
 
-/* ---- schema ---- */
-
-/* Version 1: the tables and sequences of the layout above. */
-static char *
-migration_1(void)
-{
-	char	*sql = xstrdup(""), *tmp;
-	size_t	 i;
-	int	 db;
-
-	for (db = 0; db < STORE_NDB; db++) {
-		if (asprintf(&tmp, "%sCREATE TABLE %s (tenant integer NOT NULL, "
-		    "k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY "
-		    "(tenant, k%s));\n", sql, pg_dbs[db].table,
-		    pg_dbs[db].dup ? ", v" : "") == -1)
-			fatalx("out of memory");
-		free(sql);
-		sql = tmp;
-	}
-	for (i = 0; i < PG_NCOUNTERS; i++) {
-		if (asprintf(&tmp, "%sCREATE SEQUENCE scim_seq_%s;\n", sql,
-		    pg_counters[i]) == -1)
-			fatalx("out of memory");
-		free(sql);
-		sql = tmp;
-	}
-	/* the writers' lock: one row */
-	if (asprintf(&tmp, "%sCREATE TABLE scim_lock (id integer PRIMARY KEY);"
-	    "\nINSERT INTO scim_lock VALUES (1);\n", sql) == -1)
-		fatalx("out of memory");
-	free(sql);
-	return (tmp);
-}
-
-static char *(*const pg_migrations[])(void) = {
-	migration_1,
-};
-#define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
-
-static int
-schema_version(struct pg_txn *t, int *version)
-{
-	PGresult	*r;
-	int		 rc;
-
-	rc = pgconn_exec(t->t_conn, -1, "SELECT coalesce(max(version), 0)::int4 "
-	    "FROM scim_schema_version", 0, NULL, NULL, NULL, &r);
-	if (rc != SCIM_OK)
-		return (rc);
-	*version = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
-	PQclear(r);
-	return (SCIM_OK);
-}
-
-/*
- * Bring the schema to PG_SCHEMA_VERSION, one transaction a version, under
- * an advisory lock so that instances starting together migrate once.
- */
-static int
-migrate(struct pg_store *s, int rdonly, struct scim_errbuf *eb)
-{
-	struct pg_txn	 t;
-	char		 *body, *all;
-	int		 rc, v = 0, i, locked = 0;
-
-	memset(&t, 0, sizeof(t));
-	t.t_s = s;
-	t.t_root = &t;
-	t.t_begun = 1;		/* each migration brings its own BEGIN */
-	if ((rc = pgpool_acquire(s->s_pool, &t.t_conn)) != SCIM_OK)
-		return (scim_err_set(eb, rc, "database: cannot connect"));
-	rc = SCIM_OK;
-	if (!rdonly) {
-		/* engines without advisory locks migrate unlocked */
-		if (simple(&t, "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE ")") ==
-		    SCIM_OK)
-			locked = 1;
-		else if (pgconn_broken(t.t_conn))
-			rc = SCIM_EUNAVAIL;
-		else
-			log_info("database: no advisory locks: migrating "
-			    "without one");
-		if (rc == SCIM_OK)
-			rc = simple(&t, "CREATE TABLE IF NOT EXISTS "
-			    "scim_schema_version (version integer PRIMARY KEY, "
-			    "applied timestamptz NOT NULL DEFAULT now())");
-	}
-	if (rc == SCIM_OK)
-		rc = schema_version(&t, &v);
-	if (rc != SCIM_OK) {
-		scim_err_set(eb, rc, "database: cannot read the schema version");
-		goto out;
-	}
-	if (v > PG_SCHEMA_VERSION) {
-		rc = scim_err_set(eb, SCIM_ESTORE, "database schema version %d "
-		    "is newer than this scimd knows (%d)", v,
-		    PG_SCHEMA_VERSION);
-		goto out;
-	}
-	for (i = v; i < PG_NMIGRATIONS && !rdonly; i++) {
-		body = pg_migrations[i]();
-		if (asprintf(&all, "BEGIN;\n%sINSERT INTO scim_schema_version "
-		    "(version) VALUES (%d);\nCOMMIT", body, i + 1) == -1)
-			fatalx("out of memory");
-		free(body);
-		rc = simple(&t, all);
-		free(all);
-		if (rc != SCIM_OK) {
-			simple(&t, "ROLLBACK");
-			scim_err_set(eb, rc, "database: migration to schema "
-			    "version %d failed", i + 1);
-			goto out;
-		}
-		log_info("database: schema migrated to version %d", i + 1);
-		v = i + 1;
-	}
-	if (v < PG_SCHEMA_VERSION)
-		rc = scim_err_set(eb, SCIM_ESTORE, "database schema version %d "
-		    "needs migrating (scimctl migrate)", v);
-	s->s_version = v;
- out:
-	if (locked && !pgconn_broken(t.t_conn))
-		simple(&t, "SELECT pg_advisory_unlock(" PG_LOCK_MIGRATE ")");
-	pgpool_release(s->s_pool, t.t_conn);
-	return (rc);
-}
-
 int
 store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
     struct store **out, struct scim_errbuf *eb)
@@ -1262,7 +1110,8 @@ store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
 	s->s_pool = pgpool_new(conninfo, pool, ms);
 	s->s_lpool = pgpool_new(conninfo, 1, ms);
 	stmts_build(s);
-	if ((rc = migrate(s, (flags & STORE_RDONLY) != 0, eb)) != SCIM_OK) {
+	if ((rc = pg_schema_migrate(s->s_pool, (flags & STORE_RDONLY) != 0,
+	    &s->s_version, eb)) != SCIM_OK) {
 		pg_close(&s->s_base);
 		return (rc);
 	}

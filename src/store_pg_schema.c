@@ -1,0 +1,173 @@
+/*
+ * The PostgreSQL schema (store_pg.h): the tables mirroring the LMDB layout,
+ * the counters' sequences, and the versioned migrations that create them.
+ * A migration is one transaction; scim_schema_version records each.
+ */
+#include "scimd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+#include "pgconn.h"
+#include "store_pg.h"
+#include "util.h"
+
+#define PG_SCHEMA_VERSION	1
+/* the migration's advisory lock (int4, int4): "scim", 1 */
+#define PG_LOCK_MIGRATE		"1935894893, 1"
+
+const struct pg_table pg_dbs[STORE_NDB] = {
+	[STORE_META]		= { "scim_meta", 0, 1 },
+	[STORE_TENANTS]		= { "scim_tenants", 0, 1 },
+	[STORE_TOKENS]		= { "scim_tokens", 0, 1 },
+	[STORE_RES]		= { "scim_res", 0, 0 },
+	[STORE_ID2R]		= { "scim_id2r", 0, 0 },
+	[STORE_IX_USERNAME]	= { "scim_ix_username", 0, 0 },
+	[STORE_IX_EMAIL]	= { "scim_ix_email", 1, 0 },
+	[STORE_IX_EXTID]	= { "scim_ix_extid", 1, 0 },
+	[STORE_IX_GNAME]	= { "scim_ix_gname", 0, 0 },
+	[STORE_MEMBERS]		= { "scim_members", 1, 0 },
+	[STORE_MEMBEROF]	= { "scim_memberof", 1, 0 },
+	[STORE_AUDIT]		= { "scim_audit", 0, 0 },
+	[STORE_CLIENTS]		= { "scim_clients", 0, 0 },
+};
+
+const char *const pg_counters[PG_NCOUNTERS] = { "rid", "version", "audit",
+    "tenant" };
+
+/* A statement without a result to keep. */
+static int
+run(struct pgconn *c, const char *sql)
+{
+	PGresult	*r;
+	int		 rc;
+
+	if ((rc = pgconn_exec(c, -1, sql, 0, NULL, NULL, NULL, &r)) ==
+	    SCIM_OK)
+		PQclear(r);
+	return (rc);
+}
+
+/* Version 1: the tables and sequences of the layout above. */
+static char *
+migration_1(void)
+{
+	char	*sql = xstrdup(""), *tmp;
+	size_t	 i;
+	int	 db;
+
+	for (db = 0; db < STORE_NDB; db++) {
+		if (asprintf(&tmp, "%sCREATE TABLE %s (tenant integer NOT NULL, "
+		    "k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY "
+		    "(tenant, k%s));\n", sql, pg_dbs[db].table,
+		    pg_dbs[db].dup ? ", v" : "") == -1)
+			fatalx("out of memory");
+		free(sql);
+		sql = tmp;
+	}
+	for (i = 0; i < PG_NCOUNTERS; i++) {
+		if (asprintf(&tmp, "%sCREATE SEQUENCE scim_seq_%s;\n", sql,
+		    pg_counters[i]) == -1)
+			fatalx("out of memory");
+		free(sql);
+		sql = tmp;
+	}
+	/* the writers' lock: one row */
+	if (asprintf(&tmp, "%sCREATE TABLE scim_lock (id integer PRIMARY KEY);"
+	    "\nINSERT INTO scim_lock VALUES (1);\n", sql) == -1)
+		fatalx("out of memory");
+	free(sql);
+	return (tmp);
+}
+
+static char *(*const pg_migrations[])(void) = {
+	migration_1,
+};
+#define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
+
+static int
+schema_version(struct pgconn *c, int *version)
+{
+	PGresult	*r;
+	int		 rc;
+
+	rc = pgconn_exec(c, -1, "SELECT coalesce(max(version), 0)::int4 "
+	    "FROM scim_schema_version", 0, NULL, NULL, NULL, &r);
+	if (rc != SCIM_OK)
+		return (rc);
+	*version = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return (SCIM_OK);
+}
+
+/*
+ * Bring the schema to PG_SCHEMA_VERSION, one transaction a version, under
+ * an advisory lock so that instances starting together migrate once.
+ */
+int
+pg_schema_migrate(struct pgpool *pool, int rdonly, int *version,
+    struct scim_errbuf *eb)
+{
+	struct pgconn	*c;
+	char		*body, *all;
+	int		 rc, v = 0, i, locked = 0;
+
+	if ((rc = pgpool_acquire(pool, &c)) != SCIM_OK)
+		return (scim_err_set(eb, rc, "database: cannot connect"));
+	if (!rdonly) {
+		/* engines without advisory locks migrate unlocked */
+		if (run(c, "SELECT pg_advisory_lock(" PG_LOCK_MIGRATE ")") ==
+		    SCIM_OK)
+			locked = 1;
+		else if (pgconn_broken(c))
+			rc = SCIM_EUNAVAIL;
+		else
+			log_info("database: no advisory locks: migrating "
+			    "without one");
+		if (rc == SCIM_OK)
+			rc = run(c, "CREATE TABLE IF NOT EXISTS "
+			    "scim_schema_version (version integer PRIMARY KEY, "
+			    "applied timestamptz NOT NULL DEFAULT now())");
+	}
+	if (rc == SCIM_OK)
+		rc = schema_version(c, &v);
+	if (rc != SCIM_OK) {
+		scim_err_set(eb, rc, "database: cannot read the schema version");
+		goto out;
+	}
+	if (v > PG_SCHEMA_VERSION) {
+		rc = scim_err_set(eb, SCIM_ESTORE, "database schema version %d "
+		    "is newer than this scimd knows (%d)", v,
+		    PG_SCHEMA_VERSION);
+		goto out;
+	}
+	for (i = v; i < PG_NMIGRATIONS && !rdonly; i++) {
+		body = pg_migrations[i]();
+		if (asprintf(&all, "BEGIN;\n%sINSERT INTO scim_schema_version "
+		    "(version) VALUES (%d);\nCOMMIT", body, i + 1) == -1)
+			fatalx("out of memory");
+		free(body);
+		rc = run(c, all);
+		free(all);
+		if (rc != SCIM_OK) {
+			run(c, "ROLLBACK");
+			scim_err_set(eb, rc, "database: migration to schema "
+			    "version %d failed", i + 1);
+			goto out;
+		}
+		log_info("database: schema migrated to version %d", i + 1);
+		v = i + 1;
+	}
+	if (v < PG_SCHEMA_VERSION)
+		rc = scim_err_set(eb, SCIM_ESTORE, "database schema version %d "
+		    "needs migrating (scimctl migrate)", v);
+	*version = v;
+ out:
+	if (locked && !pgconn_broken(c))
+		run(c, "SELECT pg_advisory_unlock(" PG_LOCK_MIGRATE ")");
+	pgpool_release(pool, c);
+	return (rc);
+}
