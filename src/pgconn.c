@@ -56,6 +56,10 @@ struct pgpool {
 	TAILQ_HEAD(, pgwaiter)	 pp_waiters;
 };
 
+/* Formats of parameters: all binary (store_pg.c passes at most 4). */
+static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+			    1, 1 };
+
 struct fdwait {
 	struct fiber	*fw_fiber;
 	short		 fw_what;
@@ -357,28 +361,50 @@ map_error(const PGresult *r, PGconn *conn)
 	return (SCIM_ESTORE);
 }
 
+/* Send what libpq holds for the server: SCIM_OK, or SCIM_EUNAVAIL. */
+static int
+flush_out(struct pgconn *c, int64_t deadline)
+{
+	PGconn	*conn = c->pc_conn;
+	int	 f;
+
+	while ((f = PQflush(conn)) != 0)
+		if (f < 0 || wait_fd(c->pc_pool, PQsocket(conn), 1, deadline) !=
+		    SCIM_OK || !PQconsumeInput(conn))
+			return (SCIM_EUNAVAIL);
+	return (SCIM_OK);
+}
+
+/* The next result (NULL at a query's end), waiting for it as needed. */
+static int
+next_result(struct pgconn *c, int64_t deadline, PGresult **r)
+{
+	PGconn	*conn = c->pc_conn;
+
+	*r = NULL;
+	while (PQisBusy(conn))
+		if (wait_fd(c->pc_pool, PQsocket(conn), 0, deadline) !=
+		    SCIM_OK || !PQconsumeInput(conn))
+			return (SCIM_EUNAVAIL);
+	*r = PQgetResult(conn);
+	return (SCIM_OK);
+}
+
 /* Flush the request, then read until every result is in. */
 static int
 send_and_wait(struct pgconn *c, PGresult **out)
 {
-	struct pgpool	*p = c->pc_pool;
-	int64_t		 deadline = now_ms() + p->pp_timeout_ms;
+	int64_t		 deadline = now_ms() + c->pc_pool->pp_timeout_ms;
 	PGconn		*conn = c->pc_conn;
 	PGresult	*r, *keep = NULL;
-	int		 f, rc = SCIM_OK;
+	int		 rc = SCIM_OK;
 
-	while ((f = PQflush(conn)) != 0) {
-		if (f < 0 || wait_fd(p, PQsocket(conn), 1, deadline) !=
-		    SCIM_OK || !PQconsumeInput(conn))
-			goto broken;
-	}
+	if (flush_out(c, deadline) != SCIM_OK)
+		goto broken;
 	for (;;) {
-		while (PQisBusy(conn)) {
-			if (wait_fd(p, PQsocket(conn), 0, deadline) !=
-			    SCIM_OK || !PQconsumeInput(conn))
-				goto broken;
-		}
-		if ((r = PQgetResult(conn)) == NULL)
+		if (next_result(c, deadline, &r) != SCIM_OK)
+			goto broken;
+		if (r == NULL)
 			break;
 		switch (PQresultStatus(r)) {
 		case PGRES_COMMAND_OK:
@@ -426,11 +452,10 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
     const char *const *vals, const int *lens, const int *fmts,
     PGresult **out, int *prepared)
 {
-	struct pgpool	*p = c->pc_pool;
-	int64_t		 deadline = now_ms() + p->pp_timeout_ms;
+	int64_t		 deadline = now_ms() + c->pc_pool->pp_timeout_ms;
 	PGconn		*conn = c->pc_conn;
 	PGresult	*r, *keep = NULL;
-	int		 queued = c->pc_queued, i, q, nq, f, rc = SCIM_OK;
+	int		 queued = c->pc_queued, i, q, nq, rc = SCIM_OK;
 
 	*out = NULL;
 	nq = queued + (sql != NULL ? npre + prepare + 1 : 0);
@@ -450,18 +475,14 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 		goto broken;
 	if (!PQpipelineSync(conn))
 		goto broken;
-	while ((f = PQflush(conn)) != 0)
-		if (f < 0 || wait_fd(p, PQsocket(conn), 1, deadline) !=
-		    SCIM_OK || !PQconsumeInput(conn))
-			goto broken;
+	if (flush_out(c, deadline) != SCIM_OK)
+		goto broken;
 	/* each query's results end with NULL; the sync comes last */
 	for (q = 0; q <= nq; q++) {
 		for (;;) {
-			while (PQisBusy(conn))
-				if (wait_fd(p, PQsocket(conn), 0, deadline) !=
-				    SCIM_OK || !PQconsumeInput(conn))
-					goto broken;
-			if ((r = PQgetResult(conn)) == NULL)
+			if (next_result(c, deadline, &r) != SCIM_OK)
+				goto broken;
+			if (r == NULL)
 				break;
 			switch (PQresultStatus(r)) {
 			case PGRES_PIPELINE_SYNC:
@@ -523,8 +544,6 @@ int
 pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
     const int *lens)
 {
-	static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-				    1, 1, 1, 1, 1 };
 	char			 name[16];
 
 	if (c->pc_broken)
@@ -599,8 +618,6 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
     const char *sql, int n, const Oid *types, const char *const *vals,
     const int *lens, PGresult **out)
 {
-	static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-				    1, 1, 1, 1, 1 };
 	char			 name[16];
 	int			 rc, text = lens == NULL, prepare, done = 0;
 
