@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_docs.sh: the documentation keeps up with the code (TAP).
-#   - every key of the config table in src/config.c is described in
+#   - every key of the config table in src/core/config.c is described in
 #     man/scimd.conf.5 (an ".It Ic key" entry) and named in etc/scimd.conf;
 #   - every scimctl command and option of its usage text is in scimctl.8;
 #   - every scimd flag of its usage text is in scimd.8;
@@ -30,9 +30,9 @@ plain() {
 }
 
 # --- configuration keys ------------------------------------------------------
-keys=$(sed -n 's/^[[:space:]]*X("\([a-z_]*\)".*/\1/p' "$srcdir/src/config.c")
+keys=$(sed -n 's/^[[:space:]]*X("\([a-z_]*\)".*/\1/p' "$srcdir/src/core/config.c")
 nkeys=$(echo "$keys" | wc -w)
-[ "$nkeys" -gt 20 ]; ok $? "found $nkeys keys in the table of src/config.c"
+[ "$nkeys" -gt 20 ]; ok $? "found $nkeys keys in the table of src/core/config.c"
 missing=
 for k in $keys; do
 	grep -q "^\.It Ic $k\( \|$\)" "$srcdir/man/scimd.conf.5" ||

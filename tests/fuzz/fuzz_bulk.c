@@ -1,5 +1,5 @@
 /*
- * Fuzz the pure part of POST /Bulk (src/bulk.c): the BulkRequest checks,
+ * Fuzz the pure part of POST /Bulk (src/scim/bulk.c): the BulkRequest checks,
  * each operation's method/path/data checks, bulkId uniqueness, and the
  * "bulkId:x" substitution in each operation's data, with every POST that
  * passed its checks pretending to have created "id-N".  After a successful

@@ -2,7 +2,7 @@
  * Fuzz what server.c does to a request target before any handler runs:
  * evhttp's URI parser (with the flags evhttp uses for request lines), then
  * http_path_decode, http_area, http_path_split and http_query_parse from
- * src/http_parse.c, plus the Host check of base URLs.  Checks that every
+ * src/http/http_parse.c, plus the Host check of base URLs.  Checks that every
  * piece points inside its input and that accepted values hold no NUL.
  */
 #include "scimd.h"
