@@ -27,17 +27,18 @@
 #include "error.h"
 #include "fiber.h"
 #include "log.h"
-#include "metrics.h"
+#include "reqstats.h"
 #include "reload.h"
+#include "request.h"
 #include "server.h"
 #include "store.h"
 #include "tls.h"
 #include "token.h"
 #include "util.h"
 
-static struct scimd_config	 main_conf;	/* server_conf points here */
+static struct scimd_config	 main_conf;
+static struct scimd		 main_sd = { &main_conf, NULL, NULL };
 static int			 main_debug;	/* -v: debug whatever log_level says */
-static struct event_base	*main_base;
 static struct event		*main_drain_ev;
 static int64_t			 main_drain_until;
 
@@ -98,12 +99,12 @@ drain_check(evutil_socket_t fd, short ev, void *arg)
 	static int	idle;
 
 	/* one more tick once idle, so the last replies leave their buffers */
-	if ((server_inflight() == 0 && idle++ > 0) ||
+	if ((request_inflight() == 0 && idle++ > 0) ||
 	    util_mono_ms() >= main_drain_until) {
-		if (server_inflight() > 0)
+		if (request_inflight() > 0)
 			log_warnx("shutdown: %d request(s) still in flight",
-			    server_inflight());
-		event_base_loopbreak(main_base);
+			    request_inflight());
+		event_base_loopbreak(main_sd.sd_base);
 	}
 }
 
@@ -113,7 +114,7 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	struct timeval	tv = { 0, 20000 };
 
 	if (main_drain_ev != NULL) {
-		event_base_loopbreak(main_base);	/* second signal: now */
+		event_base_loopbreak(main_sd.sd_base);	/* second signal: now */
 		return;
 	}
 	log_info("signal %d: stopping", (int)sig);
@@ -121,7 +122,7 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	admin_shutdown();	/* held long-polls answer now */
 	main_drain_until = util_mono_ms() +
 	    (int64_t)main_conf.cf_shutdown_timeout * 1000;
-	main_drain_ev = event_new(main_base, -1, EV_PERSIST, drain_check,
+	main_drain_ev = event_new(main_sd.sd_base, -1, EV_PERSIST, drain_check,
 	    NULL);
 	event_add(main_drain_ev, &tv);
 }
@@ -149,17 +150,90 @@ drop_privileges(const char *user)
 	log_info("running as %s", user);
 }
 
+/* Open the store the configuration names; mint a first token if none. */
+static struct store *
+open_store(const struct scimd_config *conf)
+{
+	struct scim_errbuf	 eb;
+	struct store_params	 sp;
+	struct store		*st = NULL;
+	int			 flags = 0;
+
+	if (conf->cf_durability == CONFIG_DURABLE_NOSYNC)
+		flags |= STORE_NOSYNC;
+	else if (conf->cf_durability == CONFIG_DURABLE_NOMETASYNC)
+		flags |= STORE_NOMETASYNC;
+	eb.eb_msg[0] = '\0';
+	config_store_params(conf, flags, &sp);
+	if (store_open_params(&sp, &st, &eb) != SCIM_OK)
+		fatalx("%s", eb.eb_msg);
+	if (first_run(st) != SCIM_OK)
+		fatalx("%s: cannot initialise the store", conf->cf_data_dir);
+	return (st);
+}
+
+/* The loop, the group commit, the pruner, TLS and the listener. */
+static void
+start(struct scimd *sd, const char *file, const char *portfile)
+{
+	reqstats_init();
+	if ((sd->sd_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	/* 0: signals, 1: requests (default), 2: the group commit */
+	event_base_priority_init(sd->sd_base, 3);
+	/* a networked store waits on this loop; other instances wake it */
+	store_attach(sd->sd_store, sd->sd_base, on_store_changed, NULL);
+	if (commit_init(sd->sd_base, sd->sd_store,
+	    sd->sd_conf->cf_commit_max) != SCIM_OK)
+		fatalx("commit_init failed");
+	audit_pruner_start(sd);
+	/* before dropping root: the key is usually readable by root only */
+	if (tls_init(sd->sd_conf) != SCIM_OK)
+		fatalx("%s: cannot set up TLS", file);
+	if (server_init(sd, portfile) != SCIM_OK)
+		exit(1);
+	drop_privileges(sd->sd_conf->cf_user);
+}
+
+/* Serve until SIGTERM or SIGINT (drained) ; SIGHUP reloads. */
+static void
+serve(struct scimd *sd)
+{
+	struct event	*ev_term, *ev_int, *ev_hup;
+
+	ev_term = evsignal_new(sd->sd_base, SIGTERM, on_term, NULL);
+	ev_int = evsignal_new(sd->sd_base, SIGINT, on_term, NULL);
+	ev_hup = evsignal_new(sd->sd_base, SIGHUP, on_hup, NULL);
+	event_priority_set(ev_term, 0);
+	event_priority_set(ev_int, 0);
+	event_add(ev_term, NULL);
+	event_add(ev_int, NULL);
+	event_add(ev_hup, NULL);
+	log_info("scimd %s started, data in %s", SCIMD_VERSION,
+	    sd->sd_conf->cf_database != NULL ? "PostgreSQL" :
+	    sd->sd_conf->cf_data_dir);
+
+	event_base_dispatch(sd->sd_base);
+
+	commit_free();
+	server_free();
+	tls_free();
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	if (main_drain_ev != NULL)
+		event_free(main_drain_ev);
+	store_close(sd->sd_store);	/* a database store frees its events */
+	event_base_free(sd->sd_base);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct scimd_config	*conf = &main_conf;
-	struct scim_errbuf	 eb;
-	struct store		*st = NULL;
-	struct event		*ev_term, *ev_int, *ev_hup;
 	const char		*file = "/etc/scimd/scimd.conf";
 	const char		*portfile = NULL;
-	struct store_params	 sp;
-	int			 ch, testonly = 0, verbose = 0, flags = 0;
+	int			 ch, testonly = 0, verbose = 0;
 
 	log_init("scimd", LOG_LVL_INFO);
 	while ((ch = getopt(argc, argv, "c:dhp:tv")) != -1) {
@@ -197,59 +271,10 @@ main(int argc, char *argv[])
 	main_debug = verbose > 0;
 	log_setlevel(verbose > 0 ? LOG_LVL_DEBUG : conf->cf_log_level);
 	/* config_load refused plain HTTP off loopback (allow_plaintext) */
-
 	signal(SIGPIPE, SIG_IGN);
-	if (conf->cf_durability == CONFIG_DURABLE_NOSYNC)
-		flags |= STORE_NOSYNC;
-	else if (conf->cf_durability == CONFIG_DURABLE_NOMETASYNC)
-		flags |= STORE_NOMETASYNC;
-	eb.eb_msg[0] = '\0';
-	config_store_params(conf, flags, &sp);
-	if (store_open_params(&sp, &st, &eb) != SCIM_OK)
-		fatalx("%s", eb.eb_msg);
-	if (first_run(st) != SCIM_OK)
-		fatalx("%s: cannot initialise the store", conf->cf_data_dir);
-
-	metrics_init();
-	if ((main_base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	/* 0: signals, 1: requests (default), 2: the group commit */
-	event_base_priority_init(main_base, 3);
-	/* a networked store waits on this loop; other instances wake it */
-	store_attach(st, main_base, on_store_changed, NULL);
-	if (commit_init(main_base, st, conf->cf_commit_max) != SCIM_OK)
-		fatalx("commit_init failed");
-	audit_pruner_start(main_base);
-	/* before dropping root: the key is usually readable by root only */
-	if (tls_init(conf) != SCIM_OK)
-		fatalx("%s: cannot set up TLS", file);
-	if (server_init(main_base, conf, st, portfile) != SCIM_OK)
-		return (1);
-	drop_privileges(conf->cf_user);
-
-	ev_term = evsignal_new(main_base, SIGTERM, on_term, NULL);
-	ev_int = evsignal_new(main_base, SIGINT, on_term, NULL);
-	ev_hup = evsignal_new(main_base, SIGHUP, on_hup, NULL);
-	event_priority_set(ev_term, 0);
-	event_priority_set(ev_int, 0);
-	event_add(ev_term, NULL);
-	event_add(ev_int, NULL);
-	event_add(ev_hup, NULL);
-	log_info("scimd %s started, data in %s", SCIMD_VERSION,
-	    conf->cf_database != NULL ? "PostgreSQL" : conf->cf_data_dir);
-
-	event_base_dispatch(main_base);
-
-	commit_free();
-	server_free();
-	tls_free();
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_hup);
-	if (main_drain_ev != NULL)
-		event_free(main_drain_ev);
-	store_close(st);	/* a database store frees its events */
-	event_base_free(main_base);
+	main_sd.sd_store = open_store(conf);
+	start(&main_sd, file, portfile);
+	serve(&main_sd);
 	fiber_shutdown();
 	config_free(conf);
 	log_info("stopped");

@@ -26,4 +26,20 @@
 
 #define SCIM_JSON_DEPTH		32	/* deepest JSON nesting accepted */
 
+struct event_base;
+struct scimd_config;
+struct store;
+
+/*
+ * The running process's state: main.c owns the one instance and hands a
+ * pointer down (every request carries it as rq_sd), so no layer reads
+ * another's globals.  sd_conf is updated in place on SIGHUP, between
+ * requests.
+ */
+struct scimd {
+	struct scimd_config	*sd_conf;
+	struct store		*sd_store;
+	struct event_base	*sd_base;
+};
+
 #endif /* SCIMD_H */

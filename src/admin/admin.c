@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
@@ -22,7 +20,7 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
-#include "server.h"
+#include "request.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
@@ -85,8 +83,8 @@ scope(struct request *rq, const char *name, uint32_t *out)
 		*out = rq->rq_tenant;
 		return (0);
 	}
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return (-1);
 	}
 	rc = tenant_lookup(t, name, &id);
@@ -96,10 +94,10 @@ scope(struct request *rq, const char *name, uint32_t *out)
 		return (0);
 	}
 	if (!all_tenants(rq))
-		server_reply_error(rq, SCIM_EFORBIDDEN,
+		request_reply_error(rq, SCIM_EFORBIDDEN,
 		    "this admin token is limited to its own tenant");
 	else
-		server_reply_error(rq, rc == SCIM_OK ? SCIM_ESTORE : rc,
+		request_reply_error(rq, rc == SCIM_OK ? SCIM_ESTORE : rc,
 		    rc == SCIM_ENOTFOUND ? "no such tenant" : NULL);
 	return (-1);
 }
@@ -128,35 +126,35 @@ parse_filters(struct request *rq, struct audit_query *q)
 	int64_t		 now = util_now_ms();
 
 	memset(q, 0, sizeof(*q));
-	if ((s = server_param(rq, "since")) != NULL &&
+	if ((s = request_param(rq, "since")) != NULL &&
 	    audit_time_arg(s, now, &q->aq_since) != 0) {
-		server_reply_error(rq, SCIM_EINVAL, "since: use RFC 3339 or "
+		request_reply_error(rq, SCIM_EINVAL, "since: use RFC 3339 or "
 		    "a duration such as 40m, 2h, 7d");
 		return (-1);
 	}
-	if ((s = server_param(rq, "until")) != NULL &&
+	if ((s = request_param(rq, "until")) != NULL &&
 	    audit_time_arg(s, now, &q->aq_until) != 0) {
-		server_reply_error(rq, SCIM_EINVAL, "until: use RFC 3339 or "
+		request_reply_error(rq, SCIM_EINVAL, "until: use RFC 3339 or "
 		    "a duration such as 40m, 2h, 7d");
 		return (-1);
 	}
-	if (q->aq_since == 0 && server_param(rq, "since") != NULL)
+	if (q->aq_since == 0 && request_param(rq, "since") != NULL)
 		q->aq_since = 1;	/* 0 means open: the epoch is not */
-	if ((q->aq_action = server_param(rq, "action")) != NULL &&
+	if ((q->aq_action = request_param(rq, "action")) != NULL &&
 	    !audit_is_action(q->aq_action)) {
-		server_reply_error(rq, SCIM_EINVAL, "action: one of Create, "
+		request_reply_error(rq, SCIM_EINVAL, "action: one of Create, "
 		    "Update, Disable, Enable, Delete, Other");
 		return (-1);
 	}
-	if ((q->aq_status = server_param(rq, "status")) != NULL &&
+	if ((q->aq_status = request_param(rq, "status")) != NULL &&
 	    !audit_is_status(q->aq_status)) {
-		server_reply_error(rq, SCIM_EINVAL,
+		request_reply_error(rq, SCIM_EINVAL,
 		    "status: one of Success, Failure, Skipped");
 		return (-1);
 	}
-	q->aq_target = server_param(rq, "target");
-	q->aq_initiator = server_param(rq, "initiator");
-	return (scope(rq, server_param(rq, "tenant"), &q->aq_tenant));
+	q->aq_target = request_param(rq, "target");
+	q->aq_initiator = request_param(rq, "initiator");
+	return (scope(rq, request_param(rq, "tenant"), &q->aq_tenant));
 }
 
 struct page {
@@ -191,8 +189,8 @@ list_reply(struct request *rq, const struct audit_query *q, int hold)
 	struct page		 p;
 	int			 rc, more = 0;
 
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return (1);
 	}
 	memset(&p, 0, sizeof(p));
@@ -201,7 +199,7 @@ list_reply(struct request *rq, const struct audit_query *q, int hold)
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		json_object_put(p.p_records);
-		server_reply_error(rq, rc, NULL);
+		request_reply_error(rq, rc, NULL);
 		return (1);
 	}
 	if (p.p_n == 0 && hold) {
@@ -221,7 +219,7 @@ list_reply(struct request *rq, const struct audit_query *q, int hold)
 	o = json_object_new_object();
 	json_object_object_add(o, "records", p.p_records);
 	json_object_object_add(o, "next", next);
-	server_reply_json(rq, 200, o, NULL, NULL);
+	request_reply_json(rq, 200, o, NULL, NULL);
 	json_object_put(o);
 	return (1);
 }
@@ -274,7 +272,9 @@ waiter_check(void *arg)
 static void
 waiter_fire(evutil_socket_t fd, short ev, void *arg)
 {
-	store_run(server_store, waiter_check, arg);
+	struct waiter	*w = arg;
+
+	store_run(w->w_rq->rq_sd->sd_store, waiter_check, arg);
 }
 
 /* After a commit wrote records: each waiter checks for its own. */
@@ -319,40 +319,40 @@ audit_list(struct request *rq)
 	if (parse_filters(rq, &q) != 0)
 		return;
 	q.aq_limit = ADMIN_LIMIT_DEFAULT;
-	if ((s = server_param(rq, "limit")) != NULL) {
+	if ((s = request_param(rq, "limit")) != NULL) {
 		if (parse_u64(s, &n) != 0 || n == 0) {
-			server_reply_error(rq, SCIM_EINVAL,
+			request_reply_error(rq, SCIM_EINVAL,
 			    "limit: a positive number");
 			return;
 		}
 		q.aq_limit = n > ADMIN_LIMIT_MAX ? ADMIN_LIMIT_MAX : n;
 	}
-	if ((s = server_param(rq, "after")) != NULL &&
+	if ((s = request_param(rq, "after")) != NULL &&
 	    parse_u64(s, &q.aq_after) != 0) {
-		server_reply_error(rq, SCIM_EINVAL, "after: a sequence number");
+		request_reply_error(rq, SCIM_EINVAL, "after: a sequence number");
 		return;
 	}
-	if ((s = server_param(rq, "before")) != NULL &&
+	if ((s = request_param(rq, "before")) != NULL &&
 	    (parse_u64(s, &q.aq_before) != 0 || q.aq_before == 0)) {
-		server_reply_error(rq, SCIM_EINVAL,
+		request_reply_error(rq, SCIM_EINVAL,
 		    "before: a sequence number");
 		return;
 	}
 	q.aq_asc = q.aq_after != 0;	/* following: oldest first */
-	if ((s = server_param(rq, "order")) != NULL) {
+	if ((s = request_param(rq, "order")) != NULL) {
 		if (strcmp(s, "asc") == 0)
 			q.aq_asc = 1;
 		else if (strcmp(s, "desc") == 0)
 			q.aq_asc = 0;
 		else {
-			server_reply_error(rq, SCIM_EINVAL,
+			request_reply_error(rq, SCIM_EINVAL,
 			    "order: asc or desc");
 			return;
 		}
 	}
-	if ((s = server_param(rq, "wait")) != NULL) {
+	if ((s = request_param(rq, "wait")) != NULL) {
 		if (parse_u64(s, &wait) != 0) {
-			server_reply_error(rq, SCIM_EINVAL,
+			request_reply_error(rq, SCIM_EINVAL,
 			    "wait: a number of seconds");
 			return;
 		}
@@ -361,8 +361,7 @@ audit_list(struct request *rq)
 	}
 	if (list_reply(rq, &q, wait > 0))
 		return;
-	base = evhttp_connection_get_base(evhttp_request_get_connection(
-	    rq->rq_req));
+	base = rq->rq_sd->sd_base;
 	w = xcalloc(1, sizeof(*w));
 	w->w_rq = rq;
 	w->w_q = q;
@@ -394,12 +393,12 @@ audit_show(struct request *rq, const char *change_id)
 	int			 rc;
 
 	memset(&q, 0, sizeof(q));
-	if (scope(rq, server_param(rq, "tenant"), &q.aq_tenant) != 0)
+	if (scope(rq, request_param(rq, "tenant"), &q.aq_tenant) != 0)
 		return;
 	q.aq_change_id = change_id;
 	q.aq_limit = 1;
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	rc = audit_query_run(t, &q, show_one, &rec, NULL);
@@ -407,10 +406,10 @@ audit_show(struct request *rq, const char *change_id)
 	if (rc == SCIM_OK && rec == NULL)
 		rc = SCIM_ENOTFOUND;
 	if (rc != SCIM_OK)
-		server_reply_error(rq, rc, rc == SCIM_ENOTFOUND ?
+		request_reply_error(rq, rc, rc == SCIM_ENOTFOUND ?
 		    "no audit record with that changeId" : NULL);
 	else
-		server_reply_json(rq, 200, rec, NULL, NULL);
+		request_reply_json(rq, 200, rec, NULL, NULL);
 	json_object_put(rec);
 }
 
@@ -462,13 +461,13 @@ summary_buckets(struct request *rq, struct store_txn *t,
 	memset(&b, 0, sizeof(b));
 	if (audit_time_arg(interval, now, &b.b_width) != 0 ||
 	    (b.b_width = now - b.b_width) < 60000) {
-		server_reply_error(rq, SCIM_EINVAL,
+		request_reply_error(rq, SCIM_EINVAL,
 		    "interval: a duration of a minute or more, such as 40m");
 		return (-1);
 	}
 	if (q->aq_since <= 1 || until <= q->aq_since ||
 	    (until - q->aq_since) / b.b_width >= ADMIN_BUCKETS_MAX) {
-		server_reply_error(rq, SCIM_EINVAL, "interval: needs since, "
+		request_reply_error(rq, SCIM_EINVAL, "interval: needs since, "
 		    "and at most 1000 intervals between since and until");
 		return (-1);
 	}
@@ -477,7 +476,7 @@ summary_buckets(struct request *rq, struct store_txn *t,
 	b.b_cell = xcalloc(b.b_n, sizeof(*b.b_cell));
 	if ((rc = audit_query_run(t, q, bucket_add, &b, NULL)) != SCIM_OK) {
 		free(b.b_cell);
-		server_reply_error(rq, rc, NULL);
+		request_reply_error(rq, rc, NULL);
 		return (-1);
 	}
 	arr = json_object_new_array();
@@ -513,13 +512,13 @@ audit_summary(struct request *rq)
 
 	if (parse_filters(rq, &q) != 0)
 		return;
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	rc = audit_query_summary(t, &q, now, &o);
 	if (rc == SCIM_OK &&
-	    (interval = server_param(rq, "interval")) != NULL &&
+	    (interval = request_param(rq, "interval")) != NULL &&
 	    summary_buckets(rq, t, &q, now, interval, o) != 0) {
 		store_abort(t);
 		json_object_put(o);
@@ -527,9 +526,9 @@ audit_summary(struct request *rq)
 	}
 	store_abort(t);
 	if (rc != SCIM_OK)
-		server_reply_error(rq, rc, NULL);
+		request_reply_error(rq, rc, NULL);
 	else
-		server_reply_json(rq, 200, o, NULL, NULL);
+		request_reply_json(rq, 200, o, NULL, NULL);
 	json_object_put(o);
 }
 
@@ -539,23 +538,23 @@ audit_summary(struct request *rq)
 static struct json_object *
 read_object(struct request *rq)
 {
-	struct evbuffer		*in = evhttp_request_get_input_buffer(
-	    rq->rq_req);
 	struct scim_errbuf	 eb;
 	struct json_object	*o = NULL;
-	size_t			 len = evbuffer_get_length(in);
+	const unsigned char	*p;
+	size_t			 len;
 	int			 rc;
 
-	if (len > server_conf->cf_max_body) {
-		server_reply_error(rq, SCIM_ETOOLARGE, NULL);
+	p = request_body(rq, &len);
+	if (len > rq->rq_sd->sd_conf->cf_max_body) {
+		request_reply_error(rq, SCIM_ETOOLARGE, NULL);
 		return (NULL);
 	}
 	eb.eb_msg[0] = '\0';
-	rc = jsonutil_parse((const char *)evbuffer_pullup(in, -1), len,
-	    server_conf->cf_json_depth, &o, &eb);
+	rc = jsonutil_parse((const char *)p, len,
+	    rq->rq_sd->sd_conf->cf_json_depth, &o, &eb);
 	if (rc != SCIM_OK || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		server_reply_error(rq, SCIM_ESYNTAX, rc != SCIM_OK ?
+		request_reply_error(rq, SCIM_ESYNTAX, rc != SCIM_OK ?
 		    eb.eb_msg : "a JSON object is required");
 		return (NULL);
 	}
@@ -635,7 +634,7 @@ admin_done(struct commit_op *op, int rc)
 	struct json_object	*o;
 
 	if (rc != SCIM_OK)
-		server_reply_error(rq, rc, admin_err_detail(ao, rc));
+		request_reply_error(rq, rc, admin_err_detail(ao, rc));
 	else if (ao->ao_kind == AW_TOKEN_CREATE) {
 		o = json_object_new_object();
 		json_object_object_add(o, "name",
@@ -646,7 +645,7 @@ admin_done(struct commit_op *op, int rc)
 		    json_object_new_string("scim"));
 		json_object_object_add(o, "token",
 		    json_object_new_string(ao->ao_secret));
-		server_reply_json(rq, 201, o, NULL, NULL);
+		request_reply_json(rq, 201, o, NULL, NULL);
 		/* json-c's copy of the secret: wipe it before freeing */
 		OPENSSL_cleanse((char *)json_object_get_string(
 		    json_object_object_get(o, "token")),
@@ -658,10 +657,10 @@ admin_done(struct commit_op *op, int rc)
 		    json_object_new_int64(ao->ao_tenant));
 		json_object_object_add(o, "name",
 		    json_object_new_string(ao->ao_name));
-		server_reply_json(rq, 201, o, NULL, NULL);
+		request_reply_json(rq, 201, o, NULL, NULL);
 		json_object_put(o);
 	} else
-		server_reply_empty(rq, 204, NULL);
+		request_reply_empty(rq, 204, NULL);
 	OPENSSL_cleanse(ao, sizeof(*ao));
 	free(ao);
 }
@@ -712,10 +711,10 @@ tokens_list(struct request *rq)
 	uint32_t		 tenant;
 	int			 rc;
 
-	if (scope(rq, server_param(rq, "tenant"), &tenant) != 0)
+	if (scope(rq, request_param(rq, "tenant"), &tenant) != 0)
 		return;
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	arr = json_object_new_array();
@@ -723,12 +722,12 @@ tokens_list(struct request *rq)
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		json_object_put(arr);
-		server_reply_error(rq, rc, NULL);
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "tokens", arr);
-	server_reply_json(rq, 200, o, NULL, NULL);
+	request_reply_json(rq, 200, o, NULL, NULL);
 	json_object_put(o);
 }
 
@@ -748,20 +747,20 @@ tokens_create(struct request *rq)
 	    (!json_object_is_type(v, json_type_int) ||
 	    (days = json_object_get_int64(v)) <= 0 || days > 36500)) {
 		json_object_put(body);
-		server_reply_error(rq, SCIM_EINVAL,
+		request_reply_error(rq, SCIM_EINVAL,
 		    "expiresDays: a positive number of days");
 		return;
 	}
 	if (name == NULL || !token_name_ok(name, TOKEN_NAME_MAX - 1) ||
 	    (tn != NULL && strlen(tn) > TENANT_NAME_MAX)) {
 		json_object_put(body);
-		server_reply_error(rq, SCIM_EINVAL, "name: a token name "
+		request_reply_error(rq, SCIM_EINVAL, "name: a token name "
 		    "(A-Z a-z 0-9 . _ -) is required");
 		return;
 	}
 	if (all_tenants(rq) && tn == NULL) {
 		json_object_put(body);
-		server_reply_error(rq, SCIM_EINVAL,
+		request_reply_error(rq, SCIM_EINVAL,
 		    "tenant: required with an all-tenant admin token");
 		return;
 	}
@@ -791,7 +790,7 @@ tokens_revoke(struct request *rq, const char *name)
 	struct admin_op	*ao;
 	uint32_t	 tenant;
 
-	if (scope(rq, server_param(rq, "tenant"), &tenant) != 0)
+	if (scope(rq, request_param(rq, "tenant"), &tenant) != 0)
 		return;
 	ao = admin_op_new(rq, AW_TOKEN_REVOKE, name);
 	ao->ao_tenant = tenant;
@@ -820,8 +819,8 @@ tenants_list(struct request *rq)
 	struct json_object	*o, *arr;
 	int			 rc;
 
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	arr = json_object_new_array();
@@ -829,12 +828,12 @@ tenants_list(struct request *rq)
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		json_object_put(arr);
-		server_reply_error(rq, rc, NULL);
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "tenants", arr);
-	server_reply_json(rq, 200, o, NULL, NULL);
+	request_reply_json(rq, 200, o, NULL, NULL);
 	json_object_put(o);
 }
 
@@ -849,7 +848,7 @@ tenants_create(struct request *rq)
 	if ((name = jsonutil_get_str(body, "name")) == NULL ||
 	    !token_name_ok(name, TENANT_NAME_MAX)) {
 		json_object_put(body);
-		server_reply_error(rq, SCIM_EINVAL, "name: a tenant name "
+		request_reply_error(rq, SCIM_EINVAL, "name: a tenant name "
 		    "(A-Z a-z 0-9 . _ -) is required");
 		return;
 	}
@@ -858,20 +857,12 @@ tenants_create(struct request *rq)
 }
 
 static void
-method_not_allowed(struct request *rq, const char *allow)
-{
-	evhttp_add_header(evhttp_request_get_output_headers(rq->rq_req),
-	    "Allow", allow);
-	server_reply_error(rq, SCIM_EMETHOD, NULL);
-}
-
-static void
 route_audit(struct request *rq, const char *rest)
 {
 	char	arg[128];
 
-	if (rq->rq_method != SM_GET && rq->rq_method != SM_HEAD) {
-		method_not_allowed(rq, "GET");
+	if (rq->rq_method != RQ_GET && rq->rq_method != RQ_HEAD) {
+		request_reply_method(rq, "GET");
 		return;
 	}
 	if (*rest == '\0' || strcmp(rest, "/") == 0) {
@@ -880,7 +871,7 @@ route_audit(struct request *rq, const char *rest)
 	}
 	if (segment(&rest, arg, sizeof(arg)) != 0 || (*rest != '\0' &&
 	    strcmp(rest, "/") != 0)) {
-		server_reply_error(rq, SCIM_ENOTFOUND, "no such admin endpoint");
+		request_reply_error(rq, SCIM_ENOTFOUND, "no such admin endpoint");
 		return;
 	}
 	if (strcmp(arg, "summary") == 0)
@@ -917,20 +908,20 @@ route_collection(struct request *rq, const char *rest,
 	char	name[TOKEN_NAME_MAX];
 
 	if (*rest == '\0' || strcmp(rest, "/") == 0) {
-		if (rq->rq_method == SM_GET || rq->rq_method == SM_HEAD)
+		if (rq->rq_method == RQ_GET || rq->rq_method == RQ_HEAD)
 			cl->cl_list(rq);
-		else if (rq->rq_method == SM_POST)
+		else if (rq->rq_method == RQ_POST)
 			cl->cl_create(rq);
 		else
-			method_not_allowed(rq, "GET, POST");
+			request_reply_method(rq, "GET, POST");
 		return;
 	}
 	if (segment(&rest, name, sizeof(name)) != 0 || *rest != '\0') {
-		server_reply_error(rq, SCIM_ENOTFOUND, cl->cl_missing);
+		request_reply_error(rq, SCIM_ENOTFOUND, cl->cl_missing);
 		return;
 	}
-	if (rq->rq_method != SM_DELETE) {
-		method_not_allowed(rq, "DELETE");
+	if (rq->rq_method != RQ_DELETE) {
+		request_reply_method(rq, "DELETE");
 		return;
 	}
 	cl->cl_delete(rq, name);
@@ -946,7 +937,7 @@ static void
 route_tenants(struct request *rq, const char *rest)
 {
 	if (!all_tenants(rq)) {
-		server_reply_error(rq, SCIM_EFORBIDDEN,
+		request_reply_error(rq, SCIM_EFORBIDDEN,
 		    "tenants are managed with an all-tenant admin token");
 		return;
 	}
@@ -973,5 +964,5 @@ admin_dispatch(struct request *rq, const char *rest)
 				routes[i].fn(rq, rest);
 				return;
 			}
-	server_reply_error(rq, SCIM_ENOTFOUND, "no such admin endpoint");
+	request_reply_error(rq, SCIM_ENOTFOUND, "no such admin endpoint");
 }

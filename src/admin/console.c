@@ -10,7 +10,7 @@
 #include "console.h"
 #include "error.h"
 #include "http_parse.h"
-#include "server.h"
+#include "request.h"
 
 #define CONSOLE_PREFIX	"/admin"
 
@@ -36,15 +36,15 @@ console_match(const char *path)
 }
 
 static int
-console_enabled(void)
+console_enabled(const struct scimd_config *cf)
 {
-	switch (server_conf->cf_console) {
+	switch (cf->cf_console) {
 	case CONFIG_CONSOLE_ON:
 		return (1);
 	case CONFIG_CONSOLE_OFF:
 		return (0);
 	default:
-		return (config_is_loopback(server_conf->cf_listen_host));
+		return (config_is_loopback(cf->cf_listen_host));
 	}
 }
 
@@ -65,27 +65,24 @@ void
 console_serve(struct request *rq)
 {
 	const struct console_asset	*a;
-	struct evkeyvalq		*h;
 
-	if (!console_enabled() || (a = asset_find(rq->rq_path +
+	if (!console_enabled(rq->rq_sd->sd_conf) || (a = asset_find(rq->rq_path +
 	    sizeof(CONSOLE_PREFIX) - 1)) == NULL) {
-		server_reply_error(rq, SCIM_ENOTFOUND, "no such endpoint");
+		request_reply_error(rq, SCIM_ENOTFOUND, "no such endpoint");
 		return;
 	}
-	h = evhttp_request_get_output_headers(rq->rq_req);
-	if (rq->rq_method != SM_GET && rq->rq_method != SM_HEAD) {
-		evhttp_add_header(h, "Allow", "GET, HEAD");
-		server_reply_error(rq, SCIM_EMETHOD, NULL);
+	if (rq->rq_method != RQ_GET && rq->rq_method != RQ_HEAD) {
+		request_reply_method(rq, "GET, HEAD");
 		return;
 	}
-	evhttp_add_header(h, "Content-Type", a->ca_type);
-	evhttp_add_header(h, "Content-Security-Policy", CONSOLE_CSP);
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(h, "X-Frame-Options", "DENY");
-	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	evhttp_add_header(h, "Cross-Origin-Opener-Policy", "same-origin");
-	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
+	request_set_header(rq, "Content-Type", a->ca_type);
+	request_set_header(rq, "Content-Security-Policy", CONSOLE_CSP);
+	request_set_header(rq, "X-Content-Type-Options", "nosniff");
+	request_set_header(rq, "X-Frame-Options", "DENY");
+	request_set_header(rq, "Referrer-Policy", "no-referrer");
+	request_set_header(rq, "Cross-Origin-Opener-Policy", "same-origin");
+	request_set_header(rq, "Cross-Origin-Resource-Policy", "same-origin");
 	/* reply() adds Cache-Control: no-store to every response */
-	server_reply_raw(rq, 200, (const char *)a->ca_data, a->ca_len, NULL,
+	request_reply_raw(rq, 200, (const char *)a->ca_data, a->ca_len, NULL,
 	    NULL);
 }

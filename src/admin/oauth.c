@@ -30,7 +30,7 @@
 #include "error.h"
 #include "log.h"
 #include "oauth.h"
-#include "server.h"
+#include "request.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
@@ -347,19 +347,17 @@ static void
 oauth_error(struct request *rq, int status, const char *error,
     const char *desc)
 {
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(
-	    rq->rq_req);
-	char			 buf[512];
-	int			 n;
+	char	buf[512];
+	int	n;
 
 	if (status == 401)
-		evhttp_add_header(h, "WWW-Authenticate",
+		request_set_header(rq, "WWW-Authenticate",
 		    "Basic realm=\"scimd\"");
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "Pragma", "no-cache");
+	request_set_header(rq, "Content-Type", "application/json");
+	request_set_header(rq, "Pragma", "no-cache");
 	n = snprintf(buf, sizeof(buf), "{\"error\":\"%s\","
 	    "\"error_description\":\"%s\"}", error, desc);
-	server_reply_raw(rq, status, buf, (size_t)n, NULL, NULL);
+	request_reply_raw(rq, status, buf, (size_t)n, NULL, NULL);
 }
 
 static int
@@ -387,11 +385,9 @@ issue_done(struct commit_op *op, int rc)
 		n = snprintf(buf, sizeof(buf), "{\"access_token\":\"%s\","
 		    "\"token_type\":\"Bearer\",\"expires_in\":%lld}",
 		    io->io_token, (long long)(io->io_lifetime / 1000));
-		evhttp_add_header(evhttp_request_get_output_headers(
-		    rq->rq_req), "Content-Type", "application/json");
-		evhttp_add_header(evhttp_request_get_output_headers(
-		    rq->rq_req), "Pragma", "no-cache");
-		server_reply_raw(rq, 200, buf, (size_t)n, NULL, NULL);
+		request_set_header(rq, "Content-Type", "application/json");
+		request_set_header(rq, "Pragma", "no-cache");
+		request_reply_raw(rq, 200, buf, (size_t)n, NULL, NULL);
 		OPENSSL_cleanse(buf, sizeof(buf));
 	}
 	OPENSSL_cleanse(io, sizeof(*io));
@@ -468,7 +464,7 @@ static char *
 basic_parse(struct request *rq, char **id, char **secret, size_t *cap,
     int *bad)
 {
-	const char	*h = server_header(rq, "Authorization");
+	const char	*h = request_header(rq, "Authorization");
 	char		*buf, *colon;
 	size_t		 n, pad = 0;
 	int		 len;
@@ -523,7 +519,7 @@ basic_parse(struct request *rq, char **id, char **secret, size_t *cap,
 static int
 form_content_type(struct request *rq)
 {
-	const char	*ct = server_header(rq, "Content-Type");
+	const char	*ct = request_header(rq, "Content-Type");
 
 	if (ct == NULL)
 		return (0);
@@ -533,27 +529,10 @@ form_content_type(struct request *rq)
 	    strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0);
 }
 
-/* Wipe the Authorization header and the body evhttp holds. */
-static void
-wipe_request(struct request *rq)
-{
-	struct evbuffer	*in = evhttp_request_get_input_buffer(rq->rq_req);
-	const char	*h = server_header(rq, "Authorization");
-	size_t		 len = evbuffer_get_length(in);
-	unsigned char	*p;
-
-	if (h != NULL)
-		OPENSSL_cleanse((char *)h, strlen(h));
-	if (len > 0 && (p = evbuffer_pullup(in, -1)) != NULL)
-		OPENSSL_cleanse(p, len);
-	evbuffer_drain(in, len);
-}
-
 void
 oauth_serve(struct request *rq)
 {
-	struct evbuffer		*in = evhttp_request_get_input_buffer(
-	    rq->rq_req);
+	const unsigned char	*in;
 	struct token_form	 tf;
 	struct store_txn	*t;
 	struct issue_op		*io;
@@ -561,21 +540,21 @@ oauth_serve(struct request *rq)
 	char			*body = NULL, *basic = NULL, *bid = NULL;
 	char			*bsec = NULL;
 	const char		*id, *secret;
-	size_t			 len = evbuffer_get_length(in), bcap = 0;
+	size_t			 len, bcap = 0;
 	int			 bad, rc;
 
 	/* copy what is needed, then wipe evhttp's copies of the secrets */
+	in = request_body(rq, &len);
 	if (len <= FORM_MAX) {
 		body = xmalloc(len + 1);
-		evbuffer_copyout(in, body, len);
+		memcpy(body, in, len);
 		body[len] = '\0';
 	}
 	basic = basic_parse(rq, &bid, &bsec, &bcap, &bad);
-	wipe_request(rq);
+	request_wipe_secrets(rq);
 
-	if (rq->rq_method != SM_POST) {
-		evhttp_add_header(evhttp_request_get_output_headers(
-		    rq->rq_req), "Allow", "POST");
+	if (rq->rq_method != RQ_POST) {
+		request_set_header(rq, "Allow", "POST");
 		oauth_error(rq, 405, "invalid_request",
 		    "the token endpoint takes POST");
 		goto done;
@@ -625,7 +604,7 @@ oauth_serve(struct request *rq)
 		    "client authentication required");
 		goto done;
 	}
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
 		oauth_error(rq, 503, "temporarily_unavailable",
 		    "store not readable");
 		goto done;
@@ -645,7 +624,7 @@ oauth_serve(struct request *rq)
 	io->io_op.co_done = issue_done;
 	io->io_rq = rq;
 	io->io_client = oc;
-	io->io_lifetime = (int64_t)server_conf->cf_oauth_lifetime * 1000;
+	io->io_lifetime = (int64_t)rq->rq_sd->sd_conf->cf_oauth_lifetime * 1000;
 	rq->rq_tenant = oc.oc_tenant;
 	OPENSSL_cleanse(&oc, sizeof(oc));
 	commit_submit(&io->io_op);	/* issue_done replies */

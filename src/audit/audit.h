@@ -93,13 +93,13 @@ void	audit_changed_elsewhere(void);
 void	audit_set_hook(void (*fn)(void));
 
 /*
- * Start the retention pruner on base: every few seconds it queues one small
+ * Start the retention pruner on sd's loop: every few seconds it queues one small
  * commit_op deleting at most AUDIT_PRUNE_BATCH records older than
- * audit_retention_days or beyond audit_max_records (server_conf), so that
+ * audit_retention_days or beyond audit_max_records (sd_conf), so that
  * pruning never holds the writer for long.  Idempotent.
  */
-struct event_base;
-void	audit_pruner_start(struct event_base *);
+struct scimd;
+void	audit_pruner_start(struct scimd *);
 void	audit_pruner_stop(void);
 #define AUDIT_PRUNE_BATCH	500
 

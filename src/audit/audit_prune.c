@@ -15,7 +15,6 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
-#include "server.h"
 #include "util.h"
 
 #define PRUNE_IDLE_MS	5000	/* between runs when nothing is left */
@@ -28,6 +27,7 @@ struct prune_op {
 };
 
 static struct event	*prune_ev;
+static const struct scimd_config *prune_conf;	/* changes on SIGHUP */
 static int		 prune_queued;
 
 static void
@@ -46,10 +46,10 @@ prune_apply(struct store_txn *t, struct commit_op *op)
 	struct prune_op	*po = (struct prune_op *)op;
 	int64_t		 cutoff = 0;
 
-	if (server_conf->cf_audit_days > 0)
+	if (prune_conf->cf_audit_days > 0)
 		cutoff = util_now_ms() -
-		    (int64_t)server_conf->cf_audit_days * 86400000LL;
-	return (audit_prune(t, cutoff, server_conf->cf_audit_max,
+		    (int64_t)prune_conf->cf_audit_days * 86400000LL;
+	return (audit_prune(t, cutoff, prune_conf->cf_audit_max,
 	    AUDIT_PRUNE_BATCH, &po->po_deleted, &po->po_more));
 }
 
@@ -74,8 +74,8 @@ prune_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct prune_op	*po;
 
-	if (server_conf == NULL || (server_conf->cf_audit_days == 0 &&
-	    server_conf->cf_audit_max == 0) || prune_queued) {
+	if ((prune_conf->cf_audit_days == 0 &&
+	    prune_conf->cf_audit_max == 0) || prune_queued) {
 		prune_arm(PRUNE_IDLE_MS);
 		return;
 	}
@@ -87,11 +87,12 @@ prune_tick(evutil_socket_t fd, short ev, void *arg)
 }
 
 void
-audit_pruner_start(struct event_base *base)
+audit_pruner_start(struct scimd *sd)
 {
+	prune_conf = sd->sd_conf;
 	if (prune_ev != NULL)
 		return;
-	if ((prune_ev = evtimer_new(base, prune_tick, NULL)) == NULL)
+	if ((prune_ev = evtimer_new(sd->sd_base, prune_tick, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
 	prune_arm(1000);	/* soon after start-up, once listening */
 }

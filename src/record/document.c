@@ -18,7 +18,7 @@
 #include "projection.h"
 #include "query.h"
 #include "schema.h"
-#include "server.h"
+#include "request.h"
 #include "store.h"
 #include "util.h"
 
@@ -314,10 +314,10 @@ render_members(struct store_txn *t, struct request *rq, uint64_t grid,
 	size_t		 skip = 0, max = 0;
 	long long	 v;
 
-	if ((s = server_param(rq, "members.startIndex")) != NULL &&
+	if ((s = request_param(rq, "members.startIndex")) != NULL &&
 	    (v = strtoll(s, &end, 10)) > 1 && *end == '\0')
 		skip = (size_t)(v - 1);
-	if ((s = server_param(rq, "members.count")) != NULL &&
+	if ((s = request_param(rq, "members.count")) != NULL &&
 	    (v = strtoll(s, &end, 10)) >= 0 && *end == '\0')
 		max = v > 0 ? (size_t)v : 0;
 	c.c_txn = t;

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "schema.h"
-#include "server.h"
+#include "request.h"
 #include "util.h"
 #include "write.h"
 
@@ -233,7 +233,7 @@ bulk_reply(struct bulk *bk)
 			json_object_array_add(ops,
 			    json_object_get(bk->bk_ops[i].bo_result));
 	json_object_object_add(o, "Operations", ops);
-	server_reply_json(bk->bk_rq, 200, o, NULL, NULL);
+	request_reply_json(bk->bk_rq, 200, o, NULL, NULL);
 	json_object_put(o);
 	bulk_free(bk);
 }
@@ -389,9 +389,9 @@ bulk_handle(struct request *rq)
 	int			 kind, rc;
 
 	/* the pure checks: fuzz/fuzz_bulk.c */
-	if ((rc = bulk_check_request(rq->rq_body, server_conf->cf_bulk_max_ops,
+	if ((rc = bulk_check_request(rq->rq_body, rq->rq_sd->sd_conf->cf_bulk_max_ops,
 	    &ops, &fail_on, &err)) != SCIM_OK) {
-		server_reply_error(rq, rc, err);
+		request_reply_error(rq, rc, err);
 		return;
 	}
 	n = json_object_array_length(ops);

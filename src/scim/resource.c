@@ -22,7 +22,7 @@
 #include "query.h"
 #include "resource.h"
 #include "schema.h"
-#include "server.h"
+#include "request.h"
 #include "store.h"
 #include "util.h"
 #include "write.h"
@@ -50,8 +50,8 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 	size_t			 rawlen;
 	int			 rc;
 
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	if (status == 201)
@@ -61,7 +61,7 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {
 		store_abort(t);
-		server_reply_raw(rq, status, raw, rawlen, etag, loc);
+		request_reply_raw(rq, status, raw, rawlen, etag, loc);
 		free(raw);
 		free(loc);
 		return;
@@ -70,10 +70,10 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		free(loc);
-		server_reply_error(rq, rc, NULL);
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
-	server_reply_json(rq, status, out, document_version(doc), loc);
+	request_reply_json(rq, status, out, document_version(doc), loc);
 	free(loc);
 	json_object_put(out);
 }
@@ -85,24 +85,24 @@ reply_write(struct request *rq, void *arg, const struct write_result *wr)
 	int	status = wr->wr_status;
 
 	if (wr->wr_err != SCIM_OK) {
-		server_reply_error(rq, wr->wr_err, wr->wr_detail);
+		request_reply_error(rq, wr->wr_err, wr->wr_detail);
 		return;
 	}
 	if (wr->wr_doc == NULL) {
-		server_reply_empty(rq, 204, NULL);
+		request_reply_empty(rq, 204, NULL);
 		return;
 	}
-	if (rq->rq_method == SM_PATCH) {
+	if (rq->rq_method == RQ_PATCH) {
 		/* Entra prefers 204 for groups; users per user_patch_status */
 		if (wr->wr_rt->rt_tag == RT_TAG_GROUP &&
-		    server_param(rq, "attributes") == NULL &&
-		    server_param(rq, "excludedAttributes") == NULL)
+		    request_param(rq, "attributes") == NULL &&
+		    request_param(rq, "excludedAttributes") == NULL)
 			status = 204;
 		else if (wr->wr_rt->rt_tag == RT_TAG_USER)
-			status = server_conf->cf_patch_status;
+			status = rq->rq_sd->sd_conf->cf_patch_status;
 	}
 	if (status == 204)
-		server_reply_empty(rq, 204, document_version(wr->wr_doc));
+		request_reply_empty(rq, 204, document_version(wr->wr_doc));
 	else
 		reply_resource(rq, status, wr->wr_rid, wr->wr_doc);
 }
@@ -114,9 +114,9 @@ submit(struct request *rq, enum write_kind kind)
 	int			rc;
 
 	if (kind != WRITE_DELETE && (rc = parse_projection(rq,
-	    rq->rq_rt, server_param(rq, "attributes"),
-	    server_param(rq, "excludedAttributes"))) != SCIM_OK) {
-		server_reply_error(rq, rc, NULL);
+	    rq->rq_rt, request_param(rq, "attributes"),
+	    request_param(rq, "excludedAttributes"))) != SCIM_OK) {
+		request_reply_error(rq, rc, NULL);
 		return;
 	}
 	memset(&ws, 0, sizeof(ws));
@@ -124,7 +124,7 @@ submit(struct request *rq, enum write_kind kind)
 	ws.ws_rt = rq->rq_rt;
 	ws.ws_id = rq->rq_id;
 	ws.ws_body = rq->rq_body;
-	ws.ws_if_match = server_header(rq, "If-Match");
+	ws.ws_if_match = request_header(rq, "If-Match");
 	ws.ws_method = rq->rq_method_name;
 	ws.ws_path = rq->rq_path;
 	ws.ws_done = reply_write;
@@ -169,10 +169,10 @@ resource_get(struct request *rq)
 
 	eb.eb_msg[0] = '\0';
 	if ((rc = parse_projection(rq, rq->rq_rt,
-	    server_param(rq, "attributes"),
-	    server_param(rq, "excludedAttributes"))) != SCIM_OK)
+	    request_param(rq, "attributes"),
+	    request_param(rq, "excludedAttributes"))) != SCIM_OK)
 		goto fail;
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK)
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK)
 		goto fail;
 	if ((rc = document_lookup(t, rq->rq_tenant, rq->rq_id, rq->rq_rt, NULL,
 	    &rid)) != SCIM_OK) {
@@ -185,11 +185,11 @@ resource_get(struct request *rq)
 	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {
 		store_abort(t);
-		if ((inm = server_header(rq, "If-None-Match")) != NULL &&
+		if ((inm = request_header(rq, "If-None-Match")) != NULL &&
 		    document_etag_matches(inm, etag))
-			server_reply_empty(rq, 304, etag);
+			request_reply_empty(rq, 304, etag);
 		else
-			server_reply_raw(rq, 200, raw, rawlen, etag, NULL);
+			request_reply_raw(rq, 200, raw, rawlen, etag, NULL);
 		free(raw);
 		return;
 	}
@@ -197,24 +197,24 @@ resource_get(struct request *rq)
 	    SCIM_OK)
 		goto fail;
 	ver = document_version(doc);
-	if ((inm = server_header(rq, "If-None-Match")) != NULL &&
+	if ((inm = request_header(rq, "If-None-Match")) != NULL &&
 	    document_etag_matches(inm, ver)) {
 		store_abort(t);
-		server_reply_empty(rq, 304, ver);
+		request_reply_empty(rq, 304, ver);
 		json_object_put(doc);
 		return;
 	}
 	if ((rc = document_render(t, rq, rq->rq_rt, rid, doc, &out)) != SCIM_OK)
 		goto fail;
 	store_abort(t);
-	server_reply_json(rq, 200, out, ver, NULL);
+	request_reply_json(rq, 200, out, ver, NULL);
 	json_object_put(out);
 	json_object_put(doc);
 	return;
  fail:
 	store_abort(t);
 	json_object_put(doc);
-	server_reply_error(rq, rc, eb.eb_msg);
+	request_reply_error(rq, rc, eb.eb_msg);
 }
 
 /* List parameters, from the query string or a .search body. */
@@ -408,21 +408,21 @@ list_params_read(struct request *rq, struct list_run *lr,
 	int			 rc;
 
 	lr->lr_start = 1;
-	lr->lr_count = server_conf->cf_page_size;
-	if (rq->rq_method == SM_POST) {
+	lr->lr_count = rq->rq_sd->sd_conf->cf_page_size;
+	if (rq->rq_method == RQ_POST) {
 		if ((rc = search_params(rq, lp, eb, keep)) != SCIM_OK)
 			return (rc);
 	} else {
-		lp->lp_filter = server_param(rq, "filter");
-		lp->lp_sort_by = server_param(rq, "sortBy");
-		lp->lp_sort_order = server_param(rq, "sortOrder");
-		lp->lp_start = server_param(rq, "startIndex");
-		lp->lp_count = server_param(rq, "count");
-		lp->lp_cursor = server_param(rq, "cursor");
-		if (server_param(rq, "attributes") != NULL)
-			lp->lp_attrs = xstrdup(server_param(rq, "attributes"));
-		if (server_param(rq, "excludedAttributes") != NULL)
-			lp->lp_excl = xstrdup(server_param(rq,
+		lp->lp_filter = request_param(rq, "filter");
+		lp->lp_sort_by = request_param(rq, "sortBy");
+		lp->lp_sort_order = request_param(rq, "sortOrder");
+		lp->lp_start = request_param(rq, "startIndex");
+		lp->lp_count = request_param(rq, "count");
+		lp->lp_cursor = request_param(rq, "cursor");
+		if (request_param(rq, "attributes") != NULL)
+			lp->lp_attrs = xstrdup(request_param(rq, "attributes"));
+		if (request_param(rq, "excludedAttributes") != NULL)
+			lp->lp_excl = xstrdup(request_param(rq,
 			    "excludedAttributes"));
 	}
 	if (lp->lp_start != NULL &&
@@ -437,8 +437,8 @@ list_params_read(struct request *rq, struct list_run *lr,
 		lr->lr_start = 1;
 	if (lr->lr_count < 0)
 		lr->lr_count = 0;
-	if (lr->lr_count > server_conf->cf_max_page_size)
-		lr->lr_count = server_conf->cf_max_page_size;
+	if (lr->lr_count > rq->rq_sd->sd_conf->cf_max_page_size)
+		lr->lr_count = rq->rq_sd->sd_conf->cf_max_page_size;
 	if (lp->lp_sort_order != NULL &&
 	    strcasecmp(lp->lp_sort_order, "descending") != 0 &&
 	    strcasecmp(lp->lp_sort_order, "ascending") != 0)
@@ -482,7 +482,7 @@ list_type(struct request *rq, const struct resource_type *rt,
 	memset(&r, 0, sizeof(r));
 	*total = 0;
 	if (lp->lp_filter != NULL && (rc = filter_parse(lp->lp_filter,
-	    strlen(lp->lp_filter), rt, &server_conf->cf_filter, &f, eb)) !=
+	    strlen(lp->lp_filter), rt, &rq->rq_sd->sd_conf->cf_filter, &f, eb)) !=
 	    SCIM_OK)
 		return (rc);
 	if (lp->lp_sort_by != NULL && *lp->lp_sort_by != '\0') {
@@ -560,7 +560,7 @@ list_reply(struct request *rq, size_t total, const char *items, size_t len,
 	fwrite(items, 1, len, f);
 	fputs("]}", f);
 	fclose(f);
-	server_reply_raw(rq, 200, out, outlen, NULL, NULL);
+	request_reply_raw(rq, 200, out, outlen, NULL, NULL);
 	free(out);
 }
 
@@ -592,7 +592,7 @@ resource_list(struct request *rq)
 		    "cursor paging needs a resource type endpoint");
 		goto fail;
 	}
-	if ((rc = store_begin(server_store, 0, &t)) != SCIM_OK)
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK)
 		goto fail;
 	if ((res = open_memstream(&items, &len)) == NULL)
 		fatal("open_memstream");
@@ -626,7 +626,7 @@ resource_list(struct request *rq)
 	goto done;
  fail:
 	store_abort(t);
-	server_reply_error(rq, rc, eb.eb_msg);
+	request_reply_error(rq, rc, eb.eb_msg);
  done:
 	if (res != NULL)
 		fclose(res);

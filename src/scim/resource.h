@@ -3,7 +3,7 @@
  * create, replace, patch, delete.  Reads run in one read transaction and
  * answer at once; writes validate what they can, then queue a commit_op and
  * reply from its done callback after the group commit.  Each handler ends in
- * exactly one server_reply_* call.
+ * exactly one request_reply_* call.
  */
 #ifndef RESOURCE_H
 #define RESOURCE_H

@@ -23,7 +23,6 @@
 #include "config.h"
 #include "connlimit.h"
 #include "log.h"
-#include "server.h"
 #include "tls.h"
 #include "util.h"
 
@@ -35,6 +34,7 @@ struct conn {
 };
 
 static struct event_base	*cl_base;
+static const struct scimd_config	*cl_conf;	/* changes on SIGHUP */
 static struct event		*cl_track_ev;	/* picks up cl_pend */
 static struct event		*cl_resume_ev;	/* re-enables the listener */
 static struct evconnlistener	*cl_listener;
@@ -67,7 +67,7 @@ lookup(const struct evhttp_connection *evcon)
 static void
 arm(struct conn *c)
 {
-	struct timeval	tv = { server_conf->cf_timeout, 0 };
+	struct timeval	tv = { cl_conf->cf_timeout, 0 };
 
 	evtimer_add(c->c_deadline, &tv);
 }
@@ -97,7 +97,7 @@ deadline(evutil_socket_t fd, short ev, void *arg)
 	if (c->c_busy)
 		return;		/* request_done re-arms */
 	log_debug("%s: no complete request within %ds; closing", __func__,
-	    server_conf->cf_timeout);
+	    cl_conf->cf_timeout);
 	evhttp_connection_free(c->c_evcon);	/* calls conn_closed */
 }
 
@@ -124,12 +124,12 @@ track(evutil_socket_t fd, short ev, void *arg)
 		cl_tab[slot(evcon)] = c;
 		cl_count++;
 		evhttp_connection_set_closecb(evcon, conn_closed, c);
-		if (cl_count > server_conf->cf_max_connections) {
+		if (cl_count > cl_conf->cf_max_connections) {
 			now = util_mono_ms();
 			if (now - cl_warned >= 10000) {
 				log_warnx("max_connections (%d) reached; "
 				    "closing new connections",
-				    server_conf->cf_max_connections);
+				    cl_conf->cf_max_connections);
 				cl_warned = now;
 			}
 			evhttp_connection_free(evcon);
@@ -233,22 +233,23 @@ fd_limit(int want)
 }
 
 void
-connlimit_init(struct event_base *base)
+connlimit_init(struct scimd *sd)
 {
 	size_t	n = 64;
 
-	cl_base = base;
-	while (n < (size_t)server_conf->cf_max_connections && n < (1 << 20))
+	cl_base = sd->sd_base;
+	cl_conf = sd->sd_conf;
+	while (n < (size_t)cl_conf->cf_max_connections && n < (1 << 20))
 		n <<= 1;
 	cl_tab = xcalloc(n, sizeof(*cl_tab));
 	cl_mask = n - 1;
-	cl_track_ev = event_new(base, -1, 0, track, NULL);
-	cl_resume_ev = evtimer_new(base, resume, NULL);
+	cl_track_ev = event_new(cl_base, -1, 0, track, NULL);
+	cl_resume_ev = evtimer_new(cl_base, resume, NULL);
 	if (cl_track_ev == NULL || cl_resume_ev == NULL)
 		fatalx("%s: event_new", __func__);
 	/* before any I/O callback of the connections it picks up */
 	event_priority_set(cl_track_ev, 0);
-	fd_limit(server_conf->cf_max_connections + 64);
+	fd_limit(cl_conf->cf_max_connections + 64);
 }
 
 int

@@ -25,8 +25,8 @@ struct event_base;
 struct evhttp_bound_socket;
 struct evhttp_request;
 
-/* Set up with the loop (reads server_conf for the limits as they change). */
-void	connlimit_init(struct event_base *);
+/* Set up on sd's loop (reads sd_conf for the limits as they change). */
+void	connlimit_init(struct scimd *sd);
 /* Pause-on-EMFILE for the listener; NULL when it goes away. */
 void	connlimit_listener(struct evhttp_bound_socket *);
 /* For evhttp_set_bevcb: the connection's bufferevent (TLS or plain). */

@@ -18,7 +18,7 @@
 #include "error.h"
 #include "log.h"
 #include "ratelimit.h"
-#include "server.h"
+#include "request.h"
 #include "util.h"
 
 struct bucket {
@@ -162,20 +162,20 @@ ratelimit_request(struct request *rq)
 	char	secs[16];
 	int	wait;
 
-	if (server_conf->cf_rate <= 0)
+	if (rq->rq_sd->sd_conf->cf_rate <= 0)
 		return (0);
 	if (server_rl == NULL)
 		server_rl = ratelimit_new(RATELIMIT_CAP);
 	wait = ratelimit_take(server_rl, rq->rq_token.ti_hash,
-	    server_conf->cf_rate, server_conf->cf_rate_burst,
+	    rq->rq_sd->sd_conf->cf_rate, rq->rq_sd->sd_conf->cf_rate_burst,
 	    util_mono_ms());
 	if (wait == 0)
 		return (0);
-	/* server_reply_error keeps a Retry-After that is already set */
+	/* request_reply_error keeps a Retry-After that is already set */
 	snprintf(secs, sizeof(secs), "%d", wait);
 	evhttp_add_header(evhttp_request_get_output_headers(rq->rq_req),
 	    "Retry-After", secs);
-	server_reply_error(rq, SCIM_ERATE, "rate limit exceeded for this "
+	request_reply_error(rq, SCIM_ERATE, "rate limit exceeded for this "
 	    "token; retry after the Retry-After delay");
 	return (-1);
 }

@@ -1,7 +1,7 @@
 /*
  * SIGHUP handling.  It runs from the event loop (evsignal), between
  * requests, so swapping values in the configuration every handler reads
- * through server_conf needs no locking: no request sees half a reload.
+ * through sd_conf needs no locking: no request sees half a reload.
  */
 #include "scimd.h"
 

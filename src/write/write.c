@@ -27,7 +27,7 @@
 #include "patch.h"
 #include "query.h"
 #include "schema.h"
-#include "server.h"
+#include "request.h"
 #include "store.h"
 #include "util.h"
 #include "validate.h"
@@ -438,7 +438,8 @@ write_prepare(struct write_op *wo)
 		    "a request body is required"));
 	if (wo->wo_kind == WRITE_PATCH)
 		return (patch_parse(wo->wo_body, wo->wo_rt,
-		    &server_conf->cf_filter, server_conf->cf_max_patch_ops,
+		    &wo->wo_rq->rq_sd->sd_conf->cf_filter,
+		    wo->wo_rq->rq_sd->sd_conf->cf_max_patch_ops,
 		    &wo->wo_patch, &wo->wo_eb));
 	rc = validate_resource(wo->wo_rt, wo->wo_body,
 	    wo->wo_rt->rt_tag == RT_TAG_GROUP ? VALIDATE_KEEP_EXTERNAL : 0,
