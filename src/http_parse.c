@@ -1,8 +1,11 @@
 /* Request path, query and Host parsing shared by server.c and the fuzzer. */
 #include "scimd.h"
 
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -146,4 +149,20 @@ http_host_ok(const char *host)
 		    (host[i] >= 'A' && host[i] <= 'Z')))
 			return (0);	/* never echo odd bytes */
 	return (1);
+}
+
+int
+http_framing_ok(struct evkeyvalq *headers)
+{
+	struct evkeyval	*kv;
+	int		 cl = 0, te = 0;
+
+	TAILQ_FOREACH(kv, headers, next) {
+		if (strcasecmp(kv->key, "Content-Length") == 0)
+			cl++;
+		else if (strcasecmp(kv->key, "Transfer-Encoding") == 0 &&
+		    (te++ > 0 || strcasecmp(kv->value, "chunked") != 0))
+			return (0);
+	}
+	return (cl + te <= 1);
 }

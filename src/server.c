@@ -578,6 +578,19 @@ dispatch_run(void *arg)
 	    "DELETE", "HEAD", "OTHER" };
 	rq->rq_method_name = names[rq->rq_method];
 
+	/*
+	 * security: request smuggling.  libevent 2.1 has no hook between the
+	 * headers and the body, but reads nothing more from the connection
+	 * until this reply is sent, and "Connection: close" ends it there.
+	 */
+	if (!http_framing_ok(evhttp_request_get_input_headers(req))) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		server_reply_error(rq, SCIM_ESYNTAX, "ambiguous message "
+		    "length: Content-Length or Transfer-Encoding repeated, "
+		    "or both (RFC 9112 6.3)");
+		return;
+	}
 	if (strlen(evhttp_request_get_uri(req)) > server_conf->cf_max_url) {
 		server_reply_error(rq, SCIM_EBADREQ, "URL too long");
 		return;

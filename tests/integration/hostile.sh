@@ -483,7 +483,42 @@ raw_scim "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Type: application/scim+jso
 raw "GET /scim/v2/Users HTTP/1.0\r\nAuthorization: Bearer $TOKEN\r\n\r\n"
 is "$RSTATUS" 200 "raw: HTTP/1.0 without Host is served"
 is "$(jqr .schemas[0] "$RBODY")" "$LISTRESP" "raw: HTTP/1.0 without Host: a ListResponse"
-raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: 10\r\nContent-Length: 20\r\n\r\n0123456789" 400 "two different Content-Length headers"
+# RFC 9112 6.3, request smuggling: a request whose length its headers give
+# twice or two ways is refused (400) and its connection closed, without
+# Connection: close from the client; the POST is not run, and neither is the
+# DELETE that follows the first length (the second request, for evhttp).
+# evhttp 2.1.12 refuses Transfer-Encoding with Content-Length or twice
+# itself (HTML); scimd answers the rest.
+ok "a user for the smuggling cases" mkuser smuggle-target
+SMUG_ID=$UID_
+SMUG="DELETE /scim/v2/Users/$SMUG_ID HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $TOKEN\r\n\r\n"
+SB="{\"schemas\":[\"$CORE_USER\"],\"userName\":\"smuggled\"}"
+printf -v CHUNK '%x\r\n%s\r\n0\r\n\r\n' ${#SB} "$SB"
+smuggle()	# HEADERS BODY scimd|evhttp DESC
+{
+	raw "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $TOKEN\r\nContent-Type: application/scim+json\r\n$1\r\n$2$SMUG"
+	is "$RSTATUS" 400 "RFC 9112 6.3: $4 (status 400)"
+	[ "$3" = scimd ] && is "$(jqr .scimType "$RBODY")" invalidSyntax \
+	    "RFC 9112 6.3: $4: SCIM error invalidSyntax"
+	is "$RCLOSED" 1 "RFC 9112 6.3: $4: connection closed"
+	is "$(grep -c '^HTTP/' "$SCIM_TMP/raw.out")" 1 "RFC 9112 6.3: $4: one response only"
+	req GET "/Users/$SMUG_ID"
+	is "$STATUS" 200 "RFC 9112 6.3: $4: the smuggled DELETE did not run"
+	req GET "/Users?filter=$(urlenc 'userName eq "smuggled"')"
+	is "$(jqr .totalResults)" 0 "RFC 9112 6.3: $4: the POST did not run"
+}
+smuggle "Content-Length: ${#SB}\r\nContent-Length: $((${#SB} + 40))\r\n" "$SB" \
+    scimd "two different Content-Length headers"
+smuggle "Content-Length: ${#SB}\r\nContent-Length: ${#SB}\r\n" "$SB" \
+    scimd "two equal Content-Length headers"
+smuggle "Transfer-Encoding: gzip\r\n" "$SB" \
+    scimd "Transfer-Encoding other than chunked"
+smuggle "Transfer-Encoding: chunked\r\nContent-Length: ${#SB}\r\n" "$CHUNK" \
+    evhttp "Transfer-Encoding and Content-Length"
+smuggle "Content-Length: ${#CHUNK}\r\nTransfer-Encoding: chunked\r\n" "$CHUNK" \
+    evhttp "Content-Length and Transfer-Encoding"
+smuggle "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n" "$CHUNK" \
+    evhttp "two Transfer-Encoding headers"
 raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: -1\r\n\r\n" 400 "negative Content-Length"
 raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: abc\r\n\r\n" 400 "non-numeric Content-Length"
 raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: 99999999999999999999\r\n\r\n" 413 "overflowing Content-Length"
@@ -558,8 +593,8 @@ alive "slow and idle clients"
 # --- 15. afterwards: nothing partial stored ---------------------------------------
 
 req GET "/Users?count=1000&attributes=userName"
-is "$(jqr '[.Resources[].userName] | sort | join(",")')" "baseline,bigname,many6" \
-    "only the three accepted users exist"
+is "$(jqr '[.Resources[].userName] | sort | join(",")')" \
+    "baseline,bigname,many6,smuggle-target" "only the four accepted users exist"
 req GET "/Groups?attributes=displayName"
 is "$(jqr '[.Resources[].displayName] | join(",")')" "basegroup" \
     "only the accepted group exists"
