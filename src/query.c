@@ -591,7 +591,10 @@ skey_make(const struct schema_path *p, struct json_object *doc,
 	}
 }
 
-/* Missing values last in both orders; equal keys by creation order. */
+/*
+ * Missing values after all others, so last ascending and first descending
+ * (RFC 7644 3.4.2.3); equal keys by creation order.
+ */
 static int
 hit_cmp(const struct qctx *qc, const struct hit *a, const struct hit *b)
 {
@@ -600,7 +603,7 @@ hit_cmp(const struct qctx *qc, const struct hit *a, const struct hit *b)
 
 	if (x->sk_kind == SK_MISSING || y->sk_kind == SK_MISSING) {
 		if (x->sk_kind != y->sk_kind)
-			return (x->sk_kind == SK_MISSING ? 1 : -1);
+			c = x->sk_kind == SK_MISSING ? 1 : -1;
 	} else if (x->sk_kind != y->sk_kind)
 		c = x->sk_kind < y->sk_kind ? -1 : 1;
 	else if (x->sk_kind == SK_STR)

@@ -172,6 +172,16 @@ scim_error 400 invalidCursor "forged cursor"
 req GET "/ServiceProviderConfig"
 json_is .pagination.cursor true "cursor paging advertised"
 
+# RFC 7644 3.4.2.3: unassigned values sort last ascending, first descending
+req PATCH "/Users/$U01" "$(patch_body '{"op":"remove","path":"title"}')"
+status_is 200 "user01 loses its title"
+req GET "/Users?filter=$(urlenc 'userName sw "user0"')&sortBy=title"
+json_is '[.Resources[].userName[4:6]] | join(",")' "04,08,05,09,02,06,03,07,01" \
+    "RFC 7644 3.4.2.3: ascending, the user without a title last"
+req GET "/Users?filter=$(urlenc 'userName sw "user0"')&sortBy=title&sortOrder=descending"
+json_is '[.Resources[].userName[4:6]] | join(",")' "01,03,07,02,06,05,09,04,08" \
+    "RFC 7644 3.4.2.3: descending, the user without a title first"
+
 ctl verify
 is "$CTL_RC" 0 "scimctl verify"
 stop_scimd
