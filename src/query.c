@@ -217,6 +217,10 @@ plan_leaf(struct qctx *qc, const struct filter *f, struct idset *out,
 	if (f->f_value == NULL ||
 	    !json_object_is_type(f->f_value, json_type_string))
 		return (SCIM_OK);
+	if (p->sp_attr == NULL) {
+		*indexed = 1;	/* unassigned in this type: nothing matches */
+		return (SCIM_OK);
+	}
 	s = json_object_get_string(f->f_value);
 	len = (size_t)json_object_get_string_len(f->f_value);
 	prefix = f->f_op == FILTER_SW;
