@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "error.h"
 #include "http_parse.h"
 #include "util.h"
 
@@ -52,6 +53,7 @@ http_query_parse(const char *query, struct evkeyvalq *out)
 	const char	*p = query, *amp, *eq;
 	char		*k, *v, *raw;
 	size_t		 n;
+	int		 rc;
 
 	while (*p != '\0') {
 		amp = strchr(p, '&');
@@ -66,9 +68,11 @@ http_query_parse(const char *query, struct evkeyvalq *out)
 			    raw + (eq - raw) + 1 : "");
 			free(raw);
 			if (k == NULL || v == NULL) {
+				rc = k != NULL && strcasecmp(k, "filter") == 0 ?
+				    SCIM_EFILTER : SCIM_EINVAL;
 				free(k);
 				free(v);
-				return (-1);
+				return (rc);
 			}
 			evhttp_add_header(out, k, v);
 			free(k);
@@ -78,7 +82,7 @@ http_query_parse(const char *query, struct evkeyvalq *out)
 			break;
 		p = amp + 1;
 	}
-	return (0);
+	return (SCIM_OK);
 }
 
 /* path is prefix exactly, or prefix followed by '/'. */

@@ -39,7 +39,8 @@ struct http_path {
 char		*http_path_decode(const char *path);
 /*
  * Decode query ("+" and %20 are spaces, a bare key gets an empty value)
- * into out; -1 if a key or value decodes to a NUL byte.  On -1, out may
+ * into out; SCIM_OK, or if a key or value decodes to a NUL byte
+ * SCIM_EFILTER (the filter's value) or SCIM_EINVAL.  On error, out may
  * hold the pairs before the bad one (the caller frees it either way).
  */
 int		 http_query_parse(const char *query, struct evkeyvalq *out);

@@ -556,7 +556,8 @@ dispatch_run(void *arg)
 	struct evhttp_request	*req = arg;
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	struct request		*rq;
-	const char		*path, *query, *rest;
+	const char		*path, *query, *rest, *filter;
+	int			 err;
 
 	connlimit_request(req);		/* security: stop its read deadline */
 	rq = xcalloc(1, sizeof(*rq));
@@ -591,10 +592,6 @@ dispatch_run(void *arg)
 		    "or both (RFC 9112 6.3)");
 		return;
 	}
-	if (strlen(evhttp_request_get_uri(req)) > server_conf->cf_max_url) {
-		server_reply_error(rq, SCIM_EBADREQ, "URL too long");
-		return;
-	}
 	if (headers_size(req) > server_conf->cf_max_headers) {
 		server_reply_error(rq, SCIM_EHEADERS,
 		    "request headers exceed max_headers");
@@ -605,18 +602,25 @@ dispatch_run(void *arg)
 		path = "/";
 	if ((rq->rq_path = http_path_decode(path)) == NULL) {
 		rq->rq_path = xstrdup("?");
-		server_reply_error(rq, SCIM_EBADREQ, "malformed path");
+		server_reply_error(rq, SCIM_EINVAL, "malformed path");
 		return;
 	}
 	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	if (query != NULL) {
 		rq->rq_query = xcalloc(1, sizeof(*rq->rq_query));
 		TAILQ_INIT(rq->rq_query);
-		if (http_query_parse(query, rq->rq_query) != 0) {
-			server_reply_error(rq, SCIM_EBADREQ,
-			    "malformed query string");
+		if ((err = http_query_parse(query, rq->rq_query)) != SCIM_OK) {
+			server_reply_error(rq, err, "malformed query string");
 			return;
 		}
+	}
+	/* after the query: a filter over its own limit is at fault */
+	if (strlen(evhttp_request_get_uri(req)) > server_conf->cf_max_url) {
+		filter = server_param(rq, "filter");
+		server_reply_error(rq, filter != NULL && strlen(filter) >
+		    server_conf->cf_filter.fl_max_len ? SCIM_EFILTER :
+		    SCIM_EINVAL, "URL too long");
+		return;
 	}
 	rq->rq_base = base_url(rq);
 
@@ -677,12 +681,13 @@ server_apply_limits(const struct scimd_config *conf)
 	/*
 	 * evhttp refuses what exceeds its own limits with an HTML page, so it
 	 * gets four times ours: read_body() and dispatch() answer oversized
-	 * bodies (413) and headers (431) with SCIM errors; only far larger
-	 * requests meet libevent's page.
+	 * bodies (413), headers (431) and URLs (400; evhttp counts the request
+	 * line as a header) with SCIM errors; only far larger requests meet
+	 * libevent's page.
 	 */
 	evhttp_set_max_body_size(server_http, (ev_ssize_t)(4 * body + 65536));
 	evhttp_set_max_headers_size(server_http,
-	    (ev_ssize_t)(conf->cf_max_headers * 4 + 8192));
+	    (ev_ssize_t)((conf->cf_max_headers + conf->cf_max_url) * 4 + 8192));
 	evhttp_set_timeout(server_http, conf->cf_timeout);
 }
 
