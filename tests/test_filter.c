@@ -695,6 +695,62 @@ test_sub(void)
 	json_object_put(st);
 }
 
+/* RFC 7644 3.4.2: in a root search, another type's attribute is unassigned. */
+static void
+root(const struct resource_type *rt, struct json_object *doc, const char *s,
+    int want)
+{
+	struct scim_errbuf	 eb;
+	struct filter		*f;
+
+	eb.eb_msg[0] = '\0';
+	if (filter_parse_root(s, strlen(s), rt, NULL, &f, &eb) != SCIM_OK) {
+		is_int(want, -1, "root %s: %s (%s)", rt->rt_name, s, eb.eb_msg);
+		return;
+	}
+	is_int(want, filter_match(f, doc), "root %s %s: %s", rt->rt_name,
+	    want ? "match" : "no match", s);
+	filter_free(f);
+}
+
+static void
+test_root(void)
+{
+	root(&group_type, group, "userName pr", 0);
+	root(&group_type, group, "userName eq \"bjensen@example.com\"", 0);
+	root(&group_type, group, "userName sw \"b\"", 0);
+	root(&group_type, group, "active eq false", 0);
+	root(&group_type, group, "not (userName eq \"x\")", 1);
+	root(&group_type, group, "userName ne \"x\"", 1);
+	root(&group_type, group, "userName eq null", 1);
+	root(&group_type, group, "userName ne null", 0);
+	root(&group_type, group, "emails[type eq \"work\"]", 0);
+	root(&group_type, group, "emails[type eq \"work\"].value co \"@\"", 0);
+	root(&group_type, group, "not (emails[type eq \"work\"])", 1);
+	root(&group_type, group, "name.givenName gt \"A\"", 0);
+	root(&group_type, group, ENT ":department pr", 0);
+	root(&group_type, group,
+	    "userName eq \"x\" or displayName eq \"Tour Guides\"", 1);
+	root(&group_type, group,
+	    "userName eq \"x\" and displayName eq \"Tour Guides\"", 0);
+	root(&user_type, user,
+	    "userName eq \"bjensen@example.com\" or displayName eq \"y\"", 1);
+	root(&user_type, user, "members.value eq \"x\"", 0);
+	root(&user_type, user, "members[value eq \"x\"] or title pr", 1);
+	/* the type that defines an attribute still checks it */
+	root(&user_type, user, "active eq \"maybe\"", -1);
+	root(&group_type, group, "displayName gt true", -1);
+	/* an attribute no type defines is still an error */
+	root(&group_type, group, "nosuch eq \"x\"", -1);
+	root(&user_type, user, "userName eq \"x\" or nosuch pr", -1);
+	root(&group_type, group, "name.nosuch eq \"x\"", -1);
+	root(&user_type, user, "emails[nosuch eq \"x\"]", -1);
+	root(&group_type, group, "userName eq", -1);
+	/* on a type's own endpoint, as before */
+	is_int(-1, eval(&group_type, group, "userName eq \"x\""),
+	    "GET /Groups: userName is unknown");
+}
+
 int
 main(void)
 {
@@ -711,6 +767,7 @@ main(void)
 	test_limits();
 	test_match();
 	test_sub();
+	test_root();
 	json_object_put(user);
 	json_object_put(group);
 	return (done_testing());

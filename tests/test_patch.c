@@ -702,10 +702,11 @@ test_errors(void)
 	    "{\"op\":\"replace\",\"path\":\"emails[type eq \\\"work\\\"]\","
 	    "\"value\":\"x\"}" PE), "filtered value not an object");
 	cur_maxops = 1;
-	is_int(SCIM_ETOOMANY, run(&user_type, user_doc, PO
+	/* RFC 7644 3.12: tooMany is for filters; a request limit is a value */
+	is_int(SCIM_EINVAL, run(&user_type, user_doc, PO
 	    "{\"op\":\"add\",\"path\":\"nickName\",\"value\":\"x\"},"
 	    "{\"op\":\"add\",\"path\":\"title\",\"value\":\"x\"}" PE),
-	    "more operations than maxops");
+	    "more operations than maxops: invalidValue");
 	cur_maxops = 0;
 }
 

@@ -659,9 +659,10 @@ bkey_cmp(const void *a, const void *b)
 	int			 c;
 
 	if (!x->has || !y->has) {
-		if (x->has != y->has)
-			return (x->has ? -1 : 1);
+		/* RFC 7644 3.4.2.3: last ascending, first descending */
 		c = 0;
+		if (x->has != y->has)
+			c = x->has ? -1 : 1;
 	} else if (bnum)
 		c = (x->d > y->d) - (x->d < y->d);
 	else

@@ -396,6 +396,48 @@ test_value(void)
 	    &rc), "sub-attribute value kept as sent");
 }
 
+/* RFC 7643 3, RFC 7644 3.3: "schemas" of a POST or PUT body. */
+static void
+test_schemas(void)
+{
+	static const struct {
+		const char	*body;
+		const char	*what;
+	} bad[] = {
+		{ "{\"userName\":\"u\"}", "missing" },
+		{ "{\"schemas\":[],\"userName\":\"u\"}", "empty" },
+		{ "{\"schemas\":null,\"userName\":\"u\"}", "null" },
+		{ "{\"schemas\":[\"urn:example:x\"],\"userName\":\"u\"}",
+		    "only an unknown URN" },
+		{ "{\"schemas\":[\"" ENT "\"],\"userName\":\"u\"}",
+		    "only the extension" },
+		{ "{\"schemas\":[\"" SCIM_SCHEMA_GROUP "\"],\"userName\":\"u\"}",
+		    "the Group schema" },
+		{ "{\"schemas\":[\"" SCIM_SCHEMA_USER "\",\"" SCIM_SCHEMA_GROUP
+		    "\"],\"userName\":\"u\"}", "User and Group schemas" },
+	};
+	const int	f = VALIDATE_NEED_SCHEMAS;
+	size_t		i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(SCIM_ESYNTAX, rc_of(&user_type, bad[i].body, f),
+		    "schemas %s: invalidSyntax", bad[i].what);
+	is_int(SCIM_ESYNTAX, rc_of(&group_type, "{\"schemas\":[\""
+	    SCIM_SCHEMA_USER "\"],\"displayName\":\"g\"}", f),
+	    "the User schema on a Group");
+	is_str("{\"schemas\":[\"" SCIM_SCHEMA_USER "\",\"" ENT "\"],"
+	    "\"userName\":\"u\",\"" ENT "\":{\"department\":\"d\"}}",
+	    canon(&user_type, "{\"schemas\":[\"urn:example:x\",\""
+	    "URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER\"],\"userName\":\"u\","
+	    "\"" ENT ":department\":\"d\"}", f),
+	    "core schema in any case; extension not listed; unknown URN dropped");
+	is_int(SCIM_OK, rc_of(&group_type, "{\"schemas\":[\""
+	    SCIM_SCHEMA_GROUP "\"],\"displayName\":\"g\"}", f),
+	    "Group schema on a Group");
+	is_int(SCIM_OK, rc_of(&user_type, "{\"userName\":\"u\"}", 0),
+	    "not checked without VALIDATE_NEED_SCHEMAS (PATCH results)");
+}
+
 int
 main(void)
 {
@@ -406,5 +448,6 @@ main(void)
 	test_unknown();
 	test_members();
 	test_value();
+	test_schemas();
 	return (done_testing());
 }

@@ -91,6 +91,7 @@ struct parser {
 	const struct resource_type	*p_rt;
 	const struct schema_path	*p_parent;	/* names are its subs */
 	const struct filter_limits	*p_lim;
+	int				 p_root;	/* filter_parse_root */
 	int				 p_depth;	/* nesting allowed */
 	int				 p_terms;
 	struct scim_errbuf		*p_eb;
@@ -259,6 +260,24 @@ path_leaf(const struct schema_path *sp)
 	return (sp->sp_sub != NULL ? sp->sp_sub : sp->sp_attr);
 }
 
+/* Root search: an attribute of another type is unassigned in p_rt's. */
+static int
+unassigned(const struct parser *p, const char *w, size_t len,
+    struct schema_path *out)
+{
+	const struct resource_type *const	*tp;
+
+	if (!p->p_root)
+		return (0);
+	for (tp = schema_types; *tp != NULL; tp++)
+		if (*tp != p->p_rt && schema_resolve(*tp, w, len, out) ==
+		    SCIM_OK && out->sp_attr != NULL) {
+			memset(out, 0, sizeof(*out));
+			return (1);
+		}
+	return (0);
+}
+
 /* Resolve the word token t, against p_parent's subs inside brackets. */
 static int
 resolve(struct parser *p, const struct token *t, struct schema_path *out)
@@ -267,6 +286,10 @@ resolve(struct parser *p, const struct token *t, struct schema_path *out)
 	const struct schema_attr	*sub;
 	int				 wl = t->tk_len > 80 ? 80 : (int)t->tk_len;
 
+	if (p->p_parent != NULL && p->p_parent->sp_attr == NULL) {
+		memset(out, 0, sizeof(*out));	/* in an unassigned one */
+		return (SCIM_OK);
+	}
 	if (p->p_parent != NULL) {
 		sub = schema_attr_find(p->p_parent->sp_attr->sa_subs, w,
 		    t->tk_len);
@@ -278,8 +301,11 @@ resolve(struct parser *p, const struct token *t, struct schema_path *out)
 		out->sp_sub = sub;
 		return (SCIM_OK);
 	}
-	if (schema_resolve(p->p_rt, w, t->tk_len, out) != SCIM_OK)
+	if (schema_resolve(p->p_rt, w, t->tk_len, out) != SCIM_OK) {
+		if (unassigned(p, w, t->tk_len, out))
+			return (SCIM_OK);
 		return (perr(p, t->tk_off, "unknown attribute '%.*s'", wl, w));
+	}
 	if (out->sp_attr == NULL)
 		return (perr(p, t->tk_off, "'%.*s' is a schema, not an attribute",
 		    wl, w));
@@ -408,6 +434,8 @@ check_compare(struct parser *p, struct filter *f, size_t opoff, size_t voff)
 	char				 name[96];
 	int64_t				 ms;
 
+	if (a == NULL)
+		return (SCIM_OK);	/* unassigned: never compared */
 	path_name(&f->f_path, name, sizeof(name));
 	switch (f->f_op) {
 	case FILTER_GT:
@@ -496,7 +524,7 @@ parse_compare(struct parser *p, const struct token *name,
 		return (rc);
 	f->f_path = *sp;
 	a = path_leaf(sp);
-	if (op != FILTER_PR && a->sa_type == SCHEMA_COMPLEX) {
+	if (op != FILTER_PR && a != NULL && a->sa_type == SCHEMA_COMPLEX) {
 		/* RFC 7644 3.4.2.2: "emails eq x" compares emails.value. */
 		if (!a->sa_multi || sp->sp_sub != NULL ||
 		    (v = schema_attr_find(a->sa_subs, "value", 5)) == NULL) {
@@ -562,7 +590,8 @@ parse_valuepath(struct parser *p, int depth, const struct token *name,
 	*out = NULL;
 	if (p->p_parent != NULL)
 		return (perr(p, p->p_tok.tk_off, "'[' inside a value filter"));
-	if (sp->sp_sub != NULL || sp->sp_attr->sa_type != SCHEMA_COMPLEX)
+	if (sp->sp_sub != NULL || (sp->sp_attr != NULL &&
+	    sp->sp_attr->sa_type != SCHEMA_COMPLEX))
 		return (perr(p, p->p_tok.tk_off, "'%s' has no sub-attributes "
 		    "to filter on", path_leaf(sp)->sa_name));
 	if (depth + 1 > p->p_depth)
@@ -730,9 +759,10 @@ parser_init(struct parser *p, const char *text, size_t len,
 	p->p_eb = eb;
 }
 
-int
-filter_parse(const char *text, size_t len, const struct resource_type *rt,
-    const struct filter_limits *limits, struct filter **out,
+/* filter_parse, or with root filter_parse_root. */
+static int
+parse_type(const char *text, size_t len, const struct resource_type *rt,
+    int root, const struct filter_limits *limits, struct filter **out,
     struct scim_errbuf *eb)
 {
 	struct parser	 p;
@@ -740,7 +770,24 @@ filter_parse(const char *text, size_t len, const struct resource_type *rt,
 	*out = NULL;
 	parser_init(&p, text, len, limits, eb);
 	p.p_rt = rt;
+	p.p_root = root;
 	return (parse_top(&p, out));
+}
+
+int
+filter_parse(const char *text, size_t len, const struct resource_type *rt,
+    const struct filter_limits *limits, struct filter **out,
+    struct scim_errbuf *eb)
+{
+	return (parse_type(text, len, rt, 0, limits, out, eb));
+}
+
+int
+filter_parse_root(const char *text, size_t len, const struct resource_type *rt,
+    const struct filter_limits *limits, struct filter **out,
+    struct scim_errbuf *eb)
+{
+	return (parse_type(text, len, rt, 1, limits, out, eb));
 }
 
 int
@@ -1016,6 +1063,8 @@ any_leaf(const struct filter *f, struct json_object *doc, int elem,
 	struct json_object		*top;
 	size_t				 i, n;
 
+	if (f->f_path.sp_attr == NULL)
+		return (0);	/* unassigned (filter_parse_root) */
 	if (elem)
 		return (sub != NULL ? any_value(f, member(doc, sub->sa_name),
 		    pred) : any_value(f, doc, pred));
@@ -1135,7 +1184,7 @@ print_path(struct pbuf *pb, const struct schema_path *sp, int inner)
 		put_str(pb, sp->sp_ext->sc_id);
 		put(pb, ":", 1);
 	}
-	put_str(pb, sp->sp_attr->sa_name);
+	put_str(pb, sp->sp_attr != NULL ? sp->sp_attr->sa_name : "unassigned");
 	if (sp->sp_sub != NULL) {
 		put(pb, ".", 1);
 		put_str(pb, sp->sp_sub->sa_name);

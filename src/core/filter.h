@@ -72,6 +72,17 @@ int	filter_parse(const char *text, size_t len, const struct resource_type *rt,
 	    struct scim_errbuf *eb);
 
 /*
+ * filter_parse for one type of a search over all types (POST /.search): an
+ * attribute that rt does not define but another type does is unassigned
+ * for rt, its comparisons as on an absent value (pr and eq false, ne and
+ * "eq null" true), with f_path all NULL; one that no type defines is
+ * still an error.
+ */
+int	filter_parse_root(const char *text, size_t len,
+	    const struct resource_type *rt, const struct filter_limits *limits,
+	    struct filter **out, struct scim_errbuf *eb);
+
+/*
  * Parse the filter of a PATCH value path ("type eq \"work\"" inside
  * emails[...]): attribute names resolve to sub-attributes of parent (a
  * complex attribute reached through path).  Same contract as filter_parse.

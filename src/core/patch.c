@@ -777,7 +777,7 @@ patch_parse(struct json_object *body, const struct resource_type *rt,
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "Operations must be a non-empty array"));
 	if (maxops != 0 && n > maxops)
-		return (scim_err_set(eb, SCIM_ETOOMANY,
+		return (scim_err_set(eb, SCIM_EINVAL,
 		    "more than %zu operations", maxops));
 	p = xcalloc(1, sizeof(*p));
 	p->p_rt = rt;

@@ -49,7 +49,7 @@ struct patch_member_op {
  * every path (invalidPath for an unknown attribute or malformed path) and
  * rejects writes to readOnly attributes (mutability).  Returns SCIM_OK and
  * *out (free with patch_free), or a SCIM_E* code with a detail in eb.
- * maxops bounds the number of operations (SCIM_ETOOMANY beyond it; 0 means
+ * maxops bounds the number of operations (SCIM_EINVAL beyond it; 0 means
  * no limit).
  */
 int	patch_parse(struct json_object *body, const struct resource_type *rt,

@@ -367,6 +367,40 @@ check_schemas(struct json_object *in, struct scim_errbuf *eb)
 }
 
 /*
+ * RFC 7643 3, RFC 7644 3.3: a client's resource lists rt's core schema in
+ * "schemas" (already checked to be null or an array of strings), and no
+ * other type's.  Extensions stay optional.
+ */
+static int
+check_core_schema(const struct resource_type *rt, struct json_object *in,
+    struct scim_errbuf *eb)
+{
+	const struct resource_type *const	*tp;
+	struct json_object			*s;
+	const char				*urn;
+	size_t					 i, n;
+	int					 core = 0;
+
+	s = jsonutil_get(in, "schemas", NULL);
+	n = json_object_is_type(s, json_type_array) ?
+	    json_object_array_length(s) : 0;
+	for (i = 0; i < n; i++) {
+		urn = json_object_get_string(json_object_array_get_idx(s, i));
+		for (tp = schema_types; *tp != NULL; tp++)
+			if (strcasecmp(urn, (*tp)->rt_schema->sc_id) == 0 &&
+			    *tp != rt)
+				return (scim_err_set(eb, SCIM_ESYNTAX,
+				    "\"schemas\" names the %s schema in a %s",
+				    (*tp)->rt_name, rt->rt_name));
+		core |= strcasecmp(urn, rt->rt_schema->sc_id) == 0;
+	}
+	if (!core)
+		return (scim_err_set(eb, SCIM_ESYNTAX,
+		    "\"schemas\" must list \"%s\"", rt->rt_schema->sc_id));
+	return (SCIM_OK);
+}
+
+/*
  * Extension named by key: the URN itself (*attr NULL) or "URN:attr" (the
  * flattened form, *attr pointing at attr).  NULL when key names none.
  */
@@ -504,6 +538,9 @@ validate_resource(const struct resource_type *rt, struct json_object *in,
 			goto done;
 	}
 
+	if ((flags & VALIDATE_NEED_SCHEMAS) &&
+	    (rc = check_core_schema(rt, in, eb)) != SCIM_OK)
+		goto done;
 	if ((rc = check_required(rt->rt_schema->sc_attrs, o, "", eb)) !=
 	    SCIM_OK)
 		goto done;

@@ -15,13 +15,16 @@ struct scim_errbuf;
 
 /* validate_resource flags */
 #define VALIDATE_KEEP_EXTERNAL	0x01	/* keep Group.members in the output */
+#define VALIDATE_NEED_SCHEMAS	0x02	/* a client's body: "schemas" lists
+					   rt's core schema, no other type's */
 
 /*
  * Build the canonical form of in (a POST or PUT body, or a document produced
  * by patch_apply) for rt.  *out receives a new object (caller owns) with
  * "schemas" rebuilt from the core URN plus the extensions present; no id or
  * meta (the caller adds them).  Errors: SCIM_ESYNTAX (not an object, unknown
- * attribute), SCIM_EINVAL (wrong type, missing required attribute, two
+ * attribute, with VALIDATE_NEED_SCHEMAS a "schemas" without rt's core
+ * schema or with another type's), SCIM_EINVAL (wrong type, missing required attribute, two
  * primary values, string with a NUL byte, bad dateTime), SCIM_ENOMEM; a detail
  * naming the attribute goes to eb.  Unknown schema URNs in "schemas" and
  * unknown top-level members that are URNs are ignored (Entra sends

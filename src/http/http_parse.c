@@ -1,12 +1,16 @@
 /* Request path, query and Host parsing shared by server.c and the fuzzer. */
 #include "scimd.h"
 
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "error.h"
 #include "http_parse.h"
 #include "util.h"
 
@@ -49,6 +53,7 @@ http_query_parse(const char *query, struct evkeyvalq *out)
 	const char	*p = query, *amp, *eq;
 	char		*k, *v, *raw;
 	size_t		 n;
+	int		 rc;
 
 	while (*p != '\0') {
 		amp = strchr(p, '&');
@@ -63,9 +68,11 @@ http_query_parse(const char *query, struct evkeyvalq *out)
 			    raw + (eq - raw) + 1 : "");
 			free(raw);
 			if (k == NULL || v == NULL) {
+				rc = k != NULL && strcasecmp(k, "filter") == 0 ?
+				    SCIM_EFILTER : SCIM_EINVAL;
 				free(k);
 				free(v);
-				return (-1);
+				return (rc);
 			}
 			evhttp_add_header(out, k, v);
 			free(k);
@@ -75,7 +82,7 @@ http_query_parse(const char *query, struct evkeyvalq *out)
 			break;
 		p = amp + 1;
 	}
-	return (0);
+	return (SCIM_OK);
 }
 
 /* path is prefix exactly, or prefix followed by '/'. */
@@ -146,4 +153,20 @@ http_host_ok(const char *host)
 		    (host[i] >= 'A' && host[i] <= 'Z')))
 			return (0);	/* never echo odd bytes */
 	return (1);
+}
+
+int
+http_framing_ok(struct evkeyvalq *headers)
+{
+	struct evkeyval	*kv;
+	int		 cl = 0, te = 0;
+
+	TAILQ_FOREACH(kv, headers, next) {
+		if (strcasecmp(kv->key, "Content-Length") == 0)
+			cl++;
+		else if (strcasecmp(kv->key, "Transfer-Encoding") == 0 &&
+		    (te++ > 0 || strcasecmp(kv->value, "chunked") != 0))
+			return (0);
+	}
+	return (cl + te <= 1);
 }

@@ -1,8 +1,9 @@
 /*
  * The pure part of request parsing that server.c does before any handler
  * runs: path decoding, the query string, which area a path belongs to, the
- * segments below /scim/v2 and the Host check for base URLs.  No evhttp
- * request, no config and no I/O, so fuzz/fuzz_http.c drives it directly.
+ * segments below /scim/v2, the Host check for base URLs and the body's
+ * framing headers.  No evhttp request, no config and no I/O, so
+ * fuzz/fuzz_http.c drives it directly.
  */
 #ifndef HTTP_PARSE_H
 #define HTTP_PARSE_H
@@ -38,7 +39,8 @@ struct http_path {
 char		*http_path_decode(const char *path);
 /*
  * Decode query ("+" and %20 are spaces, a bare key gets an empty value)
- * into out; -1 if a key or value decodes to a NUL byte.  On -1, out may
+ * into out; SCIM_OK, or if a key or value decodes to a NUL byte
+ * SCIM_EFILTER (the filter's value) or SCIM_EINVAL.  On error, out may
  * hold the pairs before the bad one (the caller frees it either way).
  */
 int		 http_query_parse(const char *query, struct evkeyvalq *out);
@@ -48,5 +50,12 @@ enum http_area	 http_area(const char *path, const char **rest);
 void		 http_path_split(const char *rest, struct http_path *hp);
 /* 1 if host may be echoed into a base URL (name, IPv4, [IPv6], port). */
 int		 http_host_ok(const char *host);
+/*
+ * 0 if the request headers frame the body ambiguously (RFC 9112 6.3): more
+ * than one Content-Length or Transfer-Encoding, both of them, or a
+ * Transfer-Encoding other than chunked.  evhttp takes the first header and
+ * reads on; a front end may read the other, so the request must not run.
+ */
+int		 http_framing_ok(struct evkeyvalq *headers);
 
 #endif /* HTTP_PARSE_H */

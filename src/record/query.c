@@ -217,6 +217,10 @@ plan_leaf(struct qctx *qc, const struct filter *f, struct idset *out,
 	if (f->f_value == NULL ||
 	    !json_object_is_type(f->f_value, json_type_string))
 		return (SCIM_OK);
+	if (p->sp_attr == NULL) {
+		*indexed = 1;	/* unassigned in this type: nothing matches */
+		return (SCIM_OK);
+	}
 	s = json_object_get_string(f->f_value);
 	len = (size_t)json_object_get_string_len(f->f_value);
 	prefix = f->f_op == FILTER_SW;
@@ -591,7 +595,10 @@ skey_make(const struct schema_path *p, struct json_object *doc,
 	}
 }
 
-/* Missing values last in both orders; equal keys by creation order. */
+/*
+ * Missing values after all others, so last ascending and first descending
+ * (RFC 7644 3.4.2.3); equal keys by creation order.
+ */
 static int
 hit_cmp(const struct qctx *qc, const struct hit *a, const struct hit *b)
 {
@@ -600,7 +607,7 @@ hit_cmp(const struct qctx *qc, const struct hit *a, const struct hit *b)
 
 	if (x->sk_kind == SK_MISSING || y->sk_kind == SK_MISSING) {
 		if (x->sk_kind != y->sk_kind)
-			return (x->sk_kind == SK_MISSING ? 1 : -1);
+			c = x->sk_kind == SK_MISSING ? 1 : -1;
 	} else if (x->sk_kind != y->sk_kind)
 		c = x->sk_kind < y->sk_kind ? -1 : 1;
 	else if (x->sk_kind == SK_STR)

@@ -481,9 +481,10 @@ list_type(struct request *rq, const struct resource_type *rt,
 	memset(&q, 0, sizeof(q));
 	memset(&r, 0, sizeof(r));
 	*total = 0;
-	if (lp->lp_filter != NULL && (rc = filter_parse(lp->lp_filter,
-	    strlen(lp->lp_filter), rt, &rq->rq_sd->sd_conf->cf_filter, &f, eb)) !=
-	    SCIM_OK)
+	/* at the root, another type's attributes are unassigned in this one */
+	if (lp->lp_filter != NULL && (rc = (rq->rq_rt != NULL ? filter_parse :
+	    filter_parse_root)(lp->lp_filter, strlen(lp->lp_filter), rt,
+	    &rq->rq_sd->sd_conf->cf_filter, &f, eb)) != SCIM_OK)
 		return (rc);
 	if (lp->lp_sort_by != NULL && *lp->lp_sort_by != '\0') {
 		if (schema_resolve(rt, lp->lp_sort_by, strlen(lp->lp_sort_by),
@@ -581,7 +582,7 @@ resource_list(struct request *rq)
 	size_t				 total = 0, n, seen = 0, nres = 0, len = 0;
 	char				*items = NULL;
 	FILE				*res = NULL;
-	int				 rc, ran = 0, first_err = SCIM_OK;
+	int				 rc;
 
 	memset(&lr, 0, sizeof(lr));
 	eb.eb_msg[0] = '\0';
@@ -602,21 +603,10 @@ resource_list(struct request *rq)
 		want = lr.lr_count - (long long)nres;
 		rc = list_type(rq, *tp, &lr, start, want, t, res, &nres, &n,
 		    &eb);
-		if (rc == SCIM_EFILTER && rq->rq_rt == NULL) {
-			/* the filter names attributes of another type */
-			if (first_err == SCIM_OK)
-				first_err = rc;
-			continue;
-		}
 		if (rc != SCIM_OK)
 			goto fail;
-		ran = 1;
 		seen += n;
 		total += n;
-	}
-	if (!ran) {
-		rc = first_err;
-		goto fail;
 	}
 	store_abort(t);
 	t = NULL;

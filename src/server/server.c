@@ -222,11 +222,20 @@ request_prepare(struct request *rq)
 {
 	const struct scimd_config	*cf = rq->rq_sd->sd_conf;
 	const struct evhttp_uri		*uri;
-	const char			*path, *query;
+	const char			*path, *query, *filter;
+	int				 err;
 
 	uri = evhttp_request_get_evhttp_uri(rq->rq_req);
-	if (strlen(evhttp_request_get_uri(rq->rq_req)) > cf->cf_max_url) {
-		request_reply_error(rq, SCIM_EBADREQ, "URL too long");
+	/*
+	 * security: request smuggling.  libevent 2.1 has no hook between the
+	 * headers and the body, but reads nothing more from the connection
+	 * until this reply is sent, and "Connection: close" ends it there.
+	 */
+	if (!http_framing_ok(evhttp_request_get_input_headers(rq->rq_req))) {
+		request_set_header(rq, "Connection", "close");
+		request_reply_error(rq, SCIM_ESYNTAX, "ambiguous message "
+		    "length: Content-Length or Transfer-Encoding repeated, "
+		    "or both (RFC 9112 6.3)");
 		return (-1);
 	}
 	if (headers_size(rq->rq_req) > cf->cf_max_headers) {
@@ -239,18 +248,25 @@ request_prepare(struct request *rq)
 		path = "/";
 	if ((rq->rq_path = http_path_decode(path)) == NULL) {
 		rq->rq_path = xstrdup("?");
-		request_reply_error(rq, SCIM_EBADREQ, "malformed path");
+		request_reply_error(rq, SCIM_EINVAL, "malformed path");
 		return (-1);
 	}
 	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	if (query != NULL) {
 		rq->rq_query = xcalloc(1, sizeof(*rq->rq_query));
 		TAILQ_INIT(rq->rq_query);
-		if (http_query_parse(query, rq->rq_query) != 0) {
-			request_reply_error(rq, SCIM_EBADREQ,
-			    "malformed query string");
+		if ((err = http_query_parse(query, rq->rq_query)) != SCIM_OK) {
+			request_reply_error(rq, err, "malformed query string");
 			return (-1);
 		}
+	}
+	/* after the query: a filter over its own limit is at fault */
+	if (strlen(evhttp_request_get_uri(rq->rq_req)) > cf->cf_max_url) {
+		filter = request_param(rq, "filter");
+		request_reply_error(rq, filter != NULL && strlen(filter) >
+		    cf->cf_filter.fl_max_len ? SCIM_EFILTER : SCIM_EINVAL,
+		    "URL too long");
+		return (-1);
 	}
 	rq->rq_base = base_url(rq);
 	return (0);
@@ -327,12 +343,13 @@ server_apply_limits(const struct scimd_config *conf)
 	/*
 	 * evhttp refuses what exceeds its own limits with an HTML page, so it
 	 * gets four times ours: request_read_json() and request_prepare()
-	 * answer oversized bodies (413) and headers (431) with SCIM errors; only far larger
-	 * requests meet libevent's page.
+	 * answer oversized bodies (413), headers (431) and URLs (400; evhttp
+	 * counts the request line as a header) with SCIM errors; only far
+	 * larger requests meet libevent's page.
 	 */
 	evhttp_set_max_body_size(server_http, (ev_ssize_t)(4 * body + 65536));
 	evhttp_set_max_headers_size(server_http,
-	    (ev_ssize_t)(conf->cf_max_headers * 4 + 8192));
+	    (ev_ssize_t)((conf->cf_max_headers + conf->cf_max_url) * 4 + 8192));
 	evhttp_set_timeout(server_http, conf->cf_timeout);
 }
 

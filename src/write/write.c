@@ -441,8 +441,8 @@ write_prepare(struct write_op *wo)
 		    &wo->wo_rq->rq_sd->sd_conf->cf_filter,
 		    wo->wo_rq->rq_sd->sd_conf->cf_max_patch_ops,
 		    &wo->wo_patch, &wo->wo_eb));
-	rc = validate_resource(wo->wo_rt, wo->wo_body,
-	    wo->wo_rt->rt_tag == RT_TAG_GROUP ? VALIDATE_KEEP_EXTERNAL : 0,
+	rc = validate_resource(wo->wo_rt, wo->wo_body, VALIDATE_NEED_SCHEMAS |
+	    (wo->wo_rt->rt_tag == RT_TAG_GROUP ? VALIDATE_KEEP_EXTERNAL : 0),
 	    &doc, &wo->wo_eb);
 	if (rc != SCIM_OK)
 		return (rc);

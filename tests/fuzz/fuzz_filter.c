@@ -1,6 +1,7 @@
 /*
  * Fuzz the filter parser, printer and evaluator: the input is parsed as a
- * User filter, a Group filter and an emails[...] sub-filter.  What parses
+ * User filter, a Group filter, a Group filter of a root search (User
+ * attributes unassigned) and an emails[...] sub-filter.  What parses
  * must print, re-parse to the same canonical text, and evaluate against a
  * realistic document without crashing or leaking.
  */
@@ -108,6 +109,13 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if (filter_parse(s, n, &group_type, NULL, &f, &eb) == SCIM_OK) {
 		check_print(f, &group_type);
+		(void)filter_match(f, group);
+		filter_free(f);
+	} else if (f != NULL)
+		abort();
+
+	if (filter_parse_root(s, n, &group_type, NULL, &f, &eb) == SCIM_OK) {
+		check_print(f, NULL);
 		(void)filter_match(f, group);
 		filter_free(f);
 	} else if (f != NULL)

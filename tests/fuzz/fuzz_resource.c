@@ -93,6 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one(&user_type, in, 0);
 	one(&group_type, in, 0);
 	one(&group_type, in, VALIDATE_KEEP_EXTERNAL);
+	one(&user_type, in, VALIDATE_NEED_SCHEMAS);
+	one(&group_type, in, VALIDATE_NEED_SCHEMAS | VALIDATE_KEEP_EXTERNAL);
 	json_object_put(in);
 	return (0);
 }

@@ -44,6 +44,18 @@ json_is '.Operations[3].status' 400 "unsupported method inside bulk: 400"
 req GET "/Users/$U2"
 status_is 404 "user deleted by bulk is gone"
 
+# RFC 7643 3, RFC 7644 3.3: bulk POST and PUT need schemas too
+req POST /Bulk '{"schemas":["'$BULKREQ'"],"Operations":[
+ {"method":"POST","path":"/Users","bulkId":"n1","data":{"userName":"bulk.noschemas"}},
+ {"method":"PUT","path":"/Users/'$U1'","data":{"userName":"bulk.one","title":"no schemas"}},
+ {"method":"POST","path":"/Groups","bulkId":"n2","data":{"schemas":["'$CORE_USER'"],"displayName":"Wrong Schema"}}]}'
+status_is 200 "bulk with schema-less bodies"
+json_is '[.Operations[].status] | join(",")' "400,400,400" "RFC 7643 3: each refused (400)"
+json_is '[.Operations[].response.scimType] | join(",")' "invalidSyntax,invalidSyntax,invalidSyntax" \
+    "RFC 7643 3: each invalidSyntax"
+req GET "/Users/$U1"
+json_is .title Boss "RFC 7643 3: the refused bulk PUT changed nothing"
+
 # --- failOnErrors stops processing ------------------------------------------
 req POST /Bulk '{"schemas":["'$BULKREQ'"],"failOnErrors":1,"Operations":[
  {"method":"POST","path":"/Users","bulkId":"f1","data":{"schemas":["'$CORE_USER'"],"userName":"bulk.one"}},

@@ -156,10 +156,13 @@ bad PATCH "/Users/$BASE_ID" "{\"schemas\":[\"$PO\"],\"Operations\":[{\"op\":\"re
     400 invalidValue "\\u0000 in a PATCH value"
 bad PATCH "/Users/$BASE_ID" "{\"schemas\":[\"$PO\"],\"Operations\":[{\"op\":\"replace\",\"path\":\"display\\u0000Name\",\"value\":\"x\"}]}" \
     400 invalidPath "\\u0000 in a PATCH path"
-bad GET "/Users?filter=userName%20eq%20%22a%00b%22" 400 "" "%00 in a filter"
-bad GET "/Users?count=1%00" 400 "" "%00 in count"
-bad GET "/Users?attributes=userName%00" 400 "" "%00 in attributes"
-bad GET "/Users/abc%00def" 400 "" "%00 in the path"
+# RFC 7644 3.12: a bad filter is invalidFilter, other parameters and paths
+# invalidValue
+bad GET "/Users?filter=userName%20eq%20%22a%00b%22" 400 invalidFilter "RFC 7644 3.12: %00 in a filter"
+bad GET "/Users?count=1%00" 400 invalidValue "RFC 7644 3.12: %00 in count"
+bad GET "/Users?attributes=userName%00" 400 invalidValue "RFC 7644 3.12: %00 in attributes"
+bad GET "/Users?fil%00ter=x" 400 invalidValue "RFC 7644 3.12: %00 in a parameter name"
+bad GET "/Users/abc%00def" 400 invalidValue "RFC 7644 3.12: %00 in the path"
 alive "bad UTF-8 and NUL"
 
 # --- 5. every core User attribute with the wrong type -----------------------
@@ -235,7 +238,7 @@ bad POST /Groups "{\"schemas\":[\"$CORE_GROUP\"],\"displayName\":\"many4\",\"mem
 vals=$(for i in $(seq 5000); do printf '{"value":"u%d"},' "$i"; done)
 bad POST /Groups "{\"schemas\":[\"$CORE_GROUP\"],\"displayName\":\"many5\",\"members\":[${vals%,}]}" 400 invalidValue "5,000 members that do not exist"
 ops=$(for i in $(seq 1001); do printf '{"op":"add","path":"nickName","value":"n"},'; done)
-bad PATCH "/Users/$BASE_ID" "{\"schemas\":[\"$PO\"],\"Operations\":[${ops%,}]}" 400 "" "1,001 PATCH operations (over max_patch_operations)"
+bad PATCH "/Users/$BASE_ID" "{\"schemas\":[\"$PO\"],\"Operations\":[${ops%,}]}" 400 invalidValue "RFC 7644 3.12: 1,001 PATCH operations (over max_patch_operations; tooMany is for filters)"
 ops=$(for i in $(seq 1001); do printf '{"method":"DELETE","path":"/Users/x%d"},' "$i"; done)
 bad POST /Bulk "{\"Operations\":[${ops%,}]}" 413 "" "1,001 Bulk operations"
 vals=$(for i in $(seq 5000); do printf '{"value":"%d"},' "$i"; done)
@@ -355,8 +358,8 @@ q "sortOrder=sideways" invalidValue
 q "sortBy=$(urlenc 'emails[type eq')" invalidValue
 q "sortBy=nosuchattribute" invalidValue
 q "cursor=not-a-cursor" invalidCursor
-q "filter=%ZZ" ""
-q "count=%" ""
+q "filter=%ZZ" invalidFilter
+q "count=%" invalidValue
 req GET "/Users?count=-5"
 is "$STATUS" 200 "negative count is clamped to 0 (RFC 7644 3.4.2.4)"
 is "$(jqr '.Resources | length')" 0 "negative count: no resources"
@@ -377,8 +380,8 @@ bad GET /%2e%2e/%2e%2e/etc/passwd 404 "" "%2e%2e traversal"
 bad GET /Users/%2e%2e%2f%2e%2e%2fetc%2fpasswd 404 "" "%2f-encoded traversal in an id"
 bad GET /Users/..%5c..%5cetc 404 "" "backslash traversal"
 bad GET "$ROOT/etc/passwd" 404 "" "path outside /scim/v2"
-bad GET "$ROOT/scim/v2%00/Users" 400 "" "%00 in the prefix"
-bad GET "$ROOT/scim/v2/Users%00.json" 400 "" "%00 after the endpoint"
+bad GET "$ROOT/scim/v2%00/Users" 400 invalidValue "RFC 7644 3.12: %00 in the prefix"
+bad GET "$ROOT/scim/v2/Users%00.json" 400 invalidValue "RFC 7644 3.12: %00 after the endpoint"
 bad GET "$ROOT/scim/v2/Users/%" 404 "" "lone % in an id is taken literally"
 bad GET "$ROOT/scim/v2/Users/%zz" 404 "" "%zz in an id is taken literally"
 bad GET "$ROOT/scim/v3/Users" 404 "" "wrong version prefix"
@@ -388,7 +391,18 @@ bad GET /Users/a/b 404 "" "three segments"
 bad GET "/Users/$BASE_ID/emails" 404 "" "sub-resource path"
 bad GET /Widgets 404 "" "unknown resource type"
 bad GET /Me 501 "" "/Me is not implemented"
-bad GET "/Users?$(head -c 9000 /dev/zero | tr '\0' a)" 400 "" "URL over max_url"
+bad GET "/Users?$(head -c 9000 /dev/zero | tr '\0' a)" 400 invalidValue "RFC 7644 3.12: URL over max_url"
+bad GET "/Users/$(head -c 10240 /dev/zero | tr '\0' a)" 400 invalidValue "RFC 7644 3.12: 10 KB id (over max_url)"
+bad GET "/Users?attributes=$(head -c 10000 /dev/zero | tr '\0' ,)" 400 invalidValue \
+    "RFC 7644 3.12: attributes= with 10,000 commas (over max_url)"
+bad GET "/Users?filter=$(urlenc "$(printf '(%.0s' $(seq 5000))userName eq \"x\"$(printf ')%.0s' $(seq 5000))")" \
+    400 invalidFilter "RFC 7644 3.12: filter nested 5,000 deep (over max_url and filter_max_length)"
+bad GET "/Users?filter=$(urlenc "$(printf '(%.0s' $(seq 17))userName eq \"x\"$(printf ')%.0s' $(seq 17))")" \
+    400 invalidFilter "RFC 7644 3.12: filter nested one past the depth limit"
+# evhttp counts the request line as a header: its bound is now above
+# max_url + max_headers, so scimd answers this itself
+bad GET "/Users/$(head -c 100000 /dev/zero | tr '\0' a)" 400 invalidValue \
+    "RFC 7644 3.12: 100 KB id (over max_url, a SCIM error rather than evhttp's page)"
 bad GET "/Users/$(head -c 300 /dev/zero | tr '\0' a)" 404 "" "300-byte id"
 bad GET "/Users/$(printf '%%ff%%fe')" 404 "" "invalid UTF-8 in an id"
 alive "URL games"
@@ -483,7 +497,42 @@ raw_scim "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Type: application/scim+jso
 raw "GET /scim/v2/Users HTTP/1.0\r\nAuthorization: Bearer $TOKEN\r\n\r\n"
 is "$RSTATUS" 200 "raw: HTTP/1.0 without Host is served"
 is "$(jqr .schemas[0] "$RBODY")" "$LISTRESP" "raw: HTTP/1.0 without Host: a ListResponse"
-raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: 10\r\nContent-Length: 20\r\n\r\n0123456789" 400 "two different Content-Length headers"
+# RFC 9112 6.3, request smuggling: a request whose length its headers give
+# twice or two ways is refused (400) and its connection closed, without
+# Connection: close from the client; the POST is not run, and neither is the
+# DELETE that follows the first length (the second request, for evhttp).
+# evhttp 2.1.12 refuses Transfer-Encoding with Content-Length or twice
+# itself (HTML); scimd answers the rest.
+ok "a user for the smuggling cases" mkuser smuggle-target
+SMUG_ID=$UID_
+SMUG="DELETE /scim/v2/Users/$SMUG_ID HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $TOKEN\r\n\r\n"
+SB="{\"schemas\":[\"$CORE_USER\"],\"userName\":\"smuggled\"}"
+printf -v CHUNK '%x\r\n%s\r\n0\r\n\r\n' ${#SB} "$SB"
+smuggle()	# HEADERS BODY scimd|evhttp DESC
+{
+	raw "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $TOKEN\r\nContent-Type: application/scim+json\r\n$1\r\n$2$SMUG"
+	is "$RSTATUS" 400 "RFC 9112 6.3: $4 (status 400)"
+	[ "$3" = scimd ] && is "$(jqr .scimType "$RBODY")" invalidSyntax \
+	    "RFC 9112 6.3: $4: SCIM error invalidSyntax"
+	is "$RCLOSED" 1 "RFC 9112 6.3: $4: connection closed"
+	is "$(grep -c '^HTTP/' "$SCIM_TMP/raw.out")" 1 "RFC 9112 6.3: $4: one response only"
+	req GET "/Users/$SMUG_ID"
+	is "$STATUS" 200 "RFC 9112 6.3: $4: the smuggled DELETE did not run"
+	req GET "/Users?filter=$(urlenc 'userName eq "smuggled"')"
+	is "$(jqr .totalResults)" 0 "RFC 9112 6.3: $4: the POST did not run"
+}
+smuggle "Content-Length: ${#SB}\r\nContent-Length: $((${#SB} + 40))\r\n" "$SB" \
+    scimd "two different Content-Length headers"
+smuggle "Content-Length: ${#SB}\r\nContent-Length: ${#SB}\r\n" "$SB" \
+    scimd "two equal Content-Length headers"
+smuggle "Transfer-Encoding: gzip\r\n" "$SB" \
+    scimd "Transfer-Encoding other than chunked"
+smuggle "Transfer-Encoding: chunked\r\nContent-Length: ${#SB}\r\n" "$CHUNK" \
+    evhttp "Transfer-Encoding and Content-Length"
+smuggle "Content-Length: ${#CHUNK}\r\nTransfer-Encoding: chunked\r\n" "$CHUNK" \
+    evhttp "Content-Length and Transfer-Encoding"
+smuggle "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n" "$CHUNK" \
+    evhttp "two Transfer-Encoding headers"
 raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: -1\r\n\r\n" 400 "negative Content-Length"
 raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: abc\r\n\r\n" 400 "non-numeric Content-Length"
 raw_evhttp "POST /scim/v2/Users HTTP/1.1\r\n${H}Content-Length: 99999999999999999999\r\n\r\n" 413 "overflowing Content-Length"
@@ -558,8 +607,8 @@ alive "slow and idle clients"
 # --- 15. afterwards: nothing partial stored ---------------------------------------
 
 req GET "/Users?count=1000&attributes=userName"
-is "$(jqr '[.Resources[].userName] | sort | join(",")')" "baseline,bigname,many6" \
-    "only the three accepted users exist"
+is "$(jqr '[.Resources[].userName] | sort | join(",")')" \
+    "baseline,bigname,many6,smuggle-target" "only the four accepted users exist"
 req GET "/Groups?attributes=displayName"
 is "$(jqr '[.Resources[].displayName] | join(",")')" "basegroup" \
     "only the accepted group exists"

@@ -137,6 +137,27 @@ status_is 200 "POST /.search at the root"
 json_ok '.totalResults >= 1' "root search finds the group"
 req POST /.search '{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"count":5}'
 json_is '.totalResults' 31 "root search counts users and groups"
+# RFC 7644 3.4.2: at the root, an attribute that a type's schema does not
+# define is unassigned for that type (so each side of an "or" finds its own)
+SR=urn:ietf:params:scim:api:messages:2.0:SearchRequest
+root_search() { # FILTER
+	req POST /.search "{\"schemas\":[\"$SR\"],\"filter\":$(jq -n --arg f "$1" '$f')}"
+}
+root_search 'userName eq "user05@example.com" or displayName eq "Admins"'
+json_is '[.Resources[] | .meta.resourceType + ":" + (.userName // .displayName)] | sort | join(",")' \
+    "Group:Admins,User:user05@example.com" "RFC 7644 3.4.2: root or over userName and displayName"
+root_search "members.value eq \"$U01\" or externalId eq \"ext-02\""
+json_is '[.Resources[].meta.resourceType] | sort | join(",")' "Group,User" \
+    "RFC 7644 3.4.2: root or over members.value and externalId"
+root_search 'not (userName pr)'
+json_is '[.totalResults, .Resources[0].displayName] | join(",")' "1,Admins" \
+    "RFC 7644 3.4.2: root not (userName pr): the group, whose userName is unassigned"
+root_search 'emails[type eq "work"] and displayName eq "Admins"'
+json_is .totalResults 0 "RFC 7644 3.4.2: root and with an unassigned value path"
+root_search 'nosuch eq "a" or displayName eq "Admins"'
+scim_error 400 invalidFilter "RFC 7644 3.4.2: root filter on an attribute no type defines"
+root_search 'active eq "maybe"'
+scim_error 400 invalidFilter "RFC 7644 3.4.2: root filter checked by the type that defines it"
 req GET /.search
 scim_error 405 "" "GET /.search"
 
@@ -171,6 +192,16 @@ req GET "/Users?cursor=00000000000000010000000100000000"
 scim_error 400 invalidCursor "forged cursor"
 req GET "/ServiceProviderConfig"
 json_is .pagination.cursor true "cursor paging advertised"
+
+# RFC 7644 3.4.2.3: unassigned values sort last ascending, first descending
+req PATCH "/Users/$U01" "$(patch_body '{"op":"remove","path":"title"}')"
+status_is 200 "user01 loses its title"
+req GET "/Users?filter=$(urlenc 'userName sw "user0"')&sortBy=title"
+json_is '[.Resources[].userName[4:6]] | join(",")' "04,08,05,09,02,06,03,07,01" \
+    "RFC 7644 3.4.2.3: ascending, the user without a title last"
+req GET "/Users?filter=$(urlenc 'userName sw "user0"')&sortBy=title&sortOrder=descending"
+json_is '[.Resources[].userName[4:6]] | join(",")' "01,03,07,02,06,05,09,04,08" \
+    "RFC 7644 3.4.2.3: descending, the user without a title first"
 
 ctl verify
 is "$CTL_RC" 0 "scimctl verify"

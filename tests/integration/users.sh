@@ -166,7 +166,22 @@ req POST /Users '{"schemas":["'$CORE_USER'"],"userName":5}'
 scim_error 400 invalidValue "wrong type: userName 5"
 req POST /Users '{"schemas":["'$CORE_USER'"],"userName":"t4","favouriteColour":"blue"}'
 scim_error 400 "" "unknown attribute"
-req GET "/Users?filter=$(urlenc 'userName eq "t1" or userName eq "t2" or userName eq "t3" or userName eq "t4" or userName eq "broken" or displayName eq "no user name"')"
+# RFC 7643 3, RFC 7644 3.3: "schemas" is required and names the type's core
+# schema; extensions stay optional and unknown URNs beside it are dropped
+for b in '"userName":"s1"' '"schemas":[],"userName":"s2"' '"schemas":null,"userName":"s3"' \
+    '"schemas":["urn:example:unknown:1.0"],"userName":"s4"' \
+    '"schemas":["'$CORE_GROUP'"],"userName":"s5"' \
+    '"schemas":["'$CORE_USER'","'$CORE_GROUP'"],"userName":"s6"'; do
+	req POST /Users "{$b}"
+	scim_error 400 invalidSyntax "RFC 7643 3: POST /Users {$b}"
+done
+req POST /Groups '{"schemas":["'$CORE_USER'"],"displayName":"s7"}'
+scim_error 400 invalidSyntax "RFC 7643 3: the User schema on POST /Groups"
+req POST /Users '{"schemas":["urn:example:unknown:1.0","'$CORE_USER'"],"userName":"s8"}'
+status_is 201 "RFC 7643 3: core schema beside an unknown URN"
+json_is '.schemas | join(",")' "$CORE_USER" "RFC 7643 3: the unknown URN is dropped"
+req DELETE "/Users/$(jqr .id)"
+req GET "/Users?filter=$(urlenc 'userName eq "t1" or userName eq "t2" or userName eq "t3" or userName eq "t4" or userName eq "broken" or displayName eq "no user name" or userName sw "s"')"
 status_is 200 "filter with or"
 json_is .totalResults 0 "rejected creates stored nothing"
 
@@ -228,6 +243,12 @@ req GET "/Users/$ID2"
 json_is .userName "$U2" "PUT 409: userName unchanged"
 req PUT "/Users/00000000-0000-4000-8000-000000000000" '{"schemas":["'$CORE_USER'"],"userName":"ghost"}'
 scim_error 404 "" "PUT to an unknown id"
+req PUT "/Users/$ID2" '{"userName":"'$U2'","displayName":"no schemas"}'
+scim_error 400 invalidSyntax "RFC 7644 3.5.1: PUT without schemas"
+req PUT "/Users/$ID2" '{"schemas":["'$CORE_GROUP'"],"userName":"'$U2'","displayName":"no schemas"}'
+scim_error 400 invalidSyntax "RFC 7644 3.5.1: PUT with the Group schema"
+req GET "/Users/$ID2"
+json_is .displayName "Fred Replaced" "RFC 7644 3.5.1: refused PUTs changed nothing"
 
 # --- DELETE (4.10) -------------------------------------------------------------------
 
