@@ -36,7 +36,7 @@ collect_tenant(uint32_t id, const char *name, int64_t created, void *arg)
 }
 
 int
-cmd_verify(struct ctl *c)
+cmd_verify(struct ctl *c, int argc, char **argv)
 {
 	struct store_txn	*t;
 	struct tenant_ids	 ids;
@@ -117,7 +117,7 @@ stats_tenants(struct store_txn *t)
 }
 
 int
-cmd_stats(struct ctl *c)
+cmd_stats(struct ctl *c, int argc, char **argv)
 {
 	static const struct { enum store_db db; const char *name; } dbs[] = {
 		{ STORE_RES, "resources" }, { STORE_ID2R, "ids" },
@@ -169,7 +169,7 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 
 /* Opening the store migrates it; say to which version. */
 int
-cmd_migrate(struct ctl *c)
+cmd_migrate(struct ctl *c, int argc, char **argv)
 {
 	ctl_open(c);
 	if (c->c_conf.cf_database != NULL)
