@@ -32,6 +32,7 @@
 #include "request.h"
 #include "server.h"
 #include "store.h"
+#include "tenant.h"
 #include "tls.h"
 #include "token.h"
 #include "util.h"

@@ -15,6 +15,7 @@
 #include "schema.h"
 #include "store.h"
 #include "tap.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "log.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 

@@ -34,6 +34,7 @@
 #include "member.h"
 #include "schema.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 

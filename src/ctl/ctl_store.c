@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
-#include "config.h"
 #include "ctl.h"
 #include "error.h"
 #include "index.h"
@@ -18,7 +15,7 @@
 #include "log.h"
 #include "schema.h"
 #include "store.h"
-#include "token.h"
+#include "tenant.h"
 #include "util.h"
 
 struct tenant_ids {

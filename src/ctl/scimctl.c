@@ -16,7 +16,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "store.h"
-#include "token.h"
+#include "tenant.h"
 
 /* The flags commands share; a string flag takes the next word. */
 static const struct {
