@@ -27,7 +27,6 @@
 #include <strings.h>
 
 #include "config.h"
-#include "store.h"
 #include "log.h"
 #include "util.h"
 
@@ -829,19 +828,6 @@ config_apply(struct scimd_config *cur, const struct scimd_config *next)
 		applied++;
 	}
 	return (applied);
-}
-
-void
-config_store_params(const struct scimd_config *c, int flags,
-    struct store_params *sp)
-{
-	memset(sp, 0, sizeof(*sp));
-	sp->sp_dir = c->cf_data_dir;
-	sp->sp_mapsize = c->cf_map_size;
-	sp->sp_database = c->cf_database;
-	sp->sp_pool = c->cf_database_pool;
-	sp->sp_timeout = c->cf_database_timeout;
-	sp->sp_flags = flags;
 }
 
 void

@@ -43,8 +43,8 @@ ctl_open(struct ctl *c)
 	struct store_params	sp;
 
 	eb.eb_msg[0] = '\0';
-	config_store_params(&c->c_conf, 0, &sp);
-	if (store_open_params(&sp, &c->c_store, &eb) != SCIM_OK)
+	store_params_from_config(&c->c_conf, 0, &sp);
+	if (store_open(&sp, &c->c_store, &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	ctl_ensure_default(c);
 }

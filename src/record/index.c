@@ -1,10 +1,7 @@
 /*
- * Index keys and their maintenance.  Key layouts (see also store.c):
- *
- *   ix_username   T fold(userName)        -> R
- *   ix_email      T fold(emails[].value)  -> R (dupsort)
- *   ix_extid      T K externalId          -> R (dupsort)
- *   ix_gname      T fold(displayName)     -> R
+ * Index keys and their maintenance.  The ix_* layouts are in store_db.h,
+ * with the other databases; the table below says which attribute feeds
+ * which, folded or not, unique or not.
  *
  * A value longer than INDEX_VAL_MAX bytes is stored as its first
  * INDEX_VAL_MAX - 32 bytes followed by the SHA-256 of the whole value: LMDB

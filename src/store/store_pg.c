@@ -1,6 +1,6 @@
 /*
- * PostgreSQL behind store.h.  Each store database is a table mirroring the
- * LMDB layout (store_lmdb.c): (tenant, k, v) with k the same byte string,
+ * PostgreSQL behind store.h.  Each store database is a table holding the
+ * layout of store_db.h: (tenant, k, v) with k the same byte string as LMDB's,
  * keyed by (tenant, k), or (tenant, k, v) for the duplicate-sorted ones,
  * so that bytea order is LMDB's key order and one planner serves both.
  * tenant is the key's tenant prefix (0 for the global tables meta, tenants
@@ -30,8 +30,8 @@
 #include "fiber.h"
 #include "log.h"
 #include "pgconn.h"
-#include "store.h"
 #include "store_backend.h"
+#include "store_db.h"
 #include "store_pg.h"
 #include "util.h"
 
@@ -1018,7 +1018,7 @@ listen_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if (got) {
 		s->s_txnid++;
-		store_run(&s->s_base, changed_run, s);
+		fiber_run(changed_run, s);
 	}
 }
 
@@ -1059,7 +1059,7 @@ listen_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct pg_store	*s = arg;
 
-	store_run(&s->s_base, listen_connect, s);
+	fiber_run(listen_connect, s);
 }
 
 static void
