@@ -129,18 +129,6 @@ check_complex(const struct schema_attr *a, const char *path,
 	return (SCIM_OK);
 }
 
-/* 1 when the complex element o says "primary": true. */
-static int
-is_primary(struct json_object *o)
-{
-	struct json_object	*p;
-
-	return (json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, "primary", &p) &&
-	    json_object_is_type(p, json_type_boolean) &&
-	    json_object_get_boolean(p));
-}
-
 /* One value of attribute a (an element when a is multi-valued). */
 static int
 check_single(const struct schema_attr *a, const char *path,
@@ -268,7 +256,7 @@ check_value(const struct schema_attr *a, const char *path,
 			goto fail;
 		if (v == NULL)
 			continue;
-		if (is_primary(v) && ++primaries > 1) {
+		if (jsonutil_is_primary(v) && ++primaries > 1) {
 			json_object_put(v);
 			rc = scim_err_set(eb, SCIM_EINVAL,
 			    "attribute \"%s\" has more than one primary value",

@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "index.h"
+#include "jsonutil.h"
 #include "keys.h"
 #include "log.h"
 #include "schema.h"
@@ -389,12 +390,7 @@ index_verify(struct store_txn *t, uint32_t tenant, size_t *bad)
 		for (i = 0; schema_types[i] != NULL; i++)
 			if (schema_types[i] == rt)
 				ntype[i]++;
-		{
-			char *s = xstrndup(v.sv_data, v.sv_len);
-			doc = json_tokener_parse(s);
-			free(s);
-		}
-		if (doc == NULL) {
+		if ((doc = jsonutil_load(v.sv_data, v.sv_len)) == NULL) {
 			log_warnx("verify: resource %llu unreadable",
 			    (unsigned long long)rid);
 			(*bad)++;

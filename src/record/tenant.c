@@ -5,12 +5,12 @@
  */
 #include "scimd.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "error.h"
+#include "jsonutil.h"
 #include "keys.h"
 #include "schema.h"
 #include "store.h"
@@ -109,15 +109,12 @@ tenant_record(struct store_txn *t, uint32_t id, struct json_object **out)
 {
 	struct store_val	k, v;
 	uint8_t			ib[5];
-	char			*s;
 	int			rc;
 
 	k = id_key(ib, id);
 	if ((rc = store_get(t, STORE_TENANTS, &k, &v)) != SCIM_OK)
 		return (rc);
-	s = xstrndup(v.sv_data, v.sv_len);
-	*out = json_tokener_parse(s);
-	free(s);
+	*out = jsonutil_load(v.sv_data, v.sv_len);
 	return (*out != NULL ? SCIM_OK : SCIM_ESTORE);
 }
 
@@ -203,7 +200,6 @@ tenant_each(struct store_txn *t,
 	struct store_cursor	*c;
 	struct store_val	 key = { "i", 1 }, k, v;
 	struct json_object	*o;
-	char			*s;
 	int			 rc;
 
 	if ((rc = store_cursor_open(t, STORE_TENANTS, &c)) != SCIM_OK)
@@ -211,10 +207,7 @@ tenant_each(struct store_txn *t,
 	for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
 	    k.sv_len == 5 && ((const char *)k.sv_data)[0] == 'i';
 	    rc = store_cursor_next(c, &k, &v)) {
-		s = xstrndup(v.sv_data, v.sv_len);
-		o = json_tokener_parse(s);
-		free(s);
-		if (o == NULL)
+		if ((o = jsonutil_load(v.sv_data, v.sv_len)) == NULL)
 			continue;
 		fn(util_get_be32((const uint8_t *)k.sv_data + 1),
 		    json_object_get_string(json_object_object_get(o, "name")),

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "error.h"
+#include "jsonutil.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
@@ -36,11 +37,8 @@ static int
 token_parse(const void *data, size_t len, struct token_info *ti)
 {
 	struct json_object	*o;
-	char			*s = xstrndup(data, len);
 
-	o = json_tokener_parse(s);
-	free(s);
-	if (o == NULL)
+	if ((o = jsonutil_load(data, len)) == NULL)
 		return (SCIM_ESTORE);
 	strlcpy(ti->ti_name, json_object_get_string(json_object_object_get(o,
 	    "name")) ?: "", sizeof(ti->ti_name));
