@@ -885,81 +885,128 @@ set_sub(const struct schema_attr *s, struct json_object *e,
 	return (set_key(e, s->sa_name, nv));
 }
 
-/* Operation on a multi-valued attribute of container c. */
+/* add, replace or remove of a whole multi-valued attribute (arr: c's). */
 static int
-apply_multi(const struct patch_op *op, struct json_object *c,
-    struct scim_errbuf *eb)
+multi_whole(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr)
+{
+	const struct schema_attr	*a = op->po_attr;
+	struct json_object		*v = op->po_value, *e, *nv;
+	size_t				 i, j;
+	int				 rc;
+
+	if (op->po_kind == OP_ADD && is_empty(v))
+		return (SCIM_OK);
+	if (op->po_kind == OP_REPLACE && is_empty(v))
+		return (drop(c, a->sa_name));
+	if (op->po_kind == OP_REMOVE && (v == NULL || arr == NULL))
+		return (drop(c, a->sa_name));
+	if ((rc = norm_value(a, v, &nv)) != SCIM_OK)
+		return (rc);
+	if (op->po_kind == OP_ADD)
+		return (add_values(c, a, nv));
+	if (op->po_kind == OP_REPLACE) {
+		if (json_object_array_length(nv) == 0) {
+			json_object_put(nv);
+			return (drop(c, a->sa_name));
+		}
+		return (set_key(c, a->sa_name, nv));
+	}
+	/* remove with a value: only the values given */
+	for (i = json_object_array_length(arr); i-- > 0;) {
+		e = json_object_array_get_idx(arr, i);
+		for (j = 0; j < json_object_array_length(nv); j++)
+			if (elem_has(e, json_object_array_get_idx(nv, j))) {
+				json_object_array_del_idx(arr, i, 1);
+				break;
+			}
+	}
+	json_object_put(nv);
+	prune(c, a->sa_name);
+	return (SCIM_OK);
+}
+
+/* "attr.sub": the sub-attribute of every value (arr: c's, or NULL). */
+static int
+multi_every_sub(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr)
 {
 	const struct schema_attr	*a = op->po_attr, *s = op->po_sub;
-	struct json_object		*arr = NULL, *v = op->po_value, *e, *nv;
-	size_t				 i, j, n, nmatch = 0;
+	struct json_object		*v = op->po_value, *e, *nv;
+	size_t				 i, n;
 	int				 rc = SCIM_OK, empty = is_empty(v);
-	int				 gone;
 
-	if (json_object_object_get_ex(c, a->sa_name, &arr) &&
-	    !ISTYPE(arr, array))
-		arr = NULL;	/* not a list: overwritten or removed */
 	n = arr != NULL ? json_object_array_length(arr) : 0;
+	if (op->po_kind != OP_REMOVE && !empty && n == 0) {
+		if ((e = json_object_new_object()) == NULL ||
+		    (rc = set_sub(s, e, v)) != SCIM_OK ||
+		    (nv = json_object_new_array()) == NULL) {
+			json_object_put(e);
+			return (SCIM_ENOMEM);
+		}
+		if (json_object_array_add(nv, e) != 0) {
+			json_object_put(e);
+			json_object_put(nv);
+			return (SCIM_ENOMEM);
+		}
+		return (set_key(c, a->sa_name, nv));
+	}
+	for (i = 0; i < n && rc == SCIM_OK; i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (op->po_kind == OP_REMOVE || empty)
+			jsonutil_del(e, s->sa_name);
+		else
+			rc = set_sub(s, e, v);
+	}
+	prune(c, a->sa_name);
+	return (rc);
+}
 
-	if (op->po_filter == NULL && s == NULL) {
-		if (op->po_kind == OP_ADD && empty)
-			return (SCIM_OK);
-		if (op->po_kind == OP_REPLACE && empty)
-			return (drop(c, a->sa_name));
-		if (op->po_kind == OP_REMOVE && (v == NULL || arr == NULL))
-			return (drop(c, a->sa_name));
-		if ((rc = norm_value(a, v, &nv)) != SCIM_OK)
-			return (rc);
-		if (op->po_kind == OP_ADD)
-			return (add_values(c, a, nv));
-		if (op->po_kind == OP_REPLACE) {
-			if (json_object_array_length(nv) == 0) {
-				json_object_put(nv);
-				return (drop(c, a->sa_name));
-			}
-			return (set_key(c, a->sa_name, nv));
-		}
-		/* remove with a value: only the values given */
-		for (i = n; i-- > 0;) {
-			e = json_object_array_get_idx(arr, i);
-			for (j = 0; j < json_object_array_length(nv); j++)
-				if (elem_has(e, json_object_array_get_idx(nv,
-				    j))) {
-					json_object_array_del_idx(arr, i, 1);
-					break;
-				}
-		}
-		json_object_put(nv);
-		prune(c, a->sa_name);
+/*
+ * Create the value a filter names when it matched nothing (Entra depends
+ * on it), with v as its value or sub-attribute; arr is c's list or NULL.
+ */
+static int
+multi_seed(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr, struct json_object *v, struct scim_errbuf *eb)
+{
+	const struct schema_attr	*a = op->po_attr, *s = op->po_sub;
+	struct json_object		*e;
+	int				 rc;
+
+	if ((e = json_object_new_object()) == NULL)
+		return (SCIM_ENOMEM);
+	if ((rc = filter_seed(op->po_filter, e)) == SCIM_OK)
+		rc = s != NULL ? set_sub(s, e, v) : merge(a, e, v);
+	if (rc == SCIM_OK && arr == NULL) {
+		if ((arr = json_object_new_array()) == NULL)
+			rc = SCIM_ENOMEM;
+		else
+			rc = set_key(c, a->sa_name, arr);
+	}
+	if (rc == SCIM_OK && json_object_array_add(arr, e) != 0)
+		rc = SCIM_ENOMEM;
+	if (rc == SCIM_OK)
 		return (SCIM_OK);
-	}
+	json_object_put(e);
+	if (rc == SCIM_ENOTARGET)
+		return (scim_err_set(eb, rc, "Operations[%zu]: no %s value "
+		    "matches the filter, and the filter does not describe one "
+		    "to create", op->po_idx, a->sa_name));
+	return (rc);
+}
 
-	if (op->po_filter == NULL) {	/* attr.sub: every value */
-		if (op->po_kind != OP_REMOVE && !empty && n == 0) {
-			if ((e = json_object_new_object()) == NULL ||
-			    (rc = set_sub(s, e, v)) != SCIM_OK ||
-			    (nv = json_object_new_array()) == NULL) {
-				json_object_put(e);
-				return (SCIM_ENOMEM);
-			}
-			if (json_object_array_add(nv, e) != 0) {
-				json_object_put(e);
-				json_object_put(nv);
-				return (SCIM_ENOMEM);
-			}
-			return (set_key(c, a->sa_name, nv));
-		}
-		for (i = 0; i < n && rc == SCIM_OK; i++) {
-			e = json_object_array_get_idx(arr, i);
-			if (op->po_kind == OP_REMOVE || empty)
-				jsonutil_del(e, s->sa_name);
-			else
-				rc = set_sub(s, e, v);
-		}
-		prune(c, a->sa_name);
-		return (rc);
-	}
+/* "attr[filter]" or "attr[filter].sub" (arr: c's list, or NULL). */
+static int
+multi_filtered(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr, struct scim_errbuf *eb)
+{
+	const struct schema_attr	*a = op->po_attr, *s = op->po_sub;
+	struct json_object		*v = op->po_value, *e;
+	size_t				 i, n, nmatch = 0;
+	int				 rc = SCIM_OK, empty = is_empty(v);
 
+	n = arr != NULL ? json_object_array_length(arr) : 0;
 	if (op->po_kind != OP_REMOVE && !empty && s == NULL) {
 		v = unwrap1(v);
 		if (!ISTYPE(v, object))
@@ -973,9 +1020,8 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 		    !filter_match_value(op->po_filter, e))
 			continue;
 		nmatch++;
-		gone = s == NULL && (op->po_kind == OP_REMOVE ||
-		    (op->po_kind == OP_REPLACE && empty));
-		if (gone) {
+		if (s == NULL && (op->po_kind == OP_REMOVE ||
+		    (op->po_kind == OP_REPLACE && empty))) {
 			json_object_array_del_idx(arr, i, 1);
 			i--;
 			n--;
@@ -994,32 +1040,28 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 		return (scim_err_set(eb, SCIM_ENOTARGET,
 		    "Operations[%zu]: no %s value matches the filter",
 		    op->po_idx, a->sa_name));
-	if (nmatch == 0 && !empty) {
-		/* create the value the filter names (Entra depends on it) */
-		if ((e = json_object_new_object()) == NULL)
-			return (SCIM_ENOMEM);
-		if ((rc = filter_seed(op->po_filter, e)) == SCIM_OK)
-			rc = s != NULL ? set_sub(s, e, v) : merge(a, e, v);
-		if (rc == SCIM_OK && arr == NULL) {
-			if ((arr = json_object_new_array()) == NULL)
-				rc = SCIM_ENOMEM;
-			else
-				rc = set_key(c, a->sa_name, arr);
-		}
-		if (rc == SCIM_OK && json_object_array_add(arr, e) != 0)
-			rc = SCIM_ENOMEM;
-		if (rc != SCIM_OK) {
-			json_object_put(e);
-			if (rc == SCIM_ENOTARGET)
-				return (scim_err_set(eb, rc, "Operations[%zu]: "
-				    "no %s value matches the filter, and the "
-				    "filter does not describe one to create",
-				    op->po_idx, a->sa_name));
-			return (rc);
-		}
-	}
+	if (nmatch == 0 && !empty &&
+	    (rc = multi_seed(op, c, arr, v, eb)) != SCIM_OK)
+		return (rc);
 	prune(c, a->sa_name);
 	return (SCIM_OK);
+}
+
+/* Operation on a multi-valued attribute of container c. */
+static int
+apply_multi(const struct patch_op *op, struct json_object *c,
+    struct scim_errbuf *eb)
+{
+	struct json_object	*arr = NULL;
+
+	if (json_object_object_get_ex(c, op->po_attr->sa_name, &arr) &&
+	    !ISTYPE(arr, array))
+		arr = NULL;	/* not a list: overwritten or removed */
+	if (op->po_filter == NULL && op->po_sub == NULL)
+		return (multi_whole(op, c, arr));
+	if (op->po_filter == NULL)
+		return (multi_every_sub(op, c, arr));
+	return (multi_filtered(op, c, arr, eb));
 }
 
 /* Operation on a single-valued attribute of container c. */
