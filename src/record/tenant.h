@@ -2,8 +2,9 @@
  * Tenants in the store: a name (TENANT_NAME_MAX bytes of [A-Za-z0-9._-])
  * and an id, the 4-byte prefix of every key of the tenant's data (layouts
  * in store_db.h).  Ids come from the "tenant" counter, so they are never
- * reused and none is 0 (TENANT_ALL, token.h).  Every function runs inside
- * a caller's transaction.
+ * reused and none is 0: TENANT_ALL, "every tenant", is token.h's, since
+ * tenants sit above tokens (a tenant's deletion deletes its tokens).  Every
+ * function runs inside a caller's transaction.
  */
 #ifndef TENANT_H
 #define TENANT_H
