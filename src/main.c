@@ -32,6 +32,7 @@
 #include "request.h"
 #include "server.h"
 #include "store.h"
+#include "tenant.h"
 #include "tls.h"
 #include "token.h"
 #include "util.h"
@@ -164,8 +165,8 @@ open_store(const struct scimd_config *conf)
 	else if (conf->cf_durability == CONFIG_DURABLE_NOMETASYNC)
 		flags |= STORE_NOMETASYNC;
 	eb.eb_msg[0] = '\0';
-	config_store_params(conf, flags, &sp);
-	if (store_open_params(&sp, &st, &eb) != SCIM_OK)
+	store_params_from_config(conf, flags, &sp);
+	if (store_open(&sp, &st, &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	if (first_run(st) != SCIM_OK)
 		fatalx("%s: cannot initialise the store", conf->cf_data_dir);

@@ -15,6 +15,7 @@
 #include "schema.h"
 #include "store.h"
 #include "tap.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 
@@ -395,7 +396,8 @@ main(void)
 	plan_lazy();
 	dir = test_mkdtemp();
 	eb.eb_msg[0] = '\0';
-	if (store_open(dir, MAP, STORE_NOSYNC, &st, &eb) != SCIM_OK) {
+	if (store_open(&(struct store_params){ .sp_dir = dir,
+	    .sp_mapsize = MAP, .sp_flags = STORE_NOSYNC }, &st, &eb) != SCIM_OK) {
 		diag("store_open: %s", eb.eb_msg);
 		return (1);
 	}
@@ -414,7 +416,8 @@ main(void)
 
 	/* time bounds assume time grows with seq: a store of old records */
 	dir = test_mkdtemp();
-	if (store_open(dir, MAP, STORE_NOSYNC, &st, &eb) != SCIM_OK) {
+	if (store_open(&(struct store_params){ .sp_dir = dir,
+	    .sp_mapsize = MAP, .sp_flags = STORE_NOSYNC }, &st, &eb) != SCIM_OK) {
 		diag("store_open: %s", eb.eb_msg);
 		return (1);
 	}

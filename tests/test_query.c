@@ -783,8 +783,9 @@ main(void)
 	size_t			 i;
 
 	plan_lazy();
-	if (store_open(dir, 256 * 1024 * 1024, STORE_NOSYNC, &st, &eb) !=
-	    SCIM_OK) {
+	if (store_open(&(struct store_params){ .sp_dir = dir,
+	    .sp_mapsize = 256 * 1024 * 1024, .sp_flags = STORE_NOSYNC }, &st,
+	    &eb) != SCIM_OK) {
 		diag("store_open: %s", eb.eb_msg);
 		return (1);
 	}

@@ -1,4 +1,4 @@
-/* store.c: the LMDB layer behind store.h. */
+/* store.h over its LMDB backend (store_lmdb.c). */
 #include "scimd.h"
 
 #include <stdio.h>
@@ -11,6 +11,9 @@
 #include "util.h"
 
 #define MAP	(16 * 1024 * 1024)
+/* store_open's parameters for the LMDB store in dir */
+#define LMDB(dir, map, fl)	(&(struct store_params){ .sp_dir = (dir), \
+	    .sp_mapsize = (map), .sp_flags = (fl) })
 
 static struct store_val
 sv_str(const char *s)
@@ -65,7 +68,8 @@ test_basic(const char *dir)
 	struct store_val	 k;
 	size_t			 n, used, map;
 
-	is_int(SCIM_OK, store_open(dir, MAP, STORE_NOSYNC, &s, &eb), "open new");
+	is_int(SCIM_OK, store_open(LMDB(dir, MAP, STORE_NOSYNC), &s, &eb),
+	    "open new");
 	is_int(SCIM_OK, store_begin(s, 1, &t), "begin write");
 	is_int(SCIM_OK, put(t, STORE_RES, "k1", "v1", 0), "put k1");
 	is_int(SCIM_OK, put(t, STORE_RES, "k2", "v2", STORE_NOOVERWRITE),
@@ -94,7 +98,7 @@ test_basic(const char *dir)
 	ok(used > 0 && map == MAP, "store_usage: %zu of %zu", used, map);
 	store_close(s);
 
-	is_int(SCIM_OK, store_open(dir, MAP, 0, &s, &eb), "reopen");
+	is_int(SCIM_OK, store_open(LMDB(dir, MAP, 0), &s, &eb), "reopen");
 	is_int(SCIM_OK, store_begin(s, 0, &t), "begin read");
 	ok(has(t, STORE_RES, "k1", "v1") && has(t, STORE_RES, "k2", "v2b"),
 	    "data persisted across reopen");
@@ -108,7 +112,7 @@ test_basic(const char *dir)
 	store_abort(t);
 	store_close(s);
 
-	is_int(SCIM_OK, store_open(dir, MAP, STORE_RDONLY, &s, &eb),
+	is_int(SCIM_OK, store_open(LMDB(dir, MAP, STORE_RDONLY), &s, &eb),
 	    "open read-only");
 	is_int(SCIM_OK, store_begin(s, 0, &t), "begin read (rdonly env)");
 	ok(has(t, STORE_RES, "k2", "v2b"), "read-only env reads");
@@ -276,7 +280,7 @@ test_next_id(const char *dir)
 	struct scim_errbuf	 eb;
 	uint64_t		 a = 0, b = 0, c = 0, d = 0;
 
-	store_open(dir, MAP, 0, &s, &eb);
+	store_open(LMDB(dir, MAP, 0), &s, &eb);
 	store_begin(s, 1, &t);
 	store_next_id(t, "rid:1", &a);
 	store_next_id(t, "rid:1", &b);
@@ -289,7 +293,7 @@ test_next_id(const char *dir)
 	store_next_id(t, "rid:1", &c);
 	store_abort(t);
 	store_close(s);
-	store_open(dir, MAP, 0, &s, &eb);
+	store_open(LMDB(dir, MAP, 0), &s, &eb);
 	store_begin(s, 1, &t);
 	is_int(SCIM_OK, store_next_id(t, "rid:1", &d), "next_id after reopen");
 	is_int(3, (long long)d, "monotonic across reopen (aborted 3 reused)");
@@ -310,8 +314,8 @@ test_full(void)
 
 	big = xmalloc(4000);
 	memset(big, 'x', 4000);
-	is_int(SCIM_OK, store_open(dir, 1024 * 1024, STORE_NOSYNC, &s, &eb),
-	    "open 1 MiB map");
+	is_int(SCIM_OK, store_open(LMDB(dir, 1024 * 1024, STORE_NOSYNC), &s,
+	    &eb), "open 1 MiB map");
 	for (i = 0; i < 1000 && !full; i++) {
 		if ((rc = store_begin(s, 1, &t)) != SCIM_OK)
 			break;
@@ -350,7 +354,7 @@ test_full(void)
 	    "delete after full");
 	is_int(SCIM_OK, store_commit(t), "commit the delete");
 	store_close(s);
-	is_int(SCIM_OK, store_open(dir, 1024 * 1024, 0, &s, &eb),
+	is_int(SCIM_OK, store_open(LMDB(dir, 1024 * 1024, 0), &s, &eb),
 	    "reopen full store");
 	store_begin(s, 0, &t);
 	snprintf(key, sizeof(key), "key%05d", last);
@@ -374,7 +378,7 @@ test_format(void)
 	char			*dir = test_mkdtemp(), *bk;
 	uint8_t			 fmt[4];
 
-	store_open(dir, MAP, 0, &s, &eb);
+	store_open(LMDB(dir, MAP, 0), &s, &eb);
 	store_begin(s, 0, &t);
 	ok(store_get(t, STORE_META, &k, &v) == SCIM_OK && v.sv_len == 4 &&
 	    util_get_be32(v.sv_data) == 1, "new store records format 1");
@@ -395,13 +399,14 @@ test_format(void)
 	store_commit(t);
 	store_close(s);
 	eb.eb_msg[0] = '\0';
-	is_int(SCIM_ESTORE, store_open(dir, MAP, 0, &s, &eb),
+	is_int(SCIM_ESTORE, store_open(LMDB(dir, MAP, 0), &s, &eb),
 	    "another format is refused");
 	ok(s == NULL && strstr(eb.eb_msg, "format") != NULL,
 	    "with a reason: %s", eb.eb_msg);
 	store_close(NULL);
 
-	is_int(SCIM_OK, store_open(bk, MAP, 0, &s, &eb), "open the backup");
+	is_int(SCIM_OK, store_open(LMDB(bk, MAP, 0), &s, &eb),
+	    "open the backup");
 	store_begin(s, 0, &t);
 	ok(has(t, STORE_RES, "saved", "yes"), "backup holds the data");
 	store_abort(t);
@@ -422,7 +427,7 @@ main(void)
 	plan_lazy();
 	snprintf(sub, sizeof(sub), "%s/db", dir);
 	test_basic(sub);
-	store_open(sub, MAP, STORE_NOSYNC, &s, &eb);
+	store_open(LMDB(sub, MAP, STORE_NOSYNC), &s, &eb);
 	test_dupsort(s);
 	test_cursor(s);
 	test_nested(s);

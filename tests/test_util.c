@@ -194,6 +194,36 @@ parse(const char *s, size_t len, int depth)
 
 #define P(s)	parse(s, sizeof(s) - 1, SCIM_JSON_DEPTH)
 
+/* Presence, removal of long keys and nulls, primary, stored values. */
+static void
+test_json_members(void)
+{
+	struct json_object	*o, *v = (struct json_object *)1;
+	char			 longkey[300];
+
+	memset(longkey, 'k', sizeof(longkey) - 1);
+	longkey[sizeof(longkey) - 1] = '\0';
+	o = json_tokener_parse("{\"Value\": null, \"primary\": true}");
+	json_object_object_add(o, longkey, json_object_new_int(1));
+	ok(jsonutil_has(o, "value", &v) && v == NULL, "has: a null is present");
+	ok(!jsonutil_has(o, "display", &v) && v == NULL, "has: absent");
+	ok(jsonutil_is_primary(o), "is_primary");
+	jsonutil_del(o, "VALUE");
+	ok(!jsonutil_has(o, "value", &v), "del removes a null member");
+	longkey[0] = 'K';
+	jsonutil_del(o, longkey);
+	ok(json_object_object_length(o) == 1, "del removes a 299-byte key");
+	json_object_put(o);
+	v = json_object_new_string("primary");
+	ok(!jsonutil_is_primary(v), "is_primary on a string");
+	json_object_put(v);
+	o = jsonutil_load("{\"a\": 1}xyz", 8);
+	ok(o != NULL && json_object_get_int(jsonutil_get(o, "a", NULL)) == 1,
+	    "load parses len bytes");
+	json_object_put(o);
+	ok(jsonutil_load("{", 1) == NULL, "load: NULL when not JSON");
+}
+
 static void
 test_json(void)
 {
@@ -260,6 +290,7 @@ test_json(void)
 	o = json_object_new_array();
 	ok(jsonutil_get(o, "a", NULL) == NULL, "get on an array");
 	json_object_put(o);
+	test_json_members();
 
 	ok(jsonutil_utf8_ok("abc\xc3\xa9", 5), "utf8_ok");
 	ok(!jsonutil_utf8_ok("\xf5\x80\x80\x80", 4),

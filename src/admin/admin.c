@@ -22,6 +22,7 @@
 #include "log.h"
 #include "request.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 

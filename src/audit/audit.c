@@ -12,6 +12,7 @@
 #include "jsonutil.h"
 #include "schema.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 

@@ -27,7 +27,6 @@
 #include <strings.h>
 
 #include "config.h"
-#include "store.h"
 #include "log.h"
 #include "util.h"
 
@@ -376,83 +375,89 @@ cf_listen(struct cf_parse *p, const char *v)
 	return (0);
 }
 
-/* Parse v for key k and store it; errors go through cf_error. */
+/* CF_STR and CF_URL: a copy of v (a URL without its trailing '/'). */
 static int
-cf_set(struct cf_parse *p, const struct cf_key *k, const char *v)
+cf_set_str(struct cf_parse *p, const struct cf_key *k, const char *v,
+    const char *esc)
+{
+	char	**sp = (char **)((char *)p->p_conf + k->k_off);
+	size_t	  len;
+
+	if (k->k_type == CF_URL && strncmp(v, "http://", 7) != 0 &&
+	    strncmp(v, "https://", 8) != 0) {
+		cf_error(p, "%s: \"%s\" must start with http:// or https://",
+		    k->k_name, esc);
+		return (-1);
+	}
+	free(*sp);
+	*sp = xstrdup(v);
+	/* Locations are built as base_url + "/Users/..." */
+	len = strlen(*sp);
+	while (k->k_type == CF_URL && len > 8 && (*sp)[len - 1] == '/')
+		(*sp)[--len] = '\0';
+	return (0);
+}
+
+/* CF_BOOL and CF_ENUM: an int from a table of names. */
+static int
+cf_set_choice(struct cf_parse *p, const struct cf_key *k, const char *v,
+    const char *esc)
+{
+	static const struct cf_enum	 bools[] = {
+		{ "yes", 1 }, { "true", 1 }, { "on", 1 },
+		{ "no", 0 }, { "false", 0 }, { "off", 0 },
+		{ NULL, 0 }
+	};
+	const struct cf_enum		*e;
+
+	for (e = k->k_type == CF_BOOL ? bools : k->k_enum; e->e_name != NULL;
+	    e++)
+		if (strcasecmp(v, e->e_name) == 0)
+			break;
+	if (e->e_name == NULL) {
+		if (k->k_type == CF_BOOL)
+			cf_error(p, "%s: \"%s\" is not yes or no", k->k_name,
+			    esc);
+		else
+			cf_error(p, "%s: unknown value \"%s\"", k->k_name,
+			    esc);
+		return (-1);
+	}
+	/* enum config_durability is int-sized, as are the others */
+	*(int *)((char *)p->p_conf + k->k_off) = e->e_value;
+	return (0);
+}
+
+/* CF_RATE: a plain decimal. */
+static int
+cf_set_rate(struct cf_parse *p, const struct cf_key *k, const char *v,
+    const char *esc)
+{
+	double	d;
+
+	if (cf_decimal(v, &d) == -1) {
+		cf_error(p, "%s: \"%s\" is not a decimal number", k->k_name,
+		    esc);
+		return (-1);
+	}
+	if (d < (double)k->k_min || d > (double)k->k_max) {
+		cf_error(p, "%s: %s out of range %lld..%lld", k->k_name, esc,
+		    k->k_min, k->k_max);
+		return (-1);
+	}
+	*(double *)((char *)p->p_conf + k->k_off) = d;
+	return (0);
+}
+
+/* CF_INT, CF_COUNT, CF_SIZE, CF_SECS: an integer, maybe with a unit. */
+static int
+cf_set_number(struct cf_parse *p, const struct cf_key *k, const char *v,
+    const char *esc)
 {
 	static const long long	 size_mult[] = { KB, MB, GB };
 	static const long long	 secs_mult[] = { 1, 60, 3600 };
 	char			*base = (char *)p->p_conf;
-	const struct cf_enum	*e;
-	char			 esc[128], **sp;
 	long long		 n;
-	double			 d;
-	size_t			 len;
-
-	log_escape(v, strlen(v), esc, sizeof(esc));
-	switch (k->k_type) {
-	case CF_STR:
-	case CF_URL:
-		if (k->k_type == CF_URL && strncmp(v, "http://", 7) != 0 &&
-		    strncmp(v, "https://", 8) != 0) {
-			cf_error(p, "%s: \"%s\" must start with http:// or "
-			    "https://", k->k_name, esc);
-			return (-1);
-		}
-		sp = (char **)(base + k->k_off);
-		free(*sp);
-		*sp = xstrdup(v);
-		/* Locations are built as base_url + "/Users/..." */
-		len = strlen(*sp);
-		while (k->k_type == CF_URL && len > 8 && (*sp)[len - 1] == '/')
-			(*sp)[--len] = '\0';
-		return (0);
-	case CF_BOOL:
-		if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
-		    strcasecmp(v, "on") == 0)
-			n = 1;
-		else if (strcasecmp(v, "no") == 0 ||
-		    strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0)
-			n = 0;
-		else {
-			cf_error(p, "%s: \"%s\" is not yes or no", k->k_name,
-			    esc);
-			return (-1);
-		}
-		*(int *)(base + k->k_off) = (int)n;
-		return (0);
-	case CF_ENUM:
-		for (e = k->k_enum; e->e_name != NULL; e++)
-			if (strcasecmp(v, e->e_name) == 0)
-				break;
-		if (e->e_name == NULL) {
-			cf_error(p, "%s: unknown value \"%s\"", k->k_name, esc);
-			return (-1);
-		}
-		/* enum config_durability is int-sized, as are the others */
-		*(int *)(base + k->k_off) = e->e_value;
-		return (0);
-	case CF_LISTEN:
-		return (cf_listen(p, v));
-	case CF_RATE:
-		if (cf_decimal(v, &d) == -1) {
-			cf_error(p, "%s: \"%s\" is not a decimal number",
-			    k->k_name, esc);
-			return (-1);
-		}
-		if (d < (double)k->k_min || d > (double)k->k_max) {
-			cf_error(p, "%s: %s out of range %lld..%lld",
-			    k->k_name, esc, k->k_min, k->k_max);
-			return (-1);
-		}
-		*(double *)(base + k->k_off) = d;
-		return (0);
-	case CF_INT:
-	case CF_COUNT:
-	case CF_SIZE:
-	case CF_SECS:
-		break;
-	}
 
 	if ((k->k_type == CF_SIZE &&
 	    cf_scaled(v, "kmg", size_mult, &n) == -1) ||
@@ -476,6 +481,33 @@ cf_set(struct cf_parse *p, const struct cf_key *k, const char *v)
 	else
 		*(size_t *)(base + k->k_off) = (size_t)n;
 	return (0);
+}
+
+/* Parse v for key k and store it; errors go through cf_error. */
+static int
+cf_set(struct cf_parse *p, const struct cf_key *k, const char *v)
+{
+	char	esc[128];
+
+	log_escape(v, strlen(v), esc, sizeof(esc));
+	switch (k->k_type) {
+	case CF_STR:
+	case CF_URL:
+		return (cf_set_str(p, k, v, esc));
+	case CF_BOOL:
+	case CF_ENUM:
+		return (cf_set_choice(p, k, v, esc));
+	case CF_LISTEN:
+		return (cf_listen(p, v));
+	case CF_RATE:
+		return (cf_set_rate(p, k, v, esc));
+	case CF_INT:
+	case CF_COUNT:
+	case CF_SIZE:
+	case CF_SECS:
+		break;
+	}
+	return (cf_set_number(p, k, v, esc));
 }
 
 /*
@@ -829,19 +861,6 @@ config_apply(struct scimd_config *cur, const struct scimd_config *next)
 		applied++;
 	}
 	return (applied);
-}
-
-void
-config_store_params(const struct scimd_config *c, int flags,
-    struct store_params *sp)
-{
-	memset(sp, 0, sizeof(*sp));
-	sp->sp_dir = c->cf_data_dir;
-	sp->sp_mapsize = c->cf_map_size;
-	sp->sp_database = c->cf_database;
-	sp->sp_pool = c->cf_database_pool;
-	sp->sp_timeout = c->cf_database_timeout;
-	sp->sp_flags = flags;
 }
 
 void

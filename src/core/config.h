@@ -85,10 +85,6 @@ int	config_load_buf(const char *name, const char *buf, size_t len,
 	    struct scimd_config *c);
 
 void	config_free(struct scimd_config *c);
-struct store_params;
-/* The store the configuration names (database, else data_dir). */
-void	config_store_params(const struct scimd_config *c, int flags,
-	    struct store_params *sp);
 
 /* 1 when host (a listen address) is localhost, 127.0.0.0/8 or ::1. */
 int	config_is_loopback(const char *host);

@@ -1045,15 +1045,6 @@ any_value(const struct filter *f, struct json_object *v, value_pred pred)
 	return (0);
 }
 
-/* Member name of obj: exact first (stored documents), then any case. */
-static struct json_object *
-member(struct json_object *obj, const char *name)
-{
-	if (!json_object_is_type(obj, json_type_object))
-		return (NULL);
-	return (jsonutil_get(obj, name, NULL));
-}
-
 /* pred on any candidate value of f's path in doc (or in one element). */
 static int
 any_leaf(const struct filter *f, struct json_object *doc, int elem,
@@ -1066,17 +1057,18 @@ any_leaf(const struct filter *f, struct json_object *doc, int elem,
 	if (f->f_path.sp_attr == NULL)
 		return (0);	/* unassigned (filter_parse_root) */
 	if (elem)
-		return (sub != NULL ? any_value(f, member(doc, sub->sa_name),
-		    pred) : any_value(f, doc, pred));
+		return (any_value(f, sub != NULL ? jsonutil_get(doc,
+		    sub->sa_name, NULL) : doc, pred));
 	top = schema_value(doc, &f->f_path);
 	if (sub == NULL || top == NULL)
 		return (any_value(f, top, pred));
 	if (!json_object_is_type(top, json_type_array))
-		return (any_value(f, member(top, sub->sa_name), pred));
+		return (any_value(f, jsonutil_get(top, sub->sa_name, NULL),
+		    pred));
 	n = json_object_array_length(top);
 	for (i = 0; i < n; i++)
-		if (any_value(f, member(json_object_array_get_idx(top, i),
-		    sub->sa_name), pred))
+		if (any_value(f, jsonutil_get(json_object_array_get_idx(top, i),
+		    sub->sa_name, NULL), pred))
 			return (1);
 	return (0);
 }

@@ -1,7 +1,11 @@
-/* json-c helpers shared by every module that touches SCIM documents. */
+/*
+ * json-c helpers shared by every module that touches SCIM documents: the
+ * one home of case-insensitive member access.
+ */
 #include "scimd.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,6 +13,7 @@
 
 #include "error.h"
 #include "jsonutil.h"
+#include "util.h"
 
 /*
  * RFC 8259 section 7: control characters inside strings must be escaped.
@@ -92,15 +97,17 @@ jsonutil_parse(const char *buf, size_t len, int depth,
 	return (rc);
 }
 
-struct json_object *
-jsonutil_getn(struct json_object *obj, const char *name, size_t len,
-    const char **keyp)
+/* The first member of obj whose key is name (len bytes) in any case. */
+static int
+find(struct json_object *obj, const char *name, size_t len,
+    struct json_object **vp, const char **keyp)
 {
 	struct json_object_iterator	it, end;
 	const char			*k;
 
+	*vp = NULL;
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return (NULL);
+		return (0);
 	it = json_object_iter_begin(obj);
 	end = json_object_iter_end(obj);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
@@ -108,10 +115,21 @@ jsonutil_getn(struct json_object *obj, const char *name, size_t len,
 		if (strlen(k) == len && strncasecmp(k, name, len) == 0) {
 			if (keyp != NULL)
 				*keyp = k;
-			return (json_object_iter_peek_value(&it));
+			*vp = json_object_iter_peek_value(&it);
+			return (1);
 		}
 	}
-	return (NULL);
+	return (0);
+}
+
+struct json_object *
+jsonutil_getn(struct json_object *obj, const char *name, size_t len,
+    const char **keyp)
+{
+	struct json_object	*v;
+
+	find(obj, name, len, &v, keyp);
+	return (v);
 }
 
 struct json_object *
@@ -129,17 +147,47 @@ jsonutil_get(struct json_object *obj, const char *name, const char **keyp)
 	return (jsonutil_getn(obj, name, strlen(name), keyp));
 }
 
+int
+jsonutil_has(struct json_object *obj, const char *name,
+    struct json_object **vp)
+{
+	return (find(obj, name, strlen(name), vp, NULL));
+}
+
 void
 jsonutil_del(struct json_object *obj, const char *name)
 {
-	const char	*k;
-	char		 key[256];
+	struct json_object	*v;
+	const char		*k;
+	char			*key;
 
-	while (jsonutil_get(obj, name, &k) != NULL) {
+	while (find(obj, name, strlen(name), &v, &k)) {
 		/* copy: k dies with the member */
-		strlcpy(key, k, sizeof(key));
+		key = xstrdup(k);
 		json_object_object_del(obj, key);
+		free(key);
 	}
+}
+
+int
+jsonutil_is_primary(struct json_object *o)
+{
+	struct json_object	*p;
+
+	return (json_object_object_get_ex(o, "primary", &p) &&
+	    json_object_is_type(p, json_type_boolean) &&
+	    json_object_get_boolean(p));
+}
+
+struct json_object *
+jsonutil_load(const void *data, size_t len)
+{
+	struct json_object	*o;
+	char			*s = xstrndup(data, len);
+
+	o = json_tokener_parse(s);
+	free(s);
+	return (o);
 }
 
 const char *

@@ -30,8 +30,25 @@ struct json_object *jsonutil_get(struct json_object *obj, const char *name,
 struct json_object *jsonutil_getn(struct json_object *obj, const char *name,
 	    size_t len, const char **keyp);
 
-/* Remove every member whose key equals name ignoring case. */
+/*
+ * 1 when obj has a member whose key equals name ignoring ASCII case (the
+ * first in order), its value in *vp (NULL for a JSON null); 0 and *vp NULL
+ * when it has none.  Unlike jsonutil_get, this tells null from absent.
+ */
+int	jsonutil_has(struct json_object *obj, const char *name,
+	    struct json_object **vp);
+
+/* Remove every member whose key equals name ignoring case, nulls too. */
 void	jsonutil_del(struct json_object *obj, const char *name);
+
+/* 1 when the complex value o says "primary": true (RFC 7643 2.4). */
+int	jsonutil_is_primary(struct json_object *o);
+
+/*
+ * A JSON value the store holds (len bytes, not NUL-terminated), parsed
+ * leniently as json_tokener_parse does: one reference, or NULL.
+ */
+struct json_object *jsonutil_load(const void *data, size_t len);
 
 /* String value of member name (any case), or NULL when absent or not a string. */
 const char *jsonutil_get_str(struct json_object *obj, const char *name);

@@ -77,54 +77,11 @@ struct patch {
  * Helpers on json-c objects.
  */
 
-/* Member name of obj in any case; 1 when present (*vp NULL for a JSON null). */
-static int
-member(struct json_object *obj, const char *name, struct json_object **vp)
-{
-	struct json_object_iterator	it, end;
-
-	*vp = NULL;
-	it = json_object_iter_begin(obj);
-	end = json_object_iter_end(obj);
-	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-		if (strcasecmp(json_object_iter_peek_name(&it), name) == 0) {
-			*vp = json_object_iter_peek_value(&it);
-			return (1);
-		}
-	return (0);
-}
-
-/* Delete every member of obj named name in any case (any key length). */
-static void
-del_ci(struct json_object *obj, const char *name)
-{
-	struct json_object_iterator	it, end;
-	char				*k;
-
-	for (;;) {
-		k = NULL;
-		it = json_object_iter_begin(obj);
-		end = json_object_iter_end(obj);
-		for (; !json_object_iter_equal(&it, &end);
-		    json_object_iter_next(&it))
-			if (strcasecmp(json_object_iter_peek_name(&it),
-			    name) == 0) {
-				/* copy: the key dies with the member */
-				k = xstrdup(json_object_iter_peek_name(&it));
-				break;
-			}
-		if (k == NULL)
-			return;
-		json_object_object_del(obj, k);
-		free(k);
-	}
-}
-
 /* Remove attribute name of container c; for "return (drop(...))". */
 static int
 drop(struct json_object *c, const char *name)
 {
-	del_ci(c, name);
+	jsonutil_del(c, name);
 	return (SCIM_OK);
 }
 
@@ -133,7 +90,7 @@ static int
 set_key(struct json_object *obj, const char *key, struct json_object *v)
 {
 	if (!json_object_object_get_ex(obj, key, NULL))
-		del_ci(obj, key);
+		jsonutil_del(obj, key);
 	if (json_object_object_add(obj, key, v) != 0) {
 		json_object_put(v);
 		return (SCIM_ENOMEM);
@@ -156,15 +113,6 @@ copy_json(struct json_object *v, struct json_object **out)
 	if (v != NULL && json_object_deep_copy(v, out, NULL) != 0)
 		return (SCIM_ENOMEM);
 	return (SCIM_OK);
-}
-
-static int
-is_primary(struct json_object *e)
-{
-	struct json_object	*v;
-
-	return (json_object_object_get_ex(e, "primary", &v) &&
-	    ISTYPE(v, boolean) && json_object_get_boolean(v));
 }
 
 /* A one-element array stands for its element (old Microsoft SDK shapes). */
@@ -199,6 +147,34 @@ norm_simple(const struct schema_attr *a, struct json_object *v,
 }
 
 /*
+ * Set sub-attribute k of the complex value o of a to a copy of v, under its
+ * canonical name.  readOnly sub-attributes are skipped (clients echo them);
+ * so is a null, or with clear, a null or "" removes k instead.
+ */
+static int
+put_sub(const struct schema_attr *a, struct json_object *o, const char *k,
+    struct json_object *v, int clear)
+{
+	const struct schema_attr	*s;
+	struct json_object		*nv;
+	int				 rc;
+
+	s = schema_attr_find(a->sa_subs, k, strlen(k));
+	if (s != NULL && s->sa_mut == SCHEMA_READONLY)
+		return (SCIM_OK);
+	if (s != NULL)
+		k = s->sa_name;
+	if (clear && is_empty(v))
+		return (drop(o, k));
+	if (v == NULL)
+		return (SCIM_OK);
+	rc = s != NULL ? norm_simple(s, v, &nv) : copy_json(v, &nv);
+	if (rc != SCIM_OK)
+		return (rc);
+	return (set_key(o, k, nv));
+}
+
+/*
  * Copy of one complex value of a.  readOnly sub-attributes are dropped
  * (clients echo them); with wrap, a bare string is the "value" sub-attribute
  * (Entra sends the enterprise manager as its id).
@@ -208,9 +184,7 @@ norm_complex(const struct schema_attr *a, struct json_object *v, int wrap,
     struct json_object **out)
 {
 	struct json_object_iterator	 it, end;
-	const struct schema_attr	*s;
-	struct json_object		*o, *nv, *ev;
-	const char			*k;
+	struct json_object		*o, *nv;
 	int				 rc;
 
 	*out = NULL;
@@ -233,20 +207,12 @@ norm_complex(const struct schema_attr *a, struct json_object *v, int wrap,
 		return (SCIM_ENOMEM);
 	it = json_object_iter_begin(v);
 	end = json_object_iter_end(v);
-	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		k = json_object_iter_peek_name(&it);
-		ev = json_object_iter_peek_value(&it);
-		s = schema_attr_find(a->sa_subs, k, strlen(k));
-		if (ev == NULL || (s != NULL && s->sa_mut == SCHEMA_READONLY))
-			continue;
-		rc = s != NULL ? norm_simple(s, ev, &nv) : copy_json(ev, &nv);
-		if (rc == SCIM_OK)
-			rc = set_key(o, s != NULL ? s->sa_name : k, nv);
-		if (rc != SCIM_OK) {
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		if ((rc = put_sub(a, o, json_object_iter_peek_name(&it),
+		    json_object_iter_peek_value(&it), 0)) != SCIM_OK) {
 			json_object_put(o);
 			return (rc);
 		}
-	}
 	*out = o;
 	return (SCIM_OK);
 }
@@ -294,31 +260,14 @@ merge(const struct schema_attr *a, struct json_object *cur,
     struct json_object *v)
 {
 	struct json_object_iterator	 it, end;
-	const struct schema_attr	*s;
-	struct json_object		*ev, *nv;
-	const char			*k;
 	int				 rc;
 
 	it = json_object_iter_begin(v);
 	end = json_object_iter_end(v);
-	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		k = json_object_iter_peek_name(&it);
-		ev = json_object_iter_peek_value(&it);
-		s = schema_attr_find(a->sa_subs, k, strlen(k));
-		if (s != NULL && s->sa_mut == SCHEMA_READONLY)
-			continue;
-		if (s != NULL)
-			k = s->sa_name;
-		if (is_empty(ev)) {
-			del_ci(cur, k);
-			continue;
-		}
-		rc = s != NULL ? norm_simple(s, ev, &nv) : copy_json(ev, &nv);
-		if (rc == SCIM_OK)
-			rc = set_key(cur, k, nv);
-		if (rc != SCIM_OK)
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		if ((rc = put_sub(a, cur, json_object_iter_peek_name(&it),
+		    json_object_iter_peek_value(&it), 1)) != SCIM_OK)
 			return (rc);
-	}
 	return (SCIM_OK);
 }
 
@@ -687,7 +636,8 @@ parse_op(struct patch *p, size_t idx, struct json_object *o,
 	if (o == NULL || !ISTYPE(o, object))
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "Operations[%zu] must be an object", idx));
-	if (!member(o, "op", &opv) || opv == NULL || !ISTYPE(opv, string))
+	if (!jsonutil_has(o, "op", &opv) || opv == NULL ||
+	    !ISTYPE(opv, string))
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "Operations[%zu]: \"op\" must be a string", idx));
 	s = json_object_get_string(opv);
@@ -700,11 +650,11 @@ parse_op(struct patch *p, size_t idx, struct json_object *o,
 	else
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "Operations[%zu]: unknown op \"%.32s\"", idx, s));
-	hasv = member(o, "value", &v);
+	hasv = jsonutil_has(o, "value", &v);
 	if (kind != OP_REMOVE && !hasv)
 		return (scim_err_set(eb, SCIM_EINVAL,
 		    "Operations[%zu]: %s needs a value", idx, s));
-	if (!member(o, "path", &pathv) || pathv == NULL) {
+	if (!jsonutil_has(o, "path", &pathv) || pathv == NULL) {
 		if (kind == OP_REMOVE)
 			return (scim_err_set(eb, SCIM_ENOTARGET,
 			    "Operations[%zu]: remove needs a path", idx));
@@ -743,7 +693,8 @@ has_patch_schema(struct json_object *body)
 	struct json_object	*a, *e;
 	size_t			 i, n;
 
-	if (!member(body, "schemas", &a) || a == NULL || !ISTYPE(a, array))
+	if (!jsonutil_has(body, "schemas", &a) || a == NULL ||
+	    !ISTYPE(a, array))
 		return (0);
 	n = json_object_array_length(a);
 	for (i = 0; i < n; i++) {
@@ -772,7 +723,7 @@ patch_parse(struct json_object *body, const struct resource_type *rt,
 	if (!has_patch_schema(body))
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "schemas must contain \"%s\"", SCIM_MSG_PATCH));
-	if (!member(body, "Operations", &ops) || ops == NULL ||
+	if (!jsonutil_has(body, "Operations", &ops) || ops == NULL ||
 	    !ISTYPE(ops, array) || (n = json_object_array_length(ops)) == 0)
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "Operations must be a non-empty array"));
@@ -934,81 +885,128 @@ set_sub(const struct schema_attr *s, struct json_object *e,
 	return (set_key(e, s->sa_name, nv));
 }
 
-/* Operation on a multi-valued attribute of container c. */
+/* add, replace or remove of a whole multi-valued attribute (arr: c's). */
 static int
-apply_multi(const struct patch_op *op, struct json_object *c,
-    struct scim_errbuf *eb)
+multi_whole(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr)
+{
+	const struct schema_attr	*a = op->po_attr;
+	struct json_object		*v = op->po_value, *e, *nv;
+	size_t				 i, j;
+	int				 rc;
+
+	if (op->po_kind == OP_ADD && is_empty(v))
+		return (SCIM_OK);
+	if (op->po_kind == OP_REPLACE && is_empty(v))
+		return (drop(c, a->sa_name));
+	if (op->po_kind == OP_REMOVE && (v == NULL || arr == NULL))
+		return (drop(c, a->sa_name));
+	if ((rc = norm_value(a, v, &nv)) != SCIM_OK)
+		return (rc);
+	if (op->po_kind == OP_ADD)
+		return (add_values(c, a, nv));
+	if (op->po_kind == OP_REPLACE) {
+		if (json_object_array_length(nv) == 0) {
+			json_object_put(nv);
+			return (drop(c, a->sa_name));
+		}
+		return (set_key(c, a->sa_name, nv));
+	}
+	/* remove with a value: only the values given */
+	for (i = json_object_array_length(arr); i-- > 0;) {
+		e = json_object_array_get_idx(arr, i);
+		for (j = 0; j < json_object_array_length(nv); j++)
+			if (elem_has(e, json_object_array_get_idx(nv, j))) {
+				json_object_array_del_idx(arr, i, 1);
+				break;
+			}
+	}
+	json_object_put(nv);
+	prune(c, a->sa_name);
+	return (SCIM_OK);
+}
+
+/* "attr.sub": the sub-attribute of every value (arr: c's, or NULL). */
+static int
+multi_every_sub(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr)
 {
 	const struct schema_attr	*a = op->po_attr, *s = op->po_sub;
-	struct json_object		*arr = NULL, *v = op->po_value, *e, *nv;
-	size_t				 i, j, n, nmatch = 0;
+	struct json_object		*v = op->po_value, *e, *nv;
+	size_t				 i, n;
 	int				 rc = SCIM_OK, empty = is_empty(v);
-	int				 gone;
 
-	if (json_object_object_get_ex(c, a->sa_name, &arr) &&
-	    !ISTYPE(arr, array))
-		arr = NULL;	/* not a list: overwritten or removed */
 	n = arr != NULL ? json_object_array_length(arr) : 0;
+	if (op->po_kind != OP_REMOVE && !empty && n == 0) {
+		if ((e = json_object_new_object()) == NULL ||
+		    (rc = set_sub(s, e, v)) != SCIM_OK ||
+		    (nv = json_object_new_array()) == NULL) {
+			json_object_put(e);
+			return (SCIM_ENOMEM);
+		}
+		if (json_object_array_add(nv, e) != 0) {
+			json_object_put(e);
+			json_object_put(nv);
+			return (SCIM_ENOMEM);
+		}
+		return (set_key(c, a->sa_name, nv));
+	}
+	for (i = 0; i < n && rc == SCIM_OK; i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (op->po_kind == OP_REMOVE || empty)
+			jsonutil_del(e, s->sa_name);
+		else
+			rc = set_sub(s, e, v);
+	}
+	prune(c, a->sa_name);
+	return (rc);
+}
 
-	if (op->po_filter == NULL && s == NULL) {
-		if (op->po_kind == OP_ADD && empty)
-			return (SCIM_OK);
-		if (op->po_kind == OP_REPLACE && empty)
-			return (drop(c, a->sa_name));
-		if (op->po_kind == OP_REMOVE && (v == NULL || arr == NULL))
-			return (drop(c, a->sa_name));
-		if ((rc = norm_value(a, v, &nv)) != SCIM_OK)
-			return (rc);
-		if (op->po_kind == OP_ADD)
-			return (add_values(c, a, nv));
-		if (op->po_kind == OP_REPLACE) {
-			if (json_object_array_length(nv) == 0) {
-				json_object_put(nv);
-				return (drop(c, a->sa_name));
-			}
-			return (set_key(c, a->sa_name, nv));
-		}
-		/* remove with a value: only the values given */
-		for (i = n; i-- > 0;) {
-			e = json_object_array_get_idx(arr, i);
-			for (j = 0; j < json_object_array_length(nv); j++)
-				if (elem_has(e, json_object_array_get_idx(nv,
-				    j))) {
-					json_object_array_del_idx(arr, i, 1);
-					break;
-				}
-		}
-		json_object_put(nv);
-		prune(c, a->sa_name);
+/*
+ * Create the value a filter names when it matched nothing (Entra depends
+ * on it), with v as its value or sub-attribute; arr is c's list or NULL.
+ */
+static int
+multi_seed(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr, struct json_object *v, struct scim_errbuf *eb)
+{
+	const struct schema_attr	*a = op->po_attr, *s = op->po_sub;
+	struct json_object		*e;
+	int				 rc;
+
+	if ((e = json_object_new_object()) == NULL)
+		return (SCIM_ENOMEM);
+	if ((rc = filter_seed(op->po_filter, e)) == SCIM_OK)
+		rc = s != NULL ? set_sub(s, e, v) : merge(a, e, v);
+	if (rc == SCIM_OK && arr == NULL) {
+		if ((arr = json_object_new_array()) == NULL)
+			rc = SCIM_ENOMEM;
+		else
+			rc = set_key(c, a->sa_name, arr);
+	}
+	if (rc == SCIM_OK && json_object_array_add(arr, e) != 0)
+		rc = SCIM_ENOMEM;
+	if (rc == SCIM_OK)
 		return (SCIM_OK);
-	}
+	json_object_put(e);
+	if (rc == SCIM_ENOTARGET)
+		return (scim_err_set(eb, rc, "Operations[%zu]: no %s value "
+		    "matches the filter, and the filter does not describe one "
+		    "to create", op->po_idx, a->sa_name));
+	return (rc);
+}
 
-	if (op->po_filter == NULL) {	/* attr.sub: every value */
-		if (op->po_kind != OP_REMOVE && !empty && n == 0) {
-			if ((e = json_object_new_object()) == NULL ||
-			    (rc = set_sub(s, e, v)) != SCIM_OK ||
-			    (nv = json_object_new_array()) == NULL) {
-				json_object_put(e);
-				return (SCIM_ENOMEM);
-			}
-			if (json_object_array_add(nv, e) != 0) {
-				json_object_put(e);
-				json_object_put(nv);
-				return (SCIM_ENOMEM);
-			}
-			return (set_key(c, a->sa_name, nv));
-		}
-		for (i = 0; i < n && rc == SCIM_OK; i++) {
-			e = json_object_array_get_idx(arr, i);
-			if (op->po_kind == OP_REMOVE || empty)
-				del_ci(e, s->sa_name);
-			else
-				rc = set_sub(s, e, v);
-		}
-		prune(c, a->sa_name);
-		return (rc);
-	}
+/* "attr[filter]" or "attr[filter].sub" (arr: c's list, or NULL). */
+static int
+multi_filtered(const struct patch_op *op, struct json_object *c,
+    struct json_object *arr, struct scim_errbuf *eb)
+{
+	const struct schema_attr	*a = op->po_attr, *s = op->po_sub;
+	struct json_object		*v = op->po_value, *e;
+	size_t				 i, n, nmatch = 0;
+	int				 rc = SCIM_OK, empty = is_empty(v);
 
+	n = arr != NULL ? json_object_array_length(arr) : 0;
 	if (op->po_kind != OP_REMOVE && !empty && s == NULL) {
 		v = unwrap1(v);
 		if (!ISTYPE(v, object))
@@ -1022,14 +1020,13 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 		    !filter_match_value(op->po_filter, e))
 			continue;
 		nmatch++;
-		gone = s == NULL && (op->po_kind == OP_REMOVE ||
-		    (op->po_kind == OP_REPLACE && empty));
-		if (gone) {
+		if (s == NULL && (op->po_kind == OP_REMOVE ||
+		    (op->po_kind == OP_REPLACE && empty))) {
 			json_object_array_del_idx(arr, i, 1);
 			i--;
 			n--;
 		} else if (s != NULL && (op->po_kind == OP_REMOVE || empty))
-			del_ci(e, s->sa_name);
+			jsonutil_del(e, s->sa_name);
 		else if (empty)
 			continue;	/* add null to a value: nothing */
 		else if (s != NULL)
@@ -1043,32 +1040,28 @@ apply_multi(const struct patch_op *op, struct json_object *c,
 		return (scim_err_set(eb, SCIM_ENOTARGET,
 		    "Operations[%zu]: no %s value matches the filter",
 		    op->po_idx, a->sa_name));
-	if (nmatch == 0 && !empty) {
-		/* create the value the filter names (Entra depends on it) */
-		if ((e = json_object_new_object()) == NULL)
-			return (SCIM_ENOMEM);
-		if ((rc = filter_seed(op->po_filter, e)) == SCIM_OK)
-			rc = s != NULL ? set_sub(s, e, v) : merge(a, e, v);
-		if (rc == SCIM_OK && arr == NULL) {
-			if ((arr = json_object_new_array()) == NULL)
-				rc = SCIM_ENOMEM;
-			else
-				rc = set_key(c, a->sa_name, arr);
-		}
-		if (rc == SCIM_OK && json_object_array_add(arr, e) != 0)
-			rc = SCIM_ENOMEM;
-		if (rc != SCIM_OK) {
-			json_object_put(e);
-			if (rc == SCIM_ENOTARGET)
-				return (scim_err_set(eb, rc, "Operations[%zu]: "
-				    "no %s value matches the filter, and the "
-				    "filter does not describe one to create",
-				    op->po_idx, a->sa_name));
-			return (rc);
-		}
-	}
+	if (nmatch == 0 && !empty &&
+	    (rc = multi_seed(op, c, arr, v, eb)) != SCIM_OK)
+		return (rc);
 	prune(c, a->sa_name);
 	return (SCIM_OK);
+}
+
+/* Operation on a multi-valued attribute of container c. */
+static int
+apply_multi(const struct patch_op *op, struct json_object *c,
+    struct scim_errbuf *eb)
+{
+	struct json_object	*arr = NULL;
+
+	if (json_object_object_get_ex(c, op->po_attr->sa_name, &arr) &&
+	    !ISTYPE(arr, array))
+		arr = NULL;	/* not a list: overwritten or removed */
+	if (op->po_filter == NULL && op->po_sub == NULL)
+		return (multi_whole(op, c, arr));
+	if (op->po_filter == NULL)
+		return (multi_every_sub(op, c, arr));
+	return (multi_filtered(op, c, arr, eb));
 }
 
 /* Operation on a single-valued attribute of container c. */
@@ -1085,7 +1078,7 @@ apply_single(const struct patch_op *op, struct json_object *c)
 	if (s != NULL) {
 		if (op->po_kind == OP_REMOVE || is_empty(v)) {
 			if (cur != NULL) {
-				del_ci(cur, s->sa_name);
+				jsonutil_del(cur, s->sa_name);
 				if (json_object_object_length(cur) == 0)
 					json_object_object_del(c, a->sa_name);
 			}
@@ -1153,7 +1146,7 @@ fix_primary(struct json_object *c, const char *name,
 		e = json_object_array_get_idx(arr, i);
 		for (old = 0, j = 0; j < nolds; j++)
 			old |= olds[j] == e;
-		fresh = is_primary(e) && !old;
+		fresh = jsonutil_is_primary(e) && !old;
 	}
 	if (!fresh)
 		return (SCIM_OK);
@@ -1161,7 +1154,7 @@ fix_primary(struct json_object *c, const char *name,
 		for (i = 0; i < n; i++)
 			if (json_object_array_get_idx(arr, i) == olds[j])
 				break;
-		if (i == n || !is_primary(olds[j]))
+		if (i == n || !jsonutil_is_primary(olds[j]))
 			continue;
 		if ((f = json_object_new_boolean(0)) == NULL ||
 		    set_key(olds[j], "primary", f) != SCIM_OK)
@@ -1180,7 +1173,7 @@ apply_op(const struct patch_op *op, struct json_object *doc,
 	int				 rc;
 
 	if (a == NULL) {
-		del_ci(doc, op->po_ext->sc_id);
+		jsonutil_del(doc, op->po_ext->sc_id);
 		return (SCIM_OK);
 	}
 	if (a->sa_flags & SCHEMA_F_EXTERNAL)
@@ -1204,7 +1197,7 @@ apply_op(const struct patch_op *op, struct json_object *doc,
 			n = json_object_array_length(arr);
 			olds = xcalloc(n + 1, sizeof(*olds));
 			for (i = 0; i < n; i++)
-				if (is_primary(e =
+				if (jsonutil_is_primary(e =
 				    json_object_array_get_idx(arr, i)))
 					olds[nolds++] = json_object_get(e);
 		}

@@ -129,18 +129,6 @@ check_complex(const struct schema_attr *a, const char *path,
 	return (SCIM_OK);
 }
 
-/* 1 when the complex element o says "primary": true. */
-static int
-is_primary(struct json_object *o)
-{
-	struct json_object	*p;
-
-	return (json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, "primary", &p) &&
-	    json_object_is_type(p, json_type_boolean) &&
-	    json_object_get_boolean(p));
-}
-
 /* One value of attribute a (an element when a is multi-valued). */
 static int
 check_single(const struct schema_attr *a, const char *path,
@@ -268,7 +256,7 @@ check_value(const struct schema_attr *a, const char *path,
 			goto fail;
 		if (v == NULL)
 			continue;
-		if (is_primary(v) && ++primaries > 1) {
+		if (jsonutil_is_primary(v) && ++primaries > 1) {
 			json_object_put(v);
 			rc = scim_err_set(eb, SCIM_EINVAL,
 			    "attribute \"%s\" has more than one primary value",
@@ -463,16 +451,95 @@ check_required(const struct schema_attr *table, struct json_object *o,
 	return (SCIM_OK);
 }
 
+/* One member k (value val) of a resource: into o, or its extension's ve. */
+static int
+validate_member(const struct resource_type *rt, struct vext *ves,
+    size_t nves, struct json_object *o, const char *k, struct json_object *val,
+    int flags, struct scim_errbuf *eb)
+{
+	const struct schema_attr	*a;
+	struct json_object		*v;
+	struct vext			*ve;
+	const char			*attr;
+	int				 rc;
+
+	if (strcasecmp(k, "schemas") == 0)
+		return (json_object_is_type(val, json_type_null) ? SCIM_OK :
+		    check_schemas(val, eb));
+	if ((ve = ext_match(ves, nves, k, &attr)) != NULL)
+		return (attr == NULL ? ext_object(ve, val, flags, eb) :
+		    ext_member(ve, attr, strlen(attr), val, flags, eb));
+	if ((a = core_match(rt, k)) == NULL) {
+		/* Other schemas' members (Microsoft's, unknown ones). */
+		if (strncasecmp(k, "urn:", 4) == 0)
+			return (SCIM_OK);
+		return (scim_err_set(eb, SCIM_ESYNTAX,
+		    "unknown attribute \"%s\"", k));
+	}
+	if (a->sa_mut == SCHEMA_READONLY)
+		return (SCIM_OK);
+	if ((rc = check_value(a, a->sa_name, val, flags, &v, eb)) != SCIM_OK)
+		return (rc);
+	if (v != NULL && a->sa_flags & SCHEMA_F_EXTERNAL &&
+	    !(flags & VALIDATE_KEEP_EXTERNAL)) {
+		json_object_put(v);
+		v = NULL;
+	}
+	if (v == NULL) {
+		json_object_object_del(o, a->sa_name);
+		return (SCIM_OK);
+	}
+	return (obj_add(o, a->sa_name, v));
+}
+
+/*
+ * The required attributes, then "schemas" (the core URN and those of the
+ * extensions present) and the extensions' objects moved into o.
+ */
+static int
+validate_finish(const struct resource_type *rt, struct vext *ves,
+    size_t nves, struct json_object *o, struct json_object *schemas,
+    struct scim_errbuf *eb)
+{
+	struct json_object	*v;
+	struct vext		*ve;
+	char			 prefix[256];
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = check_required(rt->rt_schema->sc_attrs, o, "", eb)) !=
+	    SCIM_OK)
+		return (rc);
+	if ((v = json_object_new_string(rt->rt_schema->sc_id)) == NULL ||
+	    arr_add(schemas, v) != SCIM_OK)
+		return (SCIM_ENOMEM);
+	for (i = 0; i < nves; i++) {
+		ve = &ves[i];
+		snprintf(prefix, sizeof(prefix), "%s:", ve->ve_schema->sc_id);
+		if ((rc = check_required(ve->ve_schema->sc_attrs, ve->ve_obj,
+		    prefix, eb)) != SCIM_OK)
+			return (rc);
+		if (ve->ve_obj == NULL ||
+		    json_object_object_length(ve->ve_obj) == 0)
+			continue;
+		if ((v = json_object_new_string(ve->ve_schema->sc_id)) ==
+		    NULL || arr_add(schemas, v) != SCIM_OK)
+			return (SCIM_ENOMEM);
+		rc = obj_add(o, ve->ve_schema->sc_id, ve->ve_obj);
+		ve->ve_obj = NULL;	/* o's now, or put by obj_add */
+		if (rc != SCIM_OK)
+			return (rc);
+	}
+	return (SCIM_OK);
+}
+
 int
 validate_resource(const struct resource_type *rt, struct json_object *in,
     int flags, struct json_object **out, struct scim_errbuf *eb)
 {
 	struct json_object_iterator	 it, end;
-	const struct schema_attr	*a;
-	struct json_object		*o = NULL, *schemas, *v, *val;
-	struct vext			*ves = NULL, *ve;
-	const char			*k, *attr;
-	char				 prefix[256];
+	struct json_object		*o = NULL, *schemas;
+	struct vext			*ves = NULL;
 	size_t				 i, nves = 0;
 	int				 rc;
 
@@ -493,83 +560,20 @@ validate_resource(const struct resource_type *rt, struct json_object *in,
 	if ((schemas = json_object_new_array()) == NULL ||
 	    obj_add(o, "schemas", schemas) != SCIM_OK)
 		goto done;
-
 	it = json_object_iter_begin(in);
 	end = json_object_iter_end(in);
-	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		k = json_object_iter_peek_name(&it);
-		val = json_object_iter_peek_value(&it);
-		if (strcasecmp(k, "schemas") == 0) {
-			if (!json_object_is_type(val, json_type_null) &&
-			    (rc = check_schemas(val, eb)) != SCIM_OK)
-				goto done;
-			continue;
-		}
-		if ((ve = ext_match(ves, nves, k, &attr)) != NULL) {
-			rc = attr == NULL ? ext_object(ve, val, flags, eb) :
-			    ext_member(ve, attr, strlen(attr), val, flags, eb);
-			if (rc != SCIM_OK)
-				goto done;
-			continue;
-		}
-		if ((a = core_match(rt, k)) == NULL) {
-			/* Other schemas' members (Microsoft's, unknown ones). */
-			if (strncasecmp(k, "urn:", 4) == 0)
-				continue;
-			rc = scim_err_set(eb, SCIM_ESYNTAX,
-			    "unknown attribute \"%s\"", k);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+		if ((rc = validate_member(rt, ves, nves, o,
+		    json_object_iter_peek_name(&it),
+		    json_object_iter_peek_value(&it), flags, eb)) != SCIM_OK)
 			goto done;
-		}
-		if (a->sa_mut == SCHEMA_READONLY)
-			continue;
-		if ((rc = check_value(a, a->sa_name, val, flags, &v, eb)) !=
-		    SCIM_OK)
-			goto done;
-		if (v != NULL && a->sa_flags & SCHEMA_F_EXTERNAL &&
-		    !(flags & VALIDATE_KEEP_EXTERNAL)) {
-			json_object_put(v);
-			v = NULL;
-		}
-		if (v == NULL) {
-			json_object_object_del(o, a->sa_name);
-			continue;
-		}
-		if ((rc = obj_add(o, a->sa_name, v)) != SCIM_OK)
-			goto done;
-	}
-
 	if ((flags & VALIDATE_NEED_SCHEMAS) &&
 	    (rc = check_core_schema(rt, in, eb)) != SCIM_OK)
 		goto done;
-	if ((rc = check_required(rt->rt_schema->sc_attrs, o, "", eb)) !=
-	    SCIM_OK)
+	if ((rc = validate_finish(rt, ves, nves, o, schemas, eb)) != SCIM_OK)
 		goto done;
-	rc = SCIM_ENOMEM;
-	if ((v = json_object_new_string(rt->rt_schema->sc_id)) == NULL ||
-	    arr_add(schemas, v) != SCIM_OK)
-		goto done;
-	for (i = 0; i < nves; i++) {
-		ve = &ves[i];
-		snprintf(prefix, sizeof(prefix), "%s:", ve->ve_schema->sc_id);
-		if ((rc = check_required(ve->ve_schema->sc_attrs, ve->ve_obj,
-		    prefix, eb)) != SCIM_OK)
-			goto done;
-		rc = SCIM_ENOMEM;
-		if (ve->ve_obj == NULL ||
-		    json_object_object_length(ve->ve_obj) == 0)
-			continue;
-		if ((v = json_object_new_string(ve->ve_schema->sc_id)) ==
-		    NULL || arr_add(schemas, v) != SCIM_OK)
-			goto done;
-		if (obj_add(o, ve->ve_schema->sc_id, ve->ve_obj) != SCIM_OK) {
-			ve->ve_obj = NULL;	/* put by obj_add */
-			goto done;
-		}
-		ve->ve_obj = NULL;
-	}
 	*out = o;
 	o = NULL;
-	rc = SCIM_OK;
  done:
 	for (i = 0; i < nves; i++)
 		json_object_put(ves[i].ve_obj);

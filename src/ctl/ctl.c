@@ -5,16 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "config.h"
 #include "ctl.h"
 #include "error.h"
-#include "index.h"
 #include "log.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
+
+void __attribute__((noreturn))
+ctl_usage(void)
+{
+	fprintf(stderr,
+	    "usage: scimctl [-c file] command [args]\n"
+	    "  token create NAME [--tenant T] [--admin [--all-tenants]] "
+	    "[--expires DAYS]\n"
+	    "  token list [--tenant T | --all-tenants]\n"
+	    "  token revoke NAME [--tenant T | --all-tenants]\n"
+	    "  tenant create NAME | tenant list | tenant delete NAME\n"
+	    "  client create NAME [--tenant T] | client list [--tenant T] | "
+	    "client revoke NAME [--tenant T]\n"
+	    "  verify [--tenant T]\n"
+	    "  stats\n"
+	    "  migrate\n"
+	    "  backup DIR\n"
+	    "  restore DIR\n"
+	    "  export [--tenant T] [FILE | -]\n"
+	    "  import [--tenant T] [FILE | -]\n");
+	exit(2);
+}
 
 void
 ctl_open(struct ctl *c)
@@ -23,8 +43,8 @@ ctl_open(struct ctl *c)
 	struct store_params	sp;
 
 	eb.eb_msg[0] = '\0';
-	config_store_params(&c->c_conf, 0, &sp);
-	if (store_open_params(&sp, &c->c_store, &eb) != SCIM_OK)
+	store_params_from_config(&c->c_conf, 0, &sp);
+	if (store_open(&sp, &c->c_store, &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	ctl_ensure_default(c);
 }

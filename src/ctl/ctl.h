@@ -34,6 +34,7 @@ struct ctl {
 	int			 c_follow;	/* --follow */
 };
 
+/* Print the usage of every command and exit 2. */
 void	ctl_usage(void) __attribute__((noreturn));
 /* Open the store of the configuration (creating the default tenant). */
 void	ctl_open(struct ctl *);
@@ -44,12 +45,13 @@ void	ctl_commit(struct store_txn *);
 uint32_t ctl_tenant_of(struct ctl *, struct store_txn *);
 void	ctl_fmt_time(int64_t ms, char *buf, size_t len);
 
+/* The commands, each given the words after its name. */
 int	cmd_token(struct ctl *, int argc, char **argv);
 int	cmd_tenant(struct ctl *, int argc, char **argv);
 int	cmd_client(struct ctl *, int argc, char **argv);
-int	cmd_verify(struct ctl *);
-int	cmd_stats(struct ctl *);
-int	cmd_migrate(struct ctl *);
+int	cmd_verify(struct ctl *, int argc, char **argv);
+int	cmd_stats(struct ctl *, int argc, char **argv);
+int	cmd_migrate(struct ctl *, int argc, char **argv);
 int	cmd_backup(struct ctl *, int argc, char **argv);
 int	cmd_audit(struct ctl *, int argc, char **argv);
 int	cmd_restore(struct ctl *, int argc, char **argv);

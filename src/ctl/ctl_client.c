@@ -13,6 +13,7 @@
 #include "log.h"
 #include "oauth.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 

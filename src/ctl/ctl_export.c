@@ -34,6 +34,7 @@
 #include "member.h"
 #include "schema.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 
@@ -462,6 +463,7 @@ int
 cmd_restore(struct ctl *c, int argc, char **argv)
 {
 	struct scim_errbuf	 eb;
+	struct store_params	 sp;
 	struct store		*bs;
 	struct progress		 pg;
 	struct stat		 st;
@@ -487,8 +489,9 @@ cmd_restore(struct ctl *c, int argc, char **argv)
 		fatalx("%s: not a regular file", src);
 	/* refuse a backup of another format before touching anything */
 	eb.eb_msg[0] = '\0';
-	if (store_open(argv[0], c->c_conf.cf_map_size, STORE_RDONLY, &bs,
-	    &eb) != SCIM_OK)
+	store_params_from_config(&c->c_conf, STORE_RDONLY, &sp);
+	sp.sp_dir = argv[0];
+	if (store_open(&sp, &bs, &eb) != SCIM_OK)
 		fatalx("%s", eb.eb_msg);
 	store_close(bs);
 

@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
-#include "config.h"
 #include "ctl.h"
 #include "error.h"
 #include "index.h"
@@ -18,7 +15,7 @@
 #include "log.h"
 #include "schema.h"
 #include "store.h"
-#include "token.h"
+#include "tenant.h"
 #include "util.h"
 
 struct tenant_ids {
@@ -36,7 +33,7 @@ collect_tenant(uint32_t id, const char *name, int64_t created, void *arg)
 }
 
 int
-cmd_verify(struct ctl *c)
+cmd_verify(struct ctl *c, int argc, char **argv)
 {
 	struct store_txn	*t;
 	struct tenant_ids	 ids;
@@ -117,7 +114,7 @@ stats_tenants(struct store_txn *t)
 }
 
 int
-cmd_stats(struct ctl *c)
+cmd_stats(struct ctl *c, int argc, char **argv)
 {
 	static const struct { enum store_db db; const char *name; } dbs[] = {
 		{ STORE_RES, "resources" }, { STORE_ID2R, "ids" },
@@ -169,7 +166,7 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 
 /* Opening the store migrates it; say to which version. */
 int
-cmd_migrate(struct ctl *c)
+cmd_migrate(struct ctl *c, int argc, char **argv)
 {
 	ctl_open(c);
 	if (c->c_conf.cf_database != NULL)

@@ -2,19 +2,13 @@
 #include "scimd.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
-#include "config.h"
 #include "ctl.h"
 #include "error.h"
-#include "index.h"
 #include "log.h"
 #include "store.h"
-#include "token.h"
-#include "util.h"
+#include "tenant.h"
 
 static void
 print_tenant(uint32_t id, const char *name, int64_t created, void *arg)

@@ -2,17 +2,15 @@
 #include "scimd.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "config.h"
 #include "ctl.h"
 #include "error.h"
-#include "index.h"
 #include "log.h"
 #include "store.h"
+#include "tenant.h"
 #include "token.h"
 #include "util.h"
 

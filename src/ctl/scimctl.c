@@ -2,49 +2,21 @@
  * scimctl: the administration tool.  It opens the same store as a running
  * scimd (the LMDB environment, which is multi-process safe, or the
  * PostgreSQL database), so tokens and tenants change without a restart and
- * take effect on the next request.
+ * take effect on the next request.  This file is main and the table of
+ * commands; each command group lives in a ctl_*.c file of its own.
  */
 #include "scimd.h"
 
 #include <getopt.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <openssl/crypto.h>
 
 #include "config.h"
 #include "ctl.h"
-#include "error.h"
-#include "index.h"
 #include "log.h"
 #include "store.h"
-#include "token.h"
-#include "util.h"
-
-void __attribute__((noreturn))
-ctl_usage(void)
-{
-	fprintf(stderr,
-	    "usage: scimctl [-c file] command [args]\n"
-	    "  token create NAME [--tenant T] [--admin [--all-tenants]] "
-	    "[--expires DAYS]\n"
-	    "  token list [--tenant T | --all-tenants]\n"
-	    "  token revoke NAME [--tenant T | --all-tenants]\n"
-	    "  tenant create NAME | tenant list | tenant delete NAME\n"
-	    "  client create NAME [--tenant T] | client list [--tenant T] | "
-	    "client revoke NAME [--tenant T]\n"
-	    "  verify [--tenant T]\n"
-	    "  stats\n"
-	    "  migrate\n"
-	    "  backup DIR\n"
-	    "  restore DIR\n"
-	    "  export [--tenant T] [FILE | -]\n"
-	    "  import [--tenant T] [FILE | -]\n");
-	exit(2);
-}
+#include "tenant.h"
 
 /* The flags commands share; a string flag takes the next word. */
 static const struct {
@@ -93,6 +65,64 @@ ctl_option(struct ctl *c, int argc, char **argv, int *i)
 	return (0);
 }
 
+/* The commands; cm_words 0: the command takes no words of its own. */
+static const struct {
+	const char	*cm_name;
+	int		(*cm_fn)(struct ctl *, int, char **);
+	int		 cm_words;
+} ctl_cmds[] = {
+	{ "token",	cmd_token,	1 },
+	{ "tenant",	cmd_tenant,	1 },
+	{ "client",	cmd_client,	1 },
+	{ "verify",	cmd_verify,	0 },
+	{ "stats",	cmd_stats,	0 },
+	{ "migrate",	cmd_migrate,	0 },
+	{ "backup",	cmd_backup,	1 },
+	{ "audit",	cmd_audit,	1 },
+	{ "restore",	cmd_restore,	1 },
+	{ "export",	cmd_export,	1 },
+	{ "import",	cmd_import,	1 },
+};
+
+/*
+ * Take the flags out of argv (they may follow the command words) and leave
+ * the words, at most nwords of them, in words; their count is returned.
+ */
+static int
+ctl_words(struct ctl *c, int argc, char **argv, char **words, int nwords)
+{
+	char	*end;
+	int	 nw = 0, i;
+
+	for (i = 0; i < argc; i++) {
+		if (ctl_option(c, argc, argv, &i))
+			continue;
+		if (strcmp(argv[i], "--expires") == 0 && i + 1 < argc) {
+			c->c_expires_days = strtol(argv[++i], &end, 10);
+			if (*end != '\0' || c->c_expires_days <= 0)
+				fatalx("--expires takes a number of days");
+		} else if (strncmp(argv[i], "--", 2) == 0)
+			ctl_usage();
+		else if (nw < nwords)
+			words[nw++] = argv[i];
+	}
+	return (nw);
+}
+
+/*
+ * Commands act on the default tenant unless told otherwise, but for those
+ * that span every tenant when none is named: verify, audit, the lists.
+ */
+static int
+ctl_spans_tenants(int argc, char **argv)
+{
+	return (strcmp(argv[0], "verify") == 0 ||
+	    strcmp(argv[0], "audit") == 0 ||
+	    ((strcmp(argv[0], "token") == 0 ||
+	    strcmp(argv[0], "client") == 0) && argc > 1 &&
+	    strcmp(argv[1], "list") == 0));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -106,7 +136,8 @@ main(int argc, char *argv[])
 	};
 	struct ctl	 c;
 	const char	*file = "/etc/scimd/scimd.conf";
-	char		*end;
+	char		*words[16];
+	size_t		 i;
 	int		 ch, rc;
 
 	memset(&c, 0, sizeof(c));
@@ -122,62 +153,21 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		ctl_usage();
-	/* command options may follow the command words */
-	{
-		char	*words[16];
-		int	 nw = 0, i;
-
-		for (i = 0; i < argc; i++) {
-			if (ctl_option(&c, argc, argv, &i))
-				continue;
-			if (strcmp(argv[i], "--expires") == 0 &&
-			    i + 1 < argc) {
-				c.c_expires_days = strtol(argv[++i], &end, 10);
-				if (*end != '\0' || c.c_expires_days <= 0)
-					fatalx("--expires takes a number of "
-					    "days");
-			} else if (strncmp(argv[i], "--", 2) == 0)
-				ctl_usage();
-			else if (nw < 16)
-				words[nw++] = argv[i];
-		}
-		argc = nw;
-		argv = words;
-		if (argc < 1)
-			ctl_usage();
-		if (config_load(file, &c.c_conf) != 0)
-			return (1);
-		if (c.c_tenant == NULL && strcmp(argv[0], "verify") != 0 &&
-		    strcmp(argv[0], "audit") != 0 &&
-		    !((strcmp(argv[0], "token") == 0 ||
-		    strcmp(argv[0], "client") == 0) && argc > 1 &&
-		    strcmp(argv[1], "list") == 0))
-			c.c_tenant = TENANT_DEFAULT;
-		if (strcmp(argv[0], "token") == 0)
-			rc = cmd_token(&c, argc - 1, argv + 1);
-		else if (strcmp(argv[0], "tenant") == 0)
-			rc = cmd_tenant(&c, argc - 1, argv + 1);
-		else if (strcmp(argv[0], "client") == 0)
-			rc = cmd_client(&c, argc - 1, argv + 1);
-		else if (strcmp(argv[0], "verify") == 0 && argc == 1)
-			rc = cmd_verify(&c);
-		else if (strcmp(argv[0], "stats") == 0 && argc == 1)
-			rc = cmd_stats(&c);
-		else if (strcmp(argv[0], "migrate") == 0 && argc == 1)
-			rc = cmd_migrate(&c);
-		else if (strcmp(argv[0], "backup") == 0)
-			rc = cmd_backup(&c, argc - 1, argv + 1);
-		else if (strcmp(argv[0], "audit") == 0)
-			rc = cmd_audit(&c, argc - 1, argv + 1);
-		else if (strcmp(argv[0], "restore") == 0)
-			rc = cmd_restore(&c, argc - 1, argv + 1);
-		else if (strcmp(argv[0], "export") == 0)
-			rc = cmd_export(&c, argc - 1, argv + 1);
-		else if (strcmp(argv[0], "import") == 0)
-			rc = cmd_import(&c, argc - 1, argv + 1);
-		else
-			ctl_usage();
-	}
+	argc = ctl_words(&c, argc, argv, words, 16);
+	argv = words;
+	if (argc < 1)
+		ctl_usage();
+	if (config_load(file, &c.c_conf) != 0)
+		return (1);
+	if (c.c_tenant == NULL && !ctl_spans_tenants(argc, argv))
+		c.c_tenant = TENANT_DEFAULT;
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (strcmp(argv[0], ctl_cmds[i].cm_name) == 0)
+			break;
+	if (i == sizeof(ctl_cmds) / sizeof(ctl_cmds[0]) ||
+	    (!ctl_cmds[i].cm_words && argc != 1))
+		ctl_usage();
+	rc = ctl_cmds[i].cm_fn(&c, argc - 1, argv + 1);
 	store_close(c.c_store);
 	config_free(&c.c_conf);
 	return (rc);

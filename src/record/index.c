@@ -1,10 +1,7 @@
 /*
- * Index keys and their maintenance.  Key layouts (see also store.c):
- *
- *   ix_username   T fold(userName)        -> R
- *   ix_email      T fold(emails[].value)  -> R (dupsort)
- *   ix_extid      T K externalId          -> R (dupsort)
- *   ix_gname      T fold(displayName)     -> R
+ * Index keys and their maintenance.  The ix_* layouts are in store_db.h,
+ * with the other databases; the table below says which attribute feeds
+ * which, folded or not, unique or not.
  *
  * A value longer than INDEX_VAL_MAX bytes is stored as its first
  * INDEX_VAL_MAX - 32 bytes followed by the SHA-256 of the whole value: LMDB
@@ -19,6 +16,7 @@
 
 #include "error.h"
 #include "index.h"
+#include "jsonutil.h"
 #include "keys.h"
 #include "log.h"
 #include "schema.h"
@@ -357,109 +355,155 @@ entry_exists(struct store_txn *t, const struct index_def *d,
 	return (rc);
 }
 
-int
-index_verify(struct store_txn *t, uint32_t tenant, size_t *bad)
+/* What a walk of the stored resources expects; see index_verify. */
+struct verify {
+	size_t		 v_bad;
+	size_t		 v_expected[NDEFS];	/* index entries implied */
+	size_t		 v_ntype[8];		/* resources per schema_types[] */
+};
+
+/* Resource rid of kind tag (JSON doc) has each of its index keys. */
+static void
+verify_doc(struct store_txn *t, uint32_t tenant, uint8_t tag, uint64_t rid,
+    struct json_object *doc, struct verify *vf)
 {
 	struct ikeys		 ks = { NULL, 0, 0 };
 	const struct index_def	*d;
-	const struct resource_type *rt;
-	struct store_cursor	*c;
-	struct store_val	 k, v, key;
-	struct json_object	*doc;
-	uint8_t			 tb[4], tag;
-	size_t			 i, j, expected[NDEFS], found;
-	size_t			 ntype[8] = { 0 };
-	uint64_t		 rid;
-	int			 rc;
+	size_t			 i, j;
 
-	*bad = 0;
-	memset(expected, 0, sizeof(expected));
-	util_put_be32(tb, tenant);
-	key.sv_data = tb;
-	key.sv_len = 4;
-	/* every stored resource has each of its keys */
+	for (i = 0; i < NDEFS; i++) {
+		d = &index_defs[i];
+		if (d->ix_tag != 0 && d->ix_tag != tag)
+			continue;
+		keys_of(d, tenant, tag, doc, &ks);
+		for (j = 0; j < ks.ks_n; j++) {
+			vf->v_expected[i]++;
+			if (!entry_exists(t, d, &ks.ks_k[j], rid)) {
+				log_warnx("verify: %s entry missing for "
+				    "resource %llu", d->ix_attr,
+				    (unsigned long long)rid);
+				vf->v_bad++;
+			}
+		}
+	}
+	free(ks.ks_k);
+}
+
+/* Every stored resource of tenant (prefix key) has each of its keys. */
+static int
+verify_resources(struct store_txn *t, uint32_t tenant,
+    const struct store_val *key, struct verify *vf)
+{
+	const struct resource_type	*rt;
+	struct store_cursor		*c;
+	struct store_val		 k, v;
+	struct json_object		*doc;
+	uint8_t				 tag;
+	uint64_t			 rid;
+	size_t				 i;
+	int				 rc;
+
 	if ((rc = store_cursor_open(t, STORE_RES, &c)) != SCIM_OK)
 		return (rc);
-	for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
-	    k.sv_len == 13 && memcmp(k.sv_data, tb, 4) == 0;
+	for (rc = store_cursor_seek(c, key, &k, &v); rc == SCIM_OK &&
+	    k.sv_len == 13 && memcmp(k.sv_data, key->sv_data, 4) == 0;
 	    rc = store_cursor_next(c, &k, &v)) {
 		tag = ((const uint8_t *)k.sv_data)[4];
 		rid = util_get_be64((const uint8_t *)k.sv_data + 5);
 		if ((rt = schema_type_by_tag(tag)) == NULL) {
-			(*bad)++;
+			vf->v_bad++;
 			continue;
 		}
 		for (i = 0; schema_types[i] != NULL; i++)
 			if (schema_types[i] == rt)
-				ntype[i]++;
-		{
-			char *s = xstrndup(v.sv_data, v.sv_len);
-			doc = json_tokener_parse(s);
-			free(s);
-		}
-		if (doc == NULL) {
+				vf->v_ntype[i]++;
+		if ((doc = jsonutil_load(v.sv_data, v.sv_len)) == NULL) {
 			log_warnx("verify: resource %llu unreadable",
 			    (unsigned long long)rid);
-			(*bad)++;
+			vf->v_bad++;
 			continue;
 		}
-		for (i = 0; i < NDEFS; i++) {
-			d = &index_defs[i];
-			if (d->ix_tag != 0 && d->ix_tag != tag)
-				continue;
-			keys_of(d, tenant, tag, doc, &ks);
-			for (j = 0; j < ks.ks_n; j++) {
-				expected[i]++;
-				if (!entry_exists(t, d, &ks.ks_k[j], rid)) {
-					log_warnx("verify: %s entry missing "
-					    "for resource %llu", d->ix_attr,
-					    (unsigned long long)rid);
-					(*bad)++;
-				}
-			}
-		}
+		verify_doc(t, tenant, tag, rid, doc, vf);
 		json_object_put(doc);
 	}
 	store_cursor_close(c);
-	free(ks.ks_k);
-	if (rc != SCIM_OK && rc != SCIM_ENOTFOUND)
-		return (rc);
-	/* the per-type counters listings use for totalResults */
-	for (i = 0; schema_types[i] != NULL; i++) {
-		struct store_val	ck, cv;
-		uint8_t			cb[6];
-		uint64_t		want = 0;
+	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
+}
 
+/* The per-type counters listings use for totalResults. */
+static int
+verify_counts(struct store_txn *t, uint32_t tenant, struct verify *vf)
+{
+	struct store_val	ck, cv;
+	uint8_t			cb[6];
+	uint64_t		want;
+	size_t			i;
+	int			rc;
+
+	for (i = 0; schema_types[i] != NULL; i++) {
+		want = 0;
 		ck = keys_count(cb, tenant, schema_types[i]->rt_tag);
 		rc = store_get(t, STORE_META, &ck, &cv);
 		if (rc == SCIM_OK && cv.sv_len == 8)
 			want = util_get_be64(cv.sv_data);
 		else if (rc != SCIM_ENOTFOUND)
 			return (rc);
-		if (want != ntype[i]) {
+		if (want != vf->v_ntype[i]) {
 			log_warnx("verify: %s count says %llu, store holds %zu",
 			    schema_types[i]->rt_name, (unsigned long long)want,
-			    ntype[i]);
-			(*bad)++;
+			    vf->v_ntype[i]);
+			vf->v_bad++;
 		}
 	}
-	/* and no index holds more entries than the resources imply */
+	return (SCIM_OK);
+}
+
+/* No index of tenant (prefix key) holds more than the resources imply. */
+static int
+verify_entries(struct store_txn *t, const struct store_val *key,
+    struct verify *vf)
+{
+	const struct index_def	*d;
+	struct store_cursor	*c;
+	struct store_val	 k, v;
+	size_t			 i, found;
+	int			 rc;
+
 	for (i = 0; i < NDEFS; i++) {
 		d = &index_defs[i];
 		found = 0;
 		if ((rc = store_cursor_open(t, d->ix_db, &c)) != SCIM_OK)
 			return (rc);
-		for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
-		    k.sv_len >= 4 && memcmp(k.sv_data, tb, 4) == 0;
+		for (rc = store_cursor_seek(c, key, &k, &v); rc == SCIM_OK &&
+		    k.sv_len >= 4 && memcmp(k.sv_data, key->sv_data, 4) == 0;
 		    rc = store_cursor_next(c, &k, &v))
 			found++;
 		store_cursor_close(c);
-		if (found != expected[i]) {
+		if (found != vf->v_expected[i]) {
 			log_warnx("verify: %s index has %zu entries, "
 			    "resources imply %zu", d->ix_attr, found,
-			    expected[i]);
-			(*bad)++;
+			    vf->v_expected[i]);
+			vf->v_bad++;
 		}
 	}
 	return (SCIM_OK);
+}
+
+int
+index_verify(struct store_txn *t, uint32_t tenant, size_t *bad)
+{
+	struct verify		vf;
+	struct store_val	key;
+	uint8_t			tb[4];
+	int			rc;
+
+	memset(&vf, 0, sizeof(vf));
+	util_put_be32(tb, tenant);
+	key.sv_data = tb;
+	key.sv_len = 4;
+	if ((rc = verify_resources(t, tenant, &key, &vf)) == SCIM_OK &&
+	    (rc = verify_counts(t, tenant, &vf)) == SCIM_OK)
+		rc = verify_entries(t, &key, &vf);
+	*bad = vf.v_bad;
+	return (rc);
 }

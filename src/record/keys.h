@@ -1,5 +1,5 @@
 /*
- * Key builders for the resource databases (layouts in store.c).  Inline
+ * Key builders for the resource databases (layouts in store_db.h).  Inline
  * so that every module spells a key the same way.
  */
 #ifndef KEYS_H

@@ -1,10 +1,7 @@
 /*
- * Tenants and tokens.  Layouts (STORE_TENANTS and STORE_TOKENS):
- *
- *   tenants  "n" name     -> T (u32 BE)
- *            "i" T        -> JSON {"name", "created"}
- *   tokens   SHA-256      -> JSON {"name", "tenant", "admin", "created",
- *                                  "expires", "last_used"}
+ * Bearer tokens (STORE_TOKENS, layout in store_db.h): keyed by the SHA-256
+ * of the secret, valued JSON {"name", "tenant", "admin", "created",
+ * "expires", "last_used"}.
  */
 #include "scimd.h"
 
@@ -14,18 +11,10 @@
 #include <openssl/crypto.h>
 
 #include "error.h"
-#include "keys.h"
-#include "schema.h"
+#include "jsonutil.h"
 #include "store.h"
 #include "token.h"
 #include "util.h"
-
-/* Every database whose keys start with the tenant id. */
-static const enum store_db tenant_dbs[] = {
-	STORE_RES, STORE_ID2R, STORE_IX_USERNAME, STORE_IX_EMAIL,
-	STORE_IX_EXTID, STORE_IX_GNAME, STORE_MEMBERS, STORE_MEMBEROF,
-	STORE_AUDIT, STORE_CLIENTS,
-};
 
 int
 token_name_ok(const char *name, size_t max)
@@ -44,239 +33,12 @@ token_name_ok(const char *name, size_t max)
 	return (1);
 }
 
-int
-tenant_lookup(struct store_txn *t, const char *name, uint32_t *id)
-{
-	char			kb[1 + TENANT_NAME_MAX];
-	struct store_val	k = { kb, 1 + strlen(name) }, v;
-	int			rc;
-
-	if (strlen(name) > TENANT_NAME_MAX)
-		return (SCIM_ENOTFOUND);
-	kb[0] = 'n';
-	memcpy(kb + 1, name, strlen(name));
-	if ((rc = store_get(t, STORE_TENANTS, &k, &v)) != SCIM_OK)
-		return (rc);
-	if (v.sv_len != 4)
-		return (SCIM_ESTORE);
-	*id = util_get_be32(v.sv_data);
-	return (SCIM_OK);
-}
-
-int
-tenant_create(struct store_txn *t, const char *name, uint32_t *id)
-{
-	struct json_object	*o;
-	struct store_val	 k, v;
-	char			 kb[1 + TENANT_NAME_MAX];
-	uint8_t			 ib[5], tb[4];
-	const char		*s;
-	uint64_t		 n;
-	size_t			 len;
-	int			 rc;
-
-	if (!token_name_ok(name, TENANT_NAME_MAX))
-		return (SCIM_EINVAL);
-	if ((rc = tenant_lookup(t, name, id)) == SCIM_OK)
-		return (SCIM_EUNIQUE);
-	if (rc != SCIM_ENOTFOUND)
-		return (rc);
-	if ((rc = store_next_id(t, "tenant", &n)) != SCIM_OK)
-		return (rc);
-	if (n > UINT32_MAX)
-		return (SCIM_ESTORAGE);
-	*id = (uint32_t)n;
-	kb[0] = 'n';
-	memcpy(kb + 1, name, strlen(name));
-	k.sv_data = kb;
-	k.sv_len = 1 + strlen(name);
-	util_put_be32(tb, *id);
-	v.sv_data = tb;
-	v.sv_len = 4;
-	if ((rc = store_put(t, STORE_TENANTS, &k, &v, 0)) != SCIM_OK)
-		return (rc);
-	ib[0] = 'i';
-	util_put_be32(ib + 1, *id);
-	k.sv_data = ib;
-	k.sv_len = 5;
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "created",
-	    json_object_new_int64(util_now_ms()));
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	v.sv_data = s;
-	v.sv_len = len;
-	rc = store_put(t, STORE_TENANTS, &k, &v, 0);
-	json_object_put(o);
-	return (rc);
-}
-
-static int
-tenant_record(struct store_txn *t, uint32_t id, struct json_object **out)
-{
-	struct store_val	k, v;
-	uint8_t			ib[5];
-	char			*s;
-	int			rc;
-
-	ib[0] = 'i';
-	util_put_be32(ib + 1, id);
-	k.sv_data = ib;
-	k.sv_len = 5;
-	if ((rc = store_get(t, STORE_TENANTS, &k, &v)) != SCIM_OK)
-		return (rc);
-	s = xstrndup(v.sv_data, v.sv_len);
-	*out = json_tokener_parse(s);
-	free(s);
-	return (*out != NULL ? SCIM_OK : SCIM_ESTORE);
-}
-
-int
-tenant_name(struct store_txn *t, uint32_t id, char *buf, size_t len)
-{
-	struct json_object	*o;
-	const char		*n;
-	int			 rc;
-
-	if ((rc = tenant_record(t, id, &o)) != SCIM_OK)
-		return (rc);
-	n = json_object_get_string(json_object_object_get(o, "name"));
-	strlcpy(buf, n != NULL ? n : "", len);
-	json_object_put(o);
-	return (SCIM_OK);
-}
-
-/* Delete every key of db that starts with the 4-byte tenant prefix. */
-static int
-delete_prefix(struct store_txn *t, enum store_db db, const uint8_t *tb)
-{
-	struct store_cursor	*c;
-	struct store_val	 key = { tb, 4 }, k, v;
-	int			 rc;
-
-	if ((rc = store_cursor_open(t, db, &c)) != SCIM_OK)
-		return (rc);
-	for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
-	    k.sv_len >= 4 && memcmp(k.sv_data, tb, 4) == 0;
-	    rc = store_cursor_seek(c, &key, &k, &v))
-		if ((rc = store_cursor_del(c)) != SCIM_OK)
-			break;
-	store_cursor_close(c);
-	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
-}
-
-struct revoke_arg {
-	struct store_txn	*ra_txn;
-	uint8_t			 ra_hash[64][32];
-	size_t			 ra_n;
-	int			 ra_more;
-};
-
-static void
-collect_token(const struct token_info *ti, void *arg)
-{
-	struct revoke_arg	*ra = arg;
-
-	if (ra->ra_n < 64)
-		memcpy(ra->ra_hash[ra->ra_n++], ti->ti_hash, 32);
-	else
-		ra->ra_more = 1;
-}
-
-int
-tenant_delete(struct store_txn *t, uint32_t id)
-{
-	struct json_object	*o;
-	struct revoke_arg	 ra;
-	struct store_val	 k;
-	const char		*name;
-	char			 kb[1 + TENANT_NAME_MAX];
-	uint8_t			 tb[4], ib[5], cb[6];
-	size_t			 i;
-	int			 rc;
-
-	if ((rc = tenant_record(t, id, &o)) != SCIM_OK)
-		return (rc);
-	name = json_object_get_string(json_object_object_get(o, "name"));
-	util_put_be32(tb, id);
-	for (i = 0; i < sizeof(tenant_dbs) / sizeof(tenant_dbs[0]); i++)
-		if ((rc = delete_prefix(t, tenant_dbs[i], tb)) != SCIM_OK)
-			goto done;
-	do {
-		memset(&ra, 0, sizeof(ra));
-		if ((rc = token_each(t, id, collect_token, &ra)) != SCIM_OK)
-			goto done;
-		for (i = 0; i < ra.ra_n; i++) {
-			k.sv_data = ra.ra_hash[i];
-			k.sv_len = 32;
-			if ((rc = store_del(t, STORE_TOKENS, &k, NULL)) !=
-			    SCIM_OK)
-				goto done;
-		}
-	} while (ra.ra_more);
-	kb[0] = 'n';
-	strlcpy(kb + 1, name != NULL ? name : "", sizeof(kb) - 1);
-	k.sv_data = kb;
-	k.sv_len = 1 + strlen(kb + 1);
-	if ((rc = store_del(t, STORE_TENANTS, &k, NULL)) != SCIM_OK)
-		goto done;
-	ib[0] = 'i';
-	util_put_be32(ib + 1, id);
-	k.sv_data = ib;
-	k.sv_len = 5;
-	if ((rc = store_del(t, STORE_TENANTS, &k, NULL)) != SCIM_OK)
-		goto done;
-	for (i = 0; schema_types[i] != NULL; i++) {
-		k = keys_count(cb, id, schema_types[i]->rt_tag);
-		if ((rc = store_del(t, STORE_META, &k, NULL)) != SCIM_OK &&
-		    rc != SCIM_ENOTFOUND)
-			goto done;
-	}
-	rc = SCIM_OK;
- done:
-	json_object_put(o);
-	return (rc);
-}
-
-int
-tenant_each(struct store_txn *t,
-    void (*fn)(uint32_t, const char *, int64_t, void *), void *arg)
-{
-	struct store_cursor	*c;
-	struct store_val	 key = { "i", 1 }, k, v;
-	struct json_object	*o;
-	char			*s;
-	int			 rc;
-
-	if ((rc = store_cursor_open(t, STORE_TENANTS, &c)) != SCIM_OK)
-		return (rc);
-	for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
-	    k.sv_len == 5 && ((const char *)k.sv_data)[0] == 'i';
-	    rc = store_cursor_next(c, &k, &v)) {
-		s = xstrndup(v.sv_data, v.sv_len);
-		o = json_tokener_parse(s);
-		free(s);
-		if (o == NULL)
-			continue;
-		fn(util_get_be32((const uint8_t *)k.sv_data + 1),
-		    json_object_get_string(json_object_object_get(o, "name")),
-		    json_object_get_int64(json_object_object_get(o,
-		    "created")), arg);
-		json_object_put(o);
-	}
-	store_cursor_close(c);
-	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
-}
-
 static int
 token_parse(const void *data, size_t len, struct token_info *ti)
 {
 	struct json_object	*o;
-	char			*s = xstrndup(data, len);
 
-	o = json_tokener_parse(s);
-	free(s);
-	if (o == NULL)
+	if ((o = jsonutil_load(data, len)) == NULL)
 		return (SCIM_ESTORE);
 	strlcpy(ti->ti_name, json_object_get_string(json_object_object_get(o,
 	    "name")) ?: "", sizeof(ti->ti_name));
@@ -299,8 +61,6 @@ token_store(struct store_txn *t, const struct token_info *ti)
 {
 	struct json_object	*o;
 	struct store_val	 k = { ti->ti_hash, 32 }, v;
-	const char		*s;
-	size_t			 len;
 	int			 rc;
 
 	o = json_object_new_object();
@@ -315,9 +75,8 @@ token_store(struct store_txn *t, const struct token_info *ti)
 	    json_object_new_int64(ti->ti_expires));
 	json_object_object_add(o, "last_used",
 	    json_object_new_int64(ti->ti_last_used));
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	v.sv_data = s;
-	v.sv_len = len;
+	v.sv_data = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN, &v.sv_len);
 	rc = store_put(t, STORE_TOKENS, &k, &v, 0);
 	json_object_put(o);
 	return (rc);
@@ -479,6 +238,42 @@ token_delete(struct store_txn *t, const uint8_t hash[32])
 	struct store_val	k = { hash, 32 };
 
 	return (store_del(t, STORE_TOKENS, &k, NULL));
+}
+
+struct tenant_tokens {
+	uint8_t		tt_hash[64][32];
+	size_t		tt_n;
+	int		tt_more;
+};
+
+static void
+collect_token(const struct token_info *ti, void *arg)
+{
+	struct tenant_tokens	*tt = arg;
+
+	if (tt->tt_n < 64)
+		memcpy(tt->tt_hash[tt->tt_n++], ti->ti_hash, 32);
+	else
+		tt->tt_more = 1;
+}
+
+/* Collected first, deleted after: no cursor moves under a delete. */
+int
+token_delete_tenant(struct store_txn *t, uint32_t tenant)
+{
+	struct tenant_tokens	tt;
+	size_t			i;
+	int			rc;
+
+	do {
+		memset(&tt, 0, sizeof(tt));
+		if ((rc = token_each(t, tenant, collect_token, &tt)) != SCIM_OK)
+			return (rc);
+		for (i = 0; i < tt.tt_n; i++)
+			if ((rc = token_delete(t, tt.tt_hash[i])) != SCIM_OK)
+				return (rc);
+	} while (tt.tt_more);
+	return (SCIM_OK);
 }
 
 #define TOKEN_CACHE	64

@@ -1,5 +1,5 @@
 /*
- * Tenants and bearer tokens in the store (architecture.md section 2).
+ * Bearer tokens in the store (architecture.md section 2).
  * A token is "scimd_" followed by 32 random bytes in base64url; only its
  * SHA-256 is stored, keyed by that hash, so the secret itself never touches
  * the disk.  Every function runs inside a caller's transaction.
@@ -15,9 +15,11 @@ struct store_txn;
 #define TOKEN_PREFIX		"scimd_"
 #define TOKEN_SECRET_MAX	64	/* prefix + 43 base64url chars + NUL */
 #define TOKEN_NAME_MAX		128
-#define TENANT_NAME_MAX		64
-#define TENANT_DEFAULT		"default"
-#define TENANT_ALL		0	/* admin token valid for every tenant */
+/*
+ * The tenant of an admin token valid for every tenant, and "every tenant"
+ * wherever a tenant id filters a walk: 0, the id no tenant has (tenant.h).
+ */
+#define TENANT_ALL		0
 
 struct token_info {
 	char		ti_name[TOKEN_NAME_MAX];
@@ -36,19 +38,10 @@ struct token_info {
  */
 void	token_secret_new(const char *prefix, char *out, uint8_t hash[32]);
 
-/* Tenant id of name, SCIM_ENOTFOUND when there is none. */
-int	tenant_lookup(struct store_txn *, const char *name, uint32_t *id);
-/* Create tenant name (SCIM_EUNIQUE if it exists); *id its new id. */
-int	tenant_create(struct store_txn *, const char *name, uint32_t *id);
-/* Name of tenant id into buf. */
-int	tenant_name(struct store_txn *, uint32_t id, char *buf, size_t len);
-/* Delete tenant id with all its resources, indexes, audit and tokens. */
-int	tenant_delete(struct store_txn *, uint32_t id);
-/* Call fn for each tenant. */
-int	tenant_each(struct store_txn *,
-	    void (*fn)(uint32_t id, const char *name, int64_t created, void *),
-	    void *arg);
-/* 1 when name is a valid tenant or token name ([A-Za-z0-9._-], 1..max). */
+/*
+ * 1 when name is a valid tenant, token or client name: [A-Za-z0-9._-],
+ * 1..max bytes.
+ */
 int	token_name_ok(const char *name, size_t max);
 
 /*
@@ -85,6 +78,8 @@ int	token_touch(struct store_txn *, const uint8_t hash[32], int64_t now);
 int	token_put(struct store_txn *, const struct token_info *ti);
 /* Delete the token whose hash is hash; SCIM_ENOTFOUND when none. */
 int	token_delete(struct store_txn *, const uint8_t hash[32]);
+/* Delete every token of tenant (tenant_delete). */
+int	token_delete_tenant(struct store_txn *, uint32_t tenant);
 /* Call fn for each token (of tenant, or of all when tenant is TENANT_ALL). */
 int	token_each(struct store_txn *, uint32_t tenant,
 	    void (*fn)(const struct token_info *, void *), void *arg);

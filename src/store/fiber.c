@@ -251,6 +251,14 @@ fiber_spawn(void (*fn)(void *), void *arg)
 	return (SCIM_OK);
 }
 
+void
+fiber_run(void (*fn)(void *), void *arg)
+{
+	/* already on a fiber, or no stack to be had: call directly */
+	if (fiber_cur != NULL || fiber_spawn(fn, arg) != SCIM_OK)
+		fn(arg);
+}
+
 struct fiber *
 fiber_self(void)
 {

@@ -14,6 +14,8 @@ struct fiber;
  * no stack could be had (the caller then runs fn itself).
  */
 int		 fiber_spawn(void (*fn)(void *), void *arg);
+/* fn(arg) where it may yield: on a new fiber, or at once when on one. */
+void		 fiber_run(void (*fn)(void *), void *arg);
 /* The running fiber, or NULL on the main stack. */
 struct fiber	*fiber_self(void);
 /* Suspend the running fiber until fiber_resume. */

@@ -361,6 +361,34 @@ map_error(const PGresult *r, PGconn *conn)
 	return (SCIM_ESTORE);
 }
 
+/*
+ * Sort one result of a reply, for both the simple and the pipelined path:
+ * an error gives its code to *rc (the first one wins); a success is kept in
+ * *keep (dropping the one before) when it is the answer and no error came
+ * first.  r is kept or cleared.
+ */
+static void
+take_result(PGresult *r, PGconn *conn, int answer, PGresult **keep, int *rc)
+{
+	switch (PQresultStatus(r)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+	case PGRES_PIPELINE_ABORTED:	/* after an error: that one answers */
+		if (answer && *rc == SCIM_OK) {
+			PQclear(*keep);
+			*keep = r;
+		} else
+			PQclear(r);
+		break;
+	default:
+		if (*rc == SCIM_OK)
+			*rc = map_error(r, conn);
+		PQclear(r);
+		break;
+	}
+}
+
 /* Send what libpq holds for the server: SCIM_OK, or SCIM_EUNAVAIL. */
 static int
 flush_out(struct pgconn *c, int64_t deadline)
@@ -406,23 +434,8 @@ send_and_wait(struct pgconn *c, PGresult **out)
 			goto broken;
 		if (r == NULL)
 			break;
-		switch (PQresultStatus(r)) {
-		case PGRES_COMMAND_OK:
-		case PGRES_TUPLES_OK:
-		case PGRES_EMPTY_QUERY:
-			/* of a simple query's results, the last is the answer */
-			if (rc == SCIM_OK) {
-				PQclear(keep);
-				keep = r;
-			} else
-				PQclear(r);
-			break;
-		default:
-			if (rc == SCIM_OK)
-				rc = map_error(r, conn);
-			PQclear(r);
-			break;
-		}
+		/* of a simple query's results, the last is the answer */
+		take_result(r, conn, 1, &keep, &rc);
 	}
 	if (rc != SCIM_OK) {
 		PQclear(keep);
@@ -455,6 +468,7 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 	int64_t		 deadline = now_ms() + c->pc_pool->pp_timeout_ms;
 	PGconn		*conn = c->pc_conn;
 	PGresult	*r, *keep = NULL;
+	ExecStatusType	 st;
 	int		 queued = c->pc_queued, i, q, nq, rc = SCIM_OK;
 
 	*out = NULL;
@@ -484,31 +498,16 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 				goto broken;
 			if (r == NULL)
 				break;
-			switch (PQresultStatus(r)) {
-			case PGRES_PIPELINE_SYNC:
+			if ((st = PQresultStatus(r)) == PGRES_PIPELINE_SYNC) {
 				PQclear(r);
 				goto synced;
-			case PGRES_COMMAND_OK:
-			case PGRES_TUPLES_OK:
-			case PGRES_PIPELINE_ABORTED:
-				if (sql != NULL && prepare &&
-				    q == queued + npre &&
-				    PQresultStatus(r) == PGRES_COMMAND_OK)
-					*prepared = 1;
-				if (sql != NULL && q == nq - 1 &&
-				    rc == SCIM_OK &&
-				    PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
-					PQclear(keep);
-					keep = r;
-				} else
-					PQclear(r);
-				break;
-			default:
-				if (rc == SCIM_OK)
-					rc = map_error(r, conn);
-				PQclear(r);
-				break;
 			}
+			if (sql != NULL && prepare && q == queued + npre &&
+			    st == PGRES_COMMAND_OK)
+				*prepared = 1;
+			/* the statement's own result is the answer */
+			take_result(r, conn, sql != NULL && q == nq - 1 &&
+			    st != PGRES_PIPELINE_ABORTED, &keep, &rc);
 		}
 	}
  synced:

@@ -1,11 +1,14 @@
 /*
  * store.h's entry points: each dispatches to the backend that opened the
  * store (store_lmdb.c or store_pg.c), so nothing above knows which runs.
+ * The backends include store_db.h and store_backend.h, never store.h: they
+ * sit below this dispatcher.
  */
 #include "scimd.h"
 
 #include <string.h>
 
+#include "config.h"
 #include "error.h"
 #include "fiber.h"
 #include "store.h"
@@ -15,8 +18,21 @@
 #define TOPS(t)		((t)->t_store->s_ops)
 #define COPS(c)		((c)->c_txn->t_store->s_ops)
 
+void
+store_params_from_config(const struct scimd_config *c, int flags,
+    struct store_params *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->sp_dir = c->cf_data_dir;
+	sp->sp_mapsize = c->cf_map_size;
+	sp->sp_database = c->cf_database;
+	sp->sp_pool = c->cf_database_pool;
+	sp->sp_timeout = c->cf_database_timeout;
+	sp->sp_flags = flags;
+}
+
 int
-store_open_params(const struct store_params *p, struct store **out,
+store_open(const struct store_params *p, struct store **out,
     struct scim_errbuf *eb)
 {
 	if (p->sp_database != NULL && *p->sp_database != '\0')
@@ -24,13 +40,6 @@ store_open_params(const struct store_params *p, struct store **out,
 		    p->sp_timeout, p->sp_flags, out, eb));
 	return (store_lmdb_open(p->sp_dir, p->sp_mapsize, p->sp_flags, out,
 	    eb));
-}
-
-int
-store_open(const char *dir, size_t mapsize, int flags, struct store **out,
-    struct scim_errbuf *eb)
-{
-	return (store_lmdb_open(dir, mapsize, flags, out, eb));
 }
 
 void
@@ -50,10 +59,10 @@ store_attach(struct store *s, struct event_base *base,
 void
 store_run(struct store *s, void (*fn)(void *), void *arg)
 {
-	/* already on a coroutine, or nothing to wait for: call directly */
-	if (!OPS(s)->async(s) || fiber_self() != NULL ||
-	    fiber_spawn(fn, arg) != SCIM_OK)
-		fn(arg);
+	if (OPS(s)->async(s))
+		fiber_run(fn, arg);
+	else
+		fn(arg);		/* nothing to wait for */
 }
 
 int

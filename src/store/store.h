@@ -1,8 +1,7 @@
 /*
- * The storage layer: named key/value databases inside one transactional
- * environment (LMDB today).  Nothing above this header sees LMDB types; keys
- * and values are byte strings, integers in keys are big-endian fixed width
- * (util_put_be32/64), so byte order is numeric order.
+ * The storage layer: named key/value databases (store_db.h: their names,
+ * flags and layouts) inside one transactional store, LMDB or PostgreSQL.
+ * Nothing above this header sees either backend's types.
  *
  * Rules (LMDB's, kept for any backend):
  *   - one transaction at a time per store_run (per thread outside it),
@@ -19,46 +18,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store_db.h"
+
 struct scim_errbuf;
+struct scimd_config;
 
-/* The databases; layouts are described at the top of store.c. */
-enum store_db {
-	STORE_META,
-	STORE_TENANTS,
-	STORE_TOKENS,
-	STORE_RES,
-	STORE_ID2R,
-	STORE_IX_USERNAME,
-	STORE_IX_EMAIL,
-	STORE_IX_EXTID,
-	STORE_IX_GNAME,
-	STORE_MEMBERS,
-	STORE_MEMBEROF,
-	STORE_AUDIT,
-	STORE_CLIENTS,
-	STORE_NDB
-};
-
-/* store_put flags */
-#define STORE_NOOVERWRITE	0x01	/* SCIM_EUNIQUE if the key exists */
-#define STORE_APPEND		0x02	/* key sorts after every existing key */
-#define STORE_NODUPDATA		0x04	/* dupsort: SCIM_EUNIQUE if the pair exists */
-
-/* store_open flags */
-#define STORE_RDONLY		0x01
-#define STORE_NOSYNC		0x02	/* no fsync at commit (durability = nosync) */
-#define STORE_NOMETASYNC	0x04	/* no fsync of the meta page */
-
+struct event_base;
 struct store;
 struct store_txn;
 struct store_cursor;
-
-struct store_val {
-	const void	*sv_data;
-	size_t		 sv_len;
-};
-
-struct event_base;
 
 /* Where the store lives: PostgreSQL when sp_database is set, else LMDB. */
 struct store_params {
@@ -70,13 +38,20 @@ struct store_params {
 	int		 sp_flags;	/* STORE_RDONLY, STORE_NOSYNC, ... */
 };
 
+/* The store the configuration names (database, else data_dir). */
+void	store_params_from_config(const struct scimd_config *, int flags,
+	    struct store_params *sp);
+
 /*
- * Open the store the parameters name; a database schema is created or
- * migrated to this version on the way.  SCIM_OK, or an error with a
- * one-line reason in eb.
+ * Open the store the parameters name; LMDB's environment is created when
+ * missing, its format checked (another one is refused) and stale readers of
+ * crashed processes cleared; a database schema is created or migrated to
+ * this version on the way.  SCIM_OK, or an error with a one-line reason in
+ * eb.
  */
-int	store_open_params(const struct store_params *, struct store **out,
+int	store_open(const struct store_params *, struct store **out,
 	    struct scim_errbuf *eb);
+void	store_close(struct store *);
 
 /*
  * Give the store the daemon's event loop: from then on a backend that waits
@@ -92,16 +67,6 @@ void	store_attach(struct store *, struct event_base *,
 void	store_run(struct store *, void (*fn)(void *), void *arg);
 /* Schema version of the open store (the format for LMDB). */
 int	store_version(struct store *);
-
-/*
- * Open (creating when missing) the LMDB environment in directory dir with a
- * map of mapsize bytes.  Checks the format version (refuses another one) and
- * clears stale readers of crashed processes.  SCIM_OK, or SCIM_ESTORE with a
- * one-line reason in eb.
- */
-int	store_open(const char *dir, size_t mapsize, int flags,
-	    struct store **out, struct scim_errbuf *eb);
-void	store_close(struct store *);
 
 /* Begin a read (rw 0) or write (rw 1) transaction. */
 int	store_begin(struct store *, int rw, struct store_txn **out);

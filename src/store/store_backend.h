@@ -6,9 +6,13 @@
 #ifndef STORE_BACKEND_H
 #define STORE_BACKEND_H
 
-#include "store.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store_db.h"
 
 struct event_base;
+struct scim_errbuf;
 
 /* Cursor positioning, one entry point per backend. */
 enum store_move {

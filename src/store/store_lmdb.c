@@ -1,28 +1,8 @@
 /*
  * LMDB behind store.h.  One environment in data_dir, one named database per
- * enum store_db, opened once at start-up from the table below.
- *
- * Layouts (T = tenant id u32 BE, K = kind tag byte, R = resource number u64
- * BE; fold() = ASCII lower case, values over INDEX_KEY_MAX are cut and
- * suffixed with their SHA-256, see index.c):
- *
- *   meta          ASCII name            -> u32 format / u64 counters
- *   tenants       "n" name              -> T
- *                 "i" T                 -> JSON {name, created}
- *   tokens        SHA-256(token)        -> JSON {name, tenant, created, ...}
- *   clients       T client_id           -> JSON (OAuth clients, secret hash)
- *   res           T K R                 -> compact resource JSON (no members)
- *   id2r          T id(36)              -> K R
- *   ix_username   T fold(userName)      -> R            unique
- *   ix_email      T fold(email value)   -> R            dupsort
- *   ix_extid      T K externalId        -> R            dupsort, case exact
- *   ix_gname      T fold(displayName)   -> R            unique
- *   members       T group-R             -> K R          dupsort
- *   memberof      T K member-R          -> group-R      dupsort
- *   audit         T seq(u64)            -> audit record JSON
- *
- * A change of any layout bumps STORE_FORMAT; an older environment is refused
- * with a message instead of being misread.
+ * enum store_db (layouts in store_db.h), opened once at start-up from the
+ * table below.  A change of any layout bumps STORE_FORMAT; an environment
+ * of another format is refused with a message instead of being misread.
  */
 #include "scimd.h"
 
@@ -35,8 +15,8 @@
 
 #include "error.h"
 #include "log.h"
-#include "store.h"
 #include "store_backend.h"
+#include "store_db.h"
 #include "util.h"
 
 #define STORE_FORMAT	1

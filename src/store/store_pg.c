@@ -1,6 +1,6 @@
 /*
- * PostgreSQL behind store.h.  Each store database is a table mirroring the
- * LMDB layout (store_lmdb.c): (tenant, k, v) with k the same byte string,
+ * PostgreSQL behind store.h.  Each store database is a table holding the
+ * layout of store_db.h: (tenant, k, v) with k the same byte string as LMDB's,
  * keyed by (tenant, k), or (tenant, k, v) for the duplicate-sorted ones,
  * so that bytea order is LMDB's key order and one planner serves both.
  * tenant is the key's tenant prefix (0 for the global tables meta, tenants
@@ -30,8 +30,8 @@
 #include "fiber.h"
 #include "log.h"
 #include "pgconn.h"
-#include "store.h"
 #include "store_backend.h"
+#include "store_db.h"
 #include "store_pg.h"
 #include "util.h"
 
@@ -135,6 +135,34 @@ stmt_set(struct pg_store *s, int id, char *sql, const char *params)
 	s->s_stmt[id].params = params;
 }
 
+/*
+ * The range reads of table t from a position: >= (a seek), > (a step
+ * forward), < (a step back); on (tenant, k, v) for a duplicate-sorted
+ * table, else on (tenant, k).
+ */
+static void
+range_stmts(struct pg_store *s, int db, const char *t, int dup)
+{
+	static const struct {
+		int		 q;
+		const char	*cmp;
+		int		 back;
+	} ranges[] = { { Q_GE, ">=", 0 }, { Q_GT, ">", 0 }, { Q_LT, "<", 1 } };
+	const char	*cols = dup ? "tenant, k, v" : "tenant, k";
+	char		 buf[512];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		snprintf(buf, sizeof(buf), "SELECT k, v FROM %s WHERE (%s) %s "
+		    "(%s) ORDER BY %s LIMIT $%d", t, cols, ranges[i].cmp,
+		    dup ? "$1, $2, $3" : "$1, $2", !ranges[i].back ? cols :
+		    dup ? "tenant DESC, k DESC, v DESC" : "tenant DESC, k DESC",
+		    dup ? 4 : 3);
+		stmt_set(s, STMT_ID(db, ranges[i].q), xstrdup(buf),
+		    dup ? "tkvl" : "tkl");
+	}
+}
+
 /* Every statement, built once from the table list. */
 static void
 stmts_build(struct pg_store *s)
@@ -162,28 +190,7 @@ stmts_build(struct pg_store *s)
 		    "tenant = $1 AND k = $2", t), "tk");
 		stmt_set(s, STMT_ID(db, Q_DELPAIR), sqlf("DELETE FROM %s WHERE "
 		    "tenant = $1 AND k = $2 AND v = $3", t), "tkv");
-		if (dup) {
-			stmt_set(s, STMT_ID(db, Q_GE), sqlf("SELECT k, v FROM "
-			    "%s WHERE (tenant, k, v) >= ($1, $2, $3) ORDER BY "
-			    "tenant, k, v LIMIT $4", t), "tkvl");
-			stmt_set(s, STMT_ID(db, Q_GT), sqlf("SELECT k, v FROM "
-			    "%s WHERE (tenant, k, v) > ($1, $2, $3) ORDER BY "
-			    "tenant, k, v LIMIT $4", t), "tkvl");
-			stmt_set(s, STMT_ID(db, Q_LT), sqlf("SELECT k, v FROM "
-			    "%s WHERE (tenant, k, v) < ($1, $2, $3) ORDER BY "
-			    "tenant DESC, k DESC, v DESC LIMIT $4", t),
-			    "tkvl");
-		} else {
-			stmt_set(s, STMT_ID(db, Q_GE), sqlf("SELECT k, v FROM "
-			    "%s WHERE (tenant, k) >= ($1, $2) ORDER BY "
-			    "tenant, k LIMIT $3", t), "tkl");
-			stmt_set(s, STMT_ID(db, Q_GT), sqlf("SELECT k, v FROM "
-			    "%s WHERE (tenant, k) > ($1, $2) ORDER BY "
-			    "tenant, k LIMIT $3", t), "tkl");
-			stmt_set(s, STMT_ID(db, Q_LT), sqlf("SELECT k, v FROM "
-			    "%s WHERE (tenant, k) < ($1, $2) ORDER BY "
-			    "tenant DESC, k DESC LIMIT $3", t), "tkl");
-		}
+		range_stmts(s, db, t, dup);
 		stmt_set(s, STMT_ID(db, Q_FIRST), sqlf("SELECT k, v FROM %s "
 		    "ORDER BY tenant, k, v LIMIT $1", t), "l");
 		stmt_set(s, STMT_ID(db, Q_LAST), sqlf("SELECT k, v FROM %s "
@@ -381,16 +388,24 @@ run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 	return (run_q(t, id, tenant, k, v, num, 0, out));
 }
 
-static int
-pg_begin(struct store *sb, int rw, struct store_txn **out)
+/* A transaction of sb: a root (parent NULL) or a savepoint level. */
+static struct pg_txn *
+txn_new(struct store *sb, struct pg_txn *parent, int rw)
 {
 	struct pg_txn	*t = xcalloc(1, sizeof(*t));
 
 	t->t_base.t_store = sb;
 	t->t_s = (struct pg_store *)sb;
-	t->t_root = t;
+	t->t_root = parent != NULL ? parent->t_root : t;
+	t->t_depth = parent != NULL ? parent->t_depth + 1 : 0;
 	t->t_rw = rw;
-	*out = &t->t_base;
+	return (t);
+}
+
+static int
+pg_begin(struct store *sb, int rw, struct store_txn **out)
+{
+	*out = &txn_new(sb, NULL, rw)->t_base;
 	return (SCIM_OK);
 }
 
@@ -403,16 +418,9 @@ pg_begin_nested(struct store_txn *pb, struct store_txn **out)
 	*out = NULL;
 	if ((rc = txn_ready(parent)) != SCIM_OK)
 		return (rc);
-	t = xcalloc(1, sizeof(*t));
-	t->t_base.t_store = pb->t_store;
-	t->t_s = parent->t_s;
-	t->t_root = parent->t_root;
-	t->t_rw = 1;
-	t->t_depth = parent->t_depth + 1;
-	if (t->t_depth > PG_SP_MAX) {
-		free(t);
+	if (parent->t_depth + 1 > PG_SP_MAX)
 		return (SCIM_ESTORE);
-	}
+	t = txn_new(pb->t_store, parent, 1);
 	/* sent ahead of the level's first statement (begin_stmts) */
 	if (t->t_root->t_sp_lo == 0)
 		t->t_root->t_sp_lo = t->t_depth;
@@ -1018,7 +1026,7 @@ listen_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if (got) {
 		s->s_txnid++;
-		store_run(&s->s_base, changed_run, s);
+		fiber_run(changed_run, s);
 	}
 }
 
@@ -1059,7 +1067,7 @@ listen_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct pg_store	*s = arg;
 
-	store_run(&s->s_base, listen_connect, s);
+	fiber_run(listen_connect, s);
 }
 
 static void

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "store.h"
+#include "store_db.h"
 
 struct pgpool;
 struct scim_errbuf;

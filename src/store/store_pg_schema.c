@@ -1,5 +1,5 @@
 /*
- * The PostgreSQL schema (store_pg.h): the tables mirroring the LMDB layout,
+ * The PostgreSQL schema (store_pg.h): the tables holding store_db.h's layout,
  * the counters' sequences, and the versioned migrations that create them.
  * A migration is one transaction; scim_schema_version records each.
  */
