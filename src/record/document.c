@@ -1,4 +1,4 @@
-/* Stored documents: lookup, meta, member objects and response rendering. */
+/* Stored records rendered for a reply. */
 #include "scimd.h"
 
 #include <stdio.h>
@@ -9,17 +9,14 @@
 
 #include "document.h"
 #include "error.h"
-#include "filter.h"
 #include "index.h"
 #include "jsonutil.h"
-#include "keys.h"
 #include "log.h"
 #include "member.h"
 #include "projection.h"
-#include "query.h"
+#include "record.h"
 #include "schema.h"
 #include "request.h"
-#include "store.h"
 #include "util.h"
 
 /* meta.location is not stored: it depends on the URL clients use. */
@@ -34,271 +31,6 @@ document_location(const char *base, const struct resource_type *rt,
 	return (s);
 }
 
-/* Find resource id of type rt in the tenant: its number, or SCIM_ENOTFOUND. */
-int
-document_lookup(struct store_txn *t, uint32_t tenant, const char *id,
-    const struct resource_type *rt, uint8_t *tagp, uint64_t *rid)
-{
-	struct store_val	k, v;
-	uint8_t			kb[KEYS_ID2R_LEN];
-	int			rc;
-
-	if (id == NULL || strlen(id) != SCIM_ID_LEN || !util_is_uuid(id))
-		return (SCIM_ENOTFOUND);
-	k = keys_id2r(kb, tenant, id);
-	if ((rc = store_get(t, STORE_ID2R, &k, &v)) != SCIM_OK)
-		return (rc);
-	if (v.sv_len != KEYS_KR_LEN)
-		return (SCIM_ESTORE);
-	if (rt != NULL && ((const uint8_t *)v.sv_data)[0] != rt->rt_tag)
-		return (SCIM_ENOTFOUND);
-	if (tagp != NULL)
-		*tagp = ((const uint8_t *)v.sv_data)[0];
-	*rid = util_get_be64((const uint8_t *)v.sv_data + 1);
-	return (SCIM_OK);
-}
-
-/* Set meta of doc: resourceType, created (kept from old), lastModified, version. */
-int
-document_set_meta(struct store_txn *t, const struct resource_type *rt,
-    struct json_object *doc, struct json_object *old)
-{
-	struct json_object	*meta, *om, *created = NULL;
-	char			 now[40], ver[32];
-	uint64_t		 n;
-	int			 rc;
-
-	if ((rc = store_next_id(t, "version", &n)) != SCIM_OK)
-		return (rc);
-	util_time_fmt(util_now_ms(), now, sizeof(now));
-	snprintf(ver, sizeof(ver), "W/\"%llx\"", (unsigned long long)n);
-	meta = json_object_new_object();
-	json_object_object_add(meta, "resourceType",
-	    json_object_new_string(rt->rt_name));
-	if (old != NULL && json_object_object_get_ex(old, "meta", &om))
-		json_object_object_get_ex(om, "created", &created);
-	json_object_object_add(meta, "created", created != NULL ?
-	    json_object_get(created) : json_object_new_string(now));
-	json_object_object_add(meta, "lastModified",
-	    json_object_new_string(now));
-	json_object_object_add(meta, "version", json_object_new_string(ver));
-	json_object_object_add(doc, "meta", meta);
-	return (SCIM_OK);
-}
-
-/* Put id first after schemas, as clients read it: rebuild doc in order. */
-struct json_object *
-document_with_id(struct json_object *doc, const char *id)
-{
-	struct json_object		*o = json_object_new_object(), *v;
-	struct json_object_iterator	 it, end;
-	const char			*k;
-
-	if (json_object_object_get_ex(doc, "schemas", &v))
-		json_object_object_add(o, "schemas", json_object_get(v));
-	json_object_object_add(o, "id", json_object_new_string(id));
-	it = json_object_iter_begin(doc);
-	end = json_object_iter_end(doc);
-	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		k = json_object_iter_peek_name(&it);
-		if (strcmp(k, "schemas") == 0 || strcmp(k, "id") == 0 ||
-		    strcmp(k, "meta") == 0)
-			continue;
-		json_object_object_add(o, k,
-		    json_object_get(json_object_iter_peek_value(&it)));
-	}
-	return (o);
-}
-
-int
-document_put(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
-    uint64_t rid, struct json_object *doc)
-{
-	struct store_val	 k, v;
-	uint8_t			 kb[KEYS_RES_LEN];
-	const char		*s;
-	size_t			 len;
-
-	k = keys_res(kb, tenant, rt->rt_tag, rid);
-	s = jsonutil_compact(doc, &len);
-	v.sv_data = s;
-	v.sv_len = len;
-	return (store_put(t, STORE_RES, &k, &v, 0));
-}
-
-/* Weak comparison of an If-Match / If-None-Match list against version. */
-int
-document_etag_matches(const char *hdr, const char *version)
-{
-	const char	*p = hdr, *e;
-	size_t		 vlen;
-
-	if (version == NULL)
-		return (0);
-	if (strncmp(version, "W/", 2) == 0)
-		version += 2;
-	vlen = strlen(version);
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if (*p == '*')
-			return (1);
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		for (e = p; *e != '\0' && *e != ','; e++)
-			;
-		while (e > p && e[-1] == ' ')
-			e--;
-		if ((size_t)(e - p) == vlen && strncmp(p, version, vlen) == 0)
-			return (1);
-		p = *e == ',' ? e + 1 : e;
-	}
-	return (0);
-}
-
-const char *
-document_version(struct json_object *doc)
-{
-	struct json_object	*m, *v;
-
-	if (json_object_object_get_ex(doc, "meta", &m) &&
-	    json_object_object_get_ex(m, "version", &v))
-		return (json_object_get_string(v));
-	return (NULL);
-}
-
-/* The member object a filter on members sees: value, type, display. */
-struct json_object *
-document_member(struct store_txn *t, uint32_t tenant, uint8_t tag, uint64_t rid,
-    const char *base)
-{
-	const struct resource_type	*rt = schema_type_by_tag(tag);
-	struct json_object		*doc = NULL, *m;
-	const char			*id, *disp;
-	char				*ref;
-
-	if (rt == NULL || query_load(t, tenant, rt, rid, &doc) != SCIM_OK)
-		return (NULL);
-	m = json_object_new_object();
-	id = jsonutil_get_str(doc, "id");
-	json_object_object_add(m, "value", json_object_new_string(id ? id :
-	    ""));
-	if (base != NULL && id != NULL) {
-		if (asprintf(&ref, "%s/%s/%s", base, rt->rt_endpoint, id) ==
-		    -1)
-			fatal("asprintf");
-		json_object_object_add(m, "$ref", json_object_new_string(ref));
-		free(ref);
-	}
-	json_object_object_add(m, "type", json_object_new_string(rt->rt_name));
-	disp = jsonutil_get_str(doc, tag == RT_TAG_USER ? "displayName" :
-	    "displayName");
-	if (disp == NULL && tag == RT_TAG_USER)
-		disp = jsonutil_get_str(doc, "userName");
-	if (disp != NULL)
-		json_object_object_add(m, "display",
-		    json_object_new_string(disp));
-	json_object_put(doc);
-	return (m);
-}
-
-struct collect {
-	struct store_txn	*c_txn;
-	uint32_t		 c_tenant;
-	const char		*c_base;
-	const struct filter	*c_filter;
-	struct json_object	*c_out;		/* array of member objects */
-	struct json_object	*c_ids;		/* array of [tag, rid] pairs */
-};
-
-static int	collect_member(uint8_t, uint64_t, void *);
-
-int
-document_total(struct store_txn *t, uint32_t tenant, uint8_t tag,
-    uint64_t *n)
-{
-	struct store_val	k, v;
-	uint8_t			kb[6];
-	int			rc;
-
-	*n = 0;
-	k = keys_count(kb, tenant, tag);
-	rc = store_get(t, STORE_META, &k, &v);
-	if (rc == SCIM_OK && v.sv_len == 8)
-		*n = util_get_be64(v.sv_data);
-	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
-}
-
-int
-document_count(struct store_txn *t, uint32_t tenant, uint8_t tag, int delta)
-{
-	struct store_val	k, v;
-	uint8_t			kb[6], vb[8];
-	uint64_t		n;
-	int			rc;
-
-	if ((rc = document_total(t, tenant, tag, &n)) != SCIM_OK)
-		return (rc);
-	n = delta < 0 && n < (uint64_t)-delta ? 0 : n + (uint64_t)(int64_t)delta;
-	k = keys_count(kb, tenant, tag);
-	util_put_be64(vb, n);
-	v.sv_data = vb;
-	v.sv_len = 8;
-	return (store_put(t, STORE_META, &k, &v, 0));
-}
-
-int
-document_members(struct store_txn *t, uint32_t tenant, uint64_t grid,
-    const char *base, const struct filter *f, struct json_object **objs,
-    struct json_object **pairs)
-{
-	struct collect	c;
-	int		rc;
-
-	c.c_txn = t;
-	c.c_tenant = tenant;
-	c.c_base = base;
-	c.c_filter = f;
-	c.c_out = json_object_new_array();
-	c.c_ids = f != NULL ? json_object_new_array() : NULL;
-	rc = member_each(t, tenant, grid, 0, 0, collect_member, &c);
-	*objs = c.c_out;
-	if (pairs != NULL)
-		*pairs = c.c_ids;
-	else
-		json_object_put(c.c_ids);
-	return (rc);
-}
-
-static int
-collect_member(uint8_t tag, uint64_t rid, void *arg)
-{
-	struct collect		*c = arg;
-	struct json_object	*m, *pair;
-
-	m = document_member(c->c_txn, c->c_tenant, tag, rid, c->c_base);
-	if (m == NULL)
-		return (0);
-	if (c->c_filter != NULL) {
-		if (filter_match_value(c->c_filter, m)) {
-			pair = json_object_new_array();
-			json_object_array_add(pair, json_object_new_int(tag));
-			json_object_array_add(pair,
-			    json_object_new_int64((int64_t)rid));
-			json_object_array_add(c->c_ids, pair);
-			json_object_array_add(c->c_out, m);
-		} else
-			json_object_put(m);
-		return (0);
-	}
-	json_object_array_add(c->c_out, m);
-	return (0);
-}
-
-/*
- * The response document: stored doc plus meta.location, derived
- * Group.members / User.groups when the projection wants them, projected.
- */
 /*
  * Group.members for a response.  A group may have hundreds of thousands
  * of members, so GET /Groups/{id} takes members.startIndex (1-based) and
@@ -308,7 +40,6 @@ static int
 render_members(struct store_txn *t, struct request *rq, uint64_t grid,
     struct json_object **arr)
 {
-	struct collect	 c;
 	const char	*s;
 	char		*end;
 	size_t		 skip = 0, max = 0;
@@ -320,17 +51,12 @@ render_members(struct store_txn *t, struct request *rq, uint64_t grid,
 	if ((s = request_param(rq, "members.count")) != NULL &&
 	    (v = strtoll(s, &end, 10)) >= 0 && *end == '\0')
 		max = v > 0 ? (size_t)v : 0;
-	c.c_txn = t;
-	c.c_tenant = rq->rq_tenant;
-	c.c_base = rq->rq_base;
-	c.c_filter = NULL;
-	c.c_out = json_object_new_array();
-	c.c_ids = NULL;
-	*arr = c.c_out;
-	if (s != NULL && max == 0)
+	if (s != NULL && max == 0) {
+		*arr = json_object_new_array();
 		return (SCIM_OK);	/* members.count=0: none */
-	return (member_each(t, rq->rq_tenant, grid, skip, max, collect_member,
-	    &c));
+	}
+	return (record_members(t, rq->rq_tenant, grid, rq->rq_base, skip, max,
+	    arr));
 }
 
 int
@@ -347,7 +73,7 @@ document_render(struct store_txn *t, struct request *rq,
 	int				 rc = SCIM_OK;
 
 	*out = NULL;
-	full = document_with_id(doc, id != NULL ? id : "");
+	full = record_with_id(doc, id != NULL ? id : "");
 	meta = json_object_new_object();
 	if (json_object_object_get_ex(doc, "meta", &om)) {
 		struct json_object_iterator it = json_object_iter_begin(om);
@@ -377,7 +103,7 @@ document_render(struct store_txn *t, struct request *rq,
 		    &gs)) == SCIM_OK && gs.is_n > 0) {
 			arr = json_object_new_array();
 			for (i = 0; i < gs.is_n; i++) {
-				struct json_object *m = document_member(t,
+				struct json_object *m = record_member(t,
 				    rq->rq_tenant, RT_TAG_GROUP, gs.is_v[i],
 				    rq->rq_base);
 				if (m == NULL)
@@ -433,21 +159,17 @@ document_raw(struct store_txn *t, struct request *rq,
     char *etag, size_t etaglen)
 {
 	static const char	 vkey[] = "\"version\":\"";
-	struct store_val	 k, v;
 	struct idset		 gs = { NULL, 0, 0 };
 	const char		*doc, *tail, *vp, *id, *ide;
-	uint8_t			 kb[KEYS_RES_LEN];
 	char			*loc, *buf, idbuf[SCIM_ID_MAX];
 	size_t			 len, llen, n;
 	int			 rc;
 
 	if (rt->rt_tag != RT_TAG_USER || !projection_is_default(rq->rq_proj))
 		return (0);
-	k = keys_res(kb, rq->rq_tenant, rt->rt_tag, rid);
-	if (store_get(t, STORE_RES, &k, &v) != SCIM_OK)
+	if (record_raw(t, rq->rq_tenant, rt->rt_tag, rid, &doc, &len) !=
+	    SCIM_OK)
 		return (0);
-	doc = v.sv_data;
-	len = v.sv_len;
 	if ((tail = meta_tail(doc, len)) == NULL ||
 	    memmem(doc, len, "\"password\"", 10) != NULL)
 		return (0);

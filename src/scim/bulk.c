@@ -13,6 +13,7 @@
 #include "document.h"
 #include "error.h"
 #include "jsonutil.h"
+#include "record.h"
 #include "schema.h"
 #include "request.h"
 #include "util.h"
@@ -264,7 +265,7 @@ bulk_done(struct request *rq, void *arg, const struct write_result *wr)
 			json_object_object_add(o, "location",
 			    json_object_new_string(loc));
 			free(loc);
-			if ((ver = document_version(wr->wr_doc)) != NULL)
+			if ((ver = record_version(wr->wr_doc)) != NULL)
 				json_object_object_add(o, "version",
 				    json_object_new_string(ver));
 		}

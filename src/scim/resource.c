@@ -20,6 +20,7 @@
 #include "log.h"
 #include "projection.h"
 #include "query.h"
+#include "record.h"
 #include "resource.h"
 #include "schema.h"
 #include "request.h"
@@ -73,7 +74,7 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 		request_reply_error(rq, rc, NULL);
 		return;
 	}
-	request_reply_json(rq, status, out, document_version(doc), loc);
+	request_reply_json(rq, status, out, record_version(doc), loc);
 	free(loc);
 	json_object_put(out);
 }
@@ -102,7 +103,7 @@ reply_write(struct request *rq, void *arg, const struct write_result *wr)
 			status = rq->rq_sd->sd_conf->cf_patch_status;
 	}
 	if (status == 204)
-		request_reply_empty(rq, 204, document_version(wr->wr_doc));
+		request_reply_empty(rq, 204, record_version(wr->wr_doc));
 	else
 		reply_resource(rq, status, wr->wr_rid, wr->wr_doc);
 }
@@ -174,7 +175,7 @@ resource_get(struct request *rq)
 		goto fail;
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK)
 		goto fail;
-	if ((rc = document_lookup(t, rq->rq_tenant, rq->rq_id, rq->rq_rt, NULL,
+	if ((rc = record_lookup(t, rq->rq_tenant, rq->rq_id, rq->rq_rt, NULL,
 	    &rid)) != SCIM_OK) {
 		if (rc == SCIM_ENOTFOUND)
 			snprintf(eb.eb_msg, sizeof(eb.eb_msg),
@@ -186,19 +187,19 @@ resource_get(struct request *rq)
 	    sizeof(etag))) {
 		store_abort(t);
 		if ((inm = request_header(rq, "If-None-Match")) != NULL &&
-		    document_etag_matches(inm, etag))
+		    record_version_matches(inm, etag))
 			request_reply_empty(rq, 304, etag);
 		else
 			request_reply_raw(rq, 200, raw, rawlen, etag, NULL);
 		free(raw);
 		return;
 	}
-	if ((rc = query_load(t, rq->rq_tenant, rq->rq_rt, rid, &doc)) !=
+	if ((rc = record_load(t, rq->rq_tenant, rq->rq_rt, rid, &doc)) !=
 	    SCIM_OK)
 		goto fail;
-	ver = document_version(doc);
+	ver = record_version(doc);
 	if ((inm = request_header(rq, "If-None-Match")) != NULL &&
-	    document_etag_matches(inm, ver)) {
+	    record_version_matches(inm, ver)) {
 		store_abort(t);
 		request_reply_empty(rq, 304, ver);
 		json_object_put(doc);

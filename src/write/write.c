@@ -18,14 +18,11 @@
 #include "document.h"
 #include "error.h"
 #include "filter.h"
-#include "index.h"
 #include "jsonutil.h"
-#include "keys.h"
-#include "load.h"
 #include "log.h"
 #include "member.h"
 #include "patch.h"
-#include "query.h"
+#include "record.h"
 #include "schema.h"
 #include "request.h"
 #include "store.h"
@@ -87,7 +84,7 @@ members_change(struct write_op *wo, struct store_txn *t, uint64_t grid,
 			return (scim_err_set(&wo->wo_eb, SCIM_EINVAL,
 			    "members: each member needs a string value"));
 		id = json_object_get_string(v);
-		rc = document_lookup(t, tenant, id, NULL, &tag, &mrid);
+		rc = record_lookup(t, tenant, id, NULL, &tag, &mrid);
 		if (rc == SCIM_ENOTFOUND && !add)
 			continue;	/* not a member: nothing to remove */
 		if (rc == SCIM_ENOTFOUND)
@@ -118,7 +115,7 @@ members_remove_if(struct write_op *wo, struct store_txn *t, uint64_t grid,
 	size_t			 i, n;
 	int			 rc, removed;
 
-	rc = document_members(t, tenant, grid, NULL, f, &objs, &pairs);
+	rc = record_members_matching(t, tenant, grid, f, &objs, &pairs);
 	n = rc == SCIM_OK ? json_object_array_length(pairs) : 0;
 	for (i = 0; rc == SCIM_OK && i < n; i++) {
 		p = json_object_array_get_idx(pairs, i);
@@ -145,7 +142,7 @@ members_clear(struct write_op *wo, struct store_txn *t, uint64_t grid)
 	size_t			 i, n;
 	int			 rc;
 
-	rc = document_members(t, tenant, grid, NULL, NULL, &objs, NULL);
+	rc = record_members(t, tenant, grid, NULL, 0, 0, &objs);
 	n = rc == SCIM_OK ? json_object_array_length(objs) : 0;
 	for (i = 0; i < n; i++)
 		json_object_array_add(wo->wo_removed, json_object_get(
@@ -172,9 +169,7 @@ write_apply(struct store_txn *t, struct commit_op *op)
 	const struct resource_type	*rt = wo->wo_rt;
 	const struct patch_member_op	*mops = NULL;
 	struct json_object		*patched = NULL, *canon = NULL;
-	struct store_val		 k;
 	const char			*hdr, *id;
-	uint8_t				 kb[KEYS_ID2R_LEN];
 	size_t				 nmops = 0, i;
 	int				 rc, members_changed;
 
@@ -191,8 +186,8 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		return (rc);
 	if (wo->wo_kind == WRITE_CREATE) {
 		wo->wo_new = json_object_get(wo->wo_doc);
-		if ((rc = document_set_meta(t, rt, wo->wo_new, NULL)) !=
-		    SCIM_OK || (rc = load_resource(t, rq->rq_tenant, rt,
+		if ((rc = record_set_meta(t, rt, wo->wo_new, NULL)) !=
+		    SCIM_OK || (rc = record_insert(t, rq->rq_tenant, rt,
 		    wo->wo_new, &wo->wo_rid, &wo->wo_eb)) != SCIM_OK)
 			return (rc);
 		if (wo->wo_members != NULL && (rc = members_change(wo, t,
@@ -201,39 +196,22 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		goto audit;
 	}
 
-	if ((rc = document_lookup(t, rq->rq_tenant, wo->wo_id, rt, NULL,
+	if ((rc = record_lookup(t, rq->rq_tenant, wo->wo_id, rt, NULL,
 	    &wo->wo_rid)) != SCIM_OK)
 		return (rc == SCIM_ENOTFOUND ? scim_err_set(&wo->wo_eb, rc,
 		    "%s %.64s not found", rt->rt_name, wo->wo_id) : rc);
-	if ((rc = query_load(t, rq->rq_tenant, rt, wo->wo_rid,
+	if ((rc = record_load(t, rq->rq_tenant, rt, wo->wo_rid,
 	    &wo->wo_old)) != SCIM_OK)
 		return (rc);
 	if ((hdr = wo->wo_if_match) != NULL &&
-	    !document_etag_matches(hdr, document_version(wo->wo_old)))
+	    !record_version_matches(hdr, record_version(wo->wo_old)))
 		return (scim_err_set(&wo->wo_eb, SCIM_EPRECOND,
 		    "If-Match does not match version %s",
-		    document_version(wo->wo_old)));
+		    record_version(wo->wo_old)));
 
 	if (wo->wo_kind == WRITE_DELETE) {
-		if ((rc = index_update(t, rq->rq_tenant, rt, wo->wo_rid,
-		    wo->wo_old, NULL, &wo->wo_eb)) != SCIM_OK)
-			return (rc);
-		k = keys_res(kb, rq->rq_tenant, rt->rt_tag, wo->wo_rid);
-		if ((rc = store_del(t, STORE_RES, &k, NULL)) != SCIM_OK)
-			return (rc);
-		k = keys_id2r(kb, rq->rq_tenant, wo->wo_id);
-		if ((rc = store_del(t, STORE_ID2R, &k, NULL)) != SCIM_OK ||
-		    (rc = document_count(t, rq->rq_tenant, rt->rt_tag, -1)) !=
-		    SCIM_OK)
-			return (rc);
-		if (rt->rt_tag == RT_TAG_GROUP)
-			rc = member_clear_group(t, rq->rq_tenant, wo->wo_rid);
-		else
-			rc = SCIM_OK;
-		if (rc == SCIM_OK)
-			rc = member_clear_member(t, rq->rq_tenant, rt->rt_tag,
-			    wo->wo_rid);
-		if (rc != SCIM_OK)
+		if ((rc = record_delete(t, rq->rq_tenant, rt, wo->wo_id,
+		    wo->wo_rid, wo->wo_old, &wo->wo_eb)) != SCIM_OK)
 			return (rc);
 		goto audit;
 	}
@@ -276,7 +254,7 @@ write_apply(struct store_txn *t, struct commit_op *op)
 			goto done;
 	}
 	id = jsonutil_get_str(wo->wo_old, "id");
-	wo->wo_new = document_with_id(canon, id);
+	wo->wo_new = record_with_id(canon, id);
 	json_object_object_add(wo->wo_new, "meta", json_object_get(
 	    json_object_object_get(wo->wo_old, "meta")));
 	members_changed = json_object_array_length(wo->wo_added) > 0 ||
@@ -287,11 +265,9 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		rc = SCIM_OK;
 		goto done;
 	}
-	if ((rc = document_set_meta(t, rt, wo->wo_new, wo->wo_old)) != SCIM_OK ||
-	    (rc = index_update(t, rq->rq_tenant, rt, wo->wo_rid, wo->wo_old,
-	    wo->wo_new, &wo->wo_eb)) != SCIM_OK ||
-	    (rc = document_put(t, rq->rq_tenant, rt, wo->wo_rid, wo->wo_new)) !=
-	    SCIM_OK)
+	if ((rc = record_set_meta(t, rt, wo->wo_new, wo->wo_old)) != SCIM_OK ||
+	    (rc = record_put(t, rq->rq_tenant, rt, wo->wo_rid, wo->wo_old,
+	    wo->wo_new, &wo->wo_eb)) != SCIM_OK)
 		goto done;
  done:
 	json_object_put(patched);
@@ -452,7 +428,7 @@ write_prepare(struct write_op *wo)
 	}
 	if (wo->wo_kind == WRITE_CREATE) {
 		util_uuid(id);
-		wo->wo_doc = document_with_id(doc, id);
+		wo->wo_doc = record_with_id(doc, id);
 		json_object_put(doc);
 	} else
 		wo->wo_doc = doc;
