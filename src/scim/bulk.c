@@ -10,10 +10,10 @@
 
 #include "bulk.h"
 #include "config.h"
-#include "document.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "record.h"
+#include "render.h"
 #include "schema.h"
 #include "request.h"
 #include "util.h"
@@ -261,7 +261,7 @@ bulk_done(struct request *rq, void *arg, const struct write_result *wr)
 			    json_object_new_string(bo->bo_bulkid));
 		if (wr->wr_doc != NULL &&
 		    (id = jsonutil_get_str(wr->wr_doc, "id")) != NULL) {
-			loc = document_location(rq->rq_base, wr->wr_rt, id);
+			loc = render_location(rq->rq_base, wr->wr_rt, id);
 			json_object_object_add(o, "location",
 			    json_object_new_string(loc));
 			free(loc);

@@ -13,7 +13,6 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "document.h"
 #include "error.h"
 #include "filter.h"
 #include "jsonutil.h"
@@ -21,6 +20,7 @@
 #include "projection.h"
 #include "query.h"
 #include "record.h"
+#include "render.h"
 #include "resource.h"
 #include "schema.h"
 #include "request.h"
@@ -56,10 +56,10 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 		return;
 	}
 	if (status == 201)
-		loc = document_location(rq->rq_base, rq->rq_rt,
+		loc = render_location(rq->rq_base, rq->rq_rt,
 		    jsonutil_get_str(doc, "id"));
 	/* the document was just stored: send those bytes when they do */
-	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
+	if (render_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {
 		store_abort(t);
 		request_reply_raw(rq, status, raw, rawlen, etag, loc);
@@ -67,7 +67,7 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 		free(loc);
 		return;
 	}
-	rc = document_render(t, rq, rq->rq_rt, rid, doc, &out);
+	rc = render_resource(t, rq, rq->rq_rt, rid, doc, &out);
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		free(loc);
@@ -183,7 +183,7 @@ resource_get(struct request *rq)
 			    rq->rq_id);
 		goto fail;
 	}
-	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
+	if (render_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {
 		store_abort(t);
 		if ((inm = request_header(rq, "If-None-Match")) != NULL &&
@@ -205,7 +205,7 @@ resource_get(struct request *rq)
 		json_object_put(doc);
 		return;
 	}
-	if ((rc = document_render(t, rq, rq->rq_rt, rid, doc, &out)) != SCIM_OK)
+	if ((rc = render_resource(t, rq, rq->rq_rt, rid, doc, &out)) != SCIM_OK)
 		goto fail;
 	store_abort(t);
 	request_reply_json(rq, 200, out, ver, NULL);
@@ -519,13 +519,13 @@ list_type(struct request *rq, const struct resource_type *rt,
 	for (i = 0; i < r.qr_n; i++) {
 		if ((*nres)++ > 0)
 			fputc(',', res);
-		if (document_raw(t, rq, rt, r.qr_rids[i], &raw, &rawlen,
+		if (render_raw(t, rq, rt, r.qr_rids[i], &raw, &rawlen,
 		    etag, sizeof(etag))) {
 			fwrite(raw, 1, rawlen, res);
 			free(raw);
 			continue;
 		}
-		if ((rc = document_render(t, rq, rt, r.qr_rids[i],
+		if ((rc = render_resource(t, rq, rt, r.qr_rids[i],
 		    r.qr_docs[i], &one)) != SCIM_OK)
 			goto done;
 		json = jsonutil_compact(one, &rawlen);

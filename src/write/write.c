@@ -15,7 +15,6 @@
 #include "audit.h"
 #include "commit.h"
 #include "config.h"
-#include "document.h"
 #include "error.h"
 #include "filter.h"
 #include "jsonutil.h"
