@@ -16,6 +16,7 @@
 #include "render.h"
 #include "schema.h"
 #include "request.h"
+#include "resource.h"
 #include "util.h"
 #include "write.h"
 
@@ -240,10 +241,11 @@ bulk_reply(struct bulk *bk)
 }
 
 static void
-bulk_done(struct request *rq, void *arg, const struct write_result *wr)
+bulk_done(void *arg, const struct write_result *wr)
 {
 	struct bulk_op		*bo = arg;
 	struct bulk		*bk = bo->bo_bulk;
+	struct request		*rq = bk->bk_rq;
 	struct json_object	*o;
 	const char		*id, *ver;
 	char			*loc, st[8];
@@ -380,6 +382,7 @@ void
 bulk_handle(struct request *rq)
 {
 	struct json_object	*ops, *op, *v, *data;
+	struct write_ctx	 wc;
 	struct write_spec	 ws;
 	struct bulk		*bk;
 	struct bulk_op		*bo;
@@ -453,7 +456,8 @@ bulk_handle(struct request *rq)
 		ws.ws_applied = bulk_applied;
 		ws.ws_done = bulk_done;
 		ws.ws_arg = bo;
-		write_submit(rq, &ws);
+		resource_write_ctx(rq, &wc);
+		write_submit(&wc, &ws);
 		free(id);
 	}
 	if (--bk->bk_pending == 0)

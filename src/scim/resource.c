@@ -81,9 +81,10 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 
 /* The reply to a single (non-Bulk) write. */
 static void
-reply_write(struct request *rq, void *arg, const struct write_result *wr)
+reply_write(void *arg, const struct write_result *wr)
 {
-	int	status = wr->wr_status;
+	struct request	*rq = arg;
+	int		 status = wr->wr_status;
 
 	if (wr->wr_err != SCIM_OK) {
 		request_reply_error(rq, wr->wr_err, wr->wr_detail);
@@ -108,9 +109,26 @@ reply_write(struct request *rq, void *arg, const struct write_result *wr)
 		reply_resource(rq, status, wr->wr_rid, wr->wr_doc);
 }
 
+void
+resource_write_ctx(struct request *rq, struct write_ctx *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->wc_tenant = rq->rq_tenant;
+	wc->wc_initiator = rq->rq_token.ti_name;
+	wc->wc_start = rq->rq_start;
+	wc->wc_conf = rq->rq_sd->sd_conf;
+	/* the request's id names its first change; later ones get their own */
+	if (rq->rq_nwrites++ == 0)
+		strlcpy(wc->wc_change_id, rq->rq_change_id,
+		    sizeof(wc->wc_change_id));
+	else
+		util_uuid(wc->wc_change_id);
+}
+
 static void
 submit(struct request *rq, enum write_kind kind)
 {
+	struct write_ctx	wc;
 	struct write_spec	ws;
 	int			rc;
 
@@ -129,7 +147,9 @@ submit(struct request *rq, enum write_kind kind)
 	ws.ws_method = rq->rq_method_name;
 	ws.ws_path = rq->rq_path;
 	ws.ws_done = reply_write;
-	write_submit(rq, &ws);
+	ws.ws_arg = rq;
+	resource_write_ctx(rq, &wc);
+	write_submit(&wc, &ws);
 }
 
 void

@@ -23,7 +23,6 @@
 #include "patch.h"
 #include "record.h"
 #include "schema.h"
-#include "request.h"
 #include "store.h"
 #include "util.h"
 #include "validate.h"
@@ -31,7 +30,7 @@
 
 struct write_op {
 	struct commit_op	 wo_op;		/* first: the commit queue's view */
-	struct request		*wo_rq;		/* tenant, initiator, base URL */
+	struct write_ctx	 wo_ctx;	/* who asks, the change id */
 	enum write_kind		 wo_kind;
 	const struct resource_type *wo_rt;
 	char			*wo_id;		/* target id (not on create) */
@@ -39,7 +38,6 @@ struct write_op {
 	char			*wo_if_match;
 	const char		*wo_method;
 	const char		*wo_path;
-	char			 wo_change_id[SCIM_ID_MAX];
 	write_resolve_fn	 wo_resolve;
 	write_applied_fn	 wo_applied;
 	write_done_fn		 wo_done;
@@ -68,7 +66,7 @@ members_change(struct write_op *wo, struct store_txn *t, uint64_t grid,
     struct json_object *vals, int add)
 {
 	struct json_object	*e, *v;
-	uint32_t		 tenant = wo->wo_rq->rq_tenant;
+	uint32_t		 tenant = wo->wo_ctx.wc_tenant;
 	const char		*id;
 	uint64_t		 mrid;
 	uint8_t			 tag;
@@ -110,7 +108,7 @@ members_remove_if(struct write_op *wo, struct store_txn *t, uint64_t grid,
     const struct filter *f)
 {
 	struct json_object	*objs = NULL, *pairs = NULL, *p;
-	uint32_t		 tenant = wo->wo_rq->rq_tenant;
+	uint32_t		 tenant = wo->wo_ctx.wc_tenant;
 	size_t			 i, n;
 	int			 rc, removed;
 
@@ -137,7 +135,7 @@ static int
 members_clear(struct write_op *wo, struct store_txn *t, uint64_t grid)
 {
 	struct json_object	*objs = NULL;
-	uint32_t		 tenant = wo->wo_rq->rq_tenant;
+	uint32_t		 tenant = wo->wo_ctx.wc_tenant;
 	size_t			 i, n;
 	int			 rc;
 
@@ -164,7 +162,7 @@ static int
 write_apply(struct store_txn *t, struct commit_op *op)
 {
 	struct write_op			*wo = (struct write_op *)op;
-	struct request			*rq = wo->wo_rq;
+	uint32_t			 tenant = wo->wo_ctx.wc_tenant;
 	const struct resource_type	*rt = wo->wo_rt;
 	const struct patch_member_op	*mops = NULL;
 	struct json_object		*patched = NULL, *canon = NULL;
@@ -186,7 +184,7 @@ write_apply(struct store_txn *t, struct commit_op *op)
 	if (wo->wo_kind == WRITE_CREATE) {
 		wo->wo_new = json_object_get(wo->wo_doc);
 		if ((rc = record_set_meta(t, rt, wo->wo_new, NULL)) !=
-		    SCIM_OK || (rc = record_insert(t, rq->rq_tenant, rt,
+		    SCIM_OK || (rc = record_insert(t, tenant, rt,
 		    wo->wo_new, &wo->wo_rid, &wo->wo_eb)) != SCIM_OK)
 			return (rc);
 		if (wo->wo_members != NULL && (rc = members_change(wo, t,
@@ -195,11 +193,11 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		goto audit;
 	}
 
-	if ((rc = record_lookup(t, rq->rq_tenant, wo->wo_id, rt, NULL,
+	if ((rc = record_lookup(t, tenant, wo->wo_id, rt, NULL,
 	    &wo->wo_rid)) != SCIM_OK)
 		return (rc == SCIM_ENOTFOUND ? scim_err_set(&wo->wo_eb, rc,
 		    "%s %.64s not found", rt->rt_name, wo->wo_id) : rc);
-	if ((rc = record_load(t, rq->rq_tenant, rt, wo->wo_rid,
+	if ((rc = record_load(t, tenant, rt, wo->wo_rid,
 	    &wo->wo_old)) != SCIM_OK)
 		return (rc);
 	if ((hdr = wo->wo_if_match) != NULL &&
@@ -209,7 +207,7 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		    record_version(wo->wo_old)));
 
 	if (wo->wo_kind == WRITE_DELETE) {
-		if ((rc = record_delete(t, rq->rq_tenant, rt, wo->wo_id,
+		if ((rc = record_delete(t, tenant, rt, wo->wo_id,
 		    wo->wo_rid, wo->wo_old, &wo->wo_eb)) != SCIM_OK)
 			return (rc);
 		goto audit;
@@ -265,7 +263,7 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		goto done;
 	}
 	if ((rc = record_set_meta(t, rt, wo->wo_new, wo->wo_old)) != SCIM_OK ||
-	    (rc = record_put(t, rq->rq_tenant, rt, wo->wo_rid, wo->wo_old,
+	    (rc = record_put(t, tenant, rt, wo->wo_rid, wo->wo_old,
 	    wo->wo_new, &wo->wo_eb)) != SCIM_OK)
 		goto done;
  done:
@@ -278,9 +276,9 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		struct audit_event	ev;
 
 		memset(&ev, 0, sizeof(ev));
-		ev.ae_change_id = wo->wo_change_id;
-		ev.ae_tenant = rq->rq_tenant;
-		ev.ae_initiator = rq->rq_token.ti_name;
+		ev.ae_change_id = wo->wo_ctx.wc_change_id;
+		ev.ae_tenant = wo->wo_ctx.wc_tenant;
+		ev.ae_initiator = wo->wo_ctx.wc_initiator;
 		ev.ae_rt = rt;
 		ev.ae_method = wo->wo_method;
 		ev.ae_path = wo->wo_path;
@@ -295,7 +293,7 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		ev.ae_status = wo->wo_noop ? AUDIT_SKIPPED : AUDIT_SUCCESS;
 		ev.ae_http_status = wo->wo_kind == WRITE_CREATE ? 201 :
 		    wo->wo_kind == WRITE_DELETE ? 204 : 200;
-		ev.ae_start = rq->rq_start;
+		ev.ae_start = wo->wo_ctx.wc_start;
 		if ((rc = audit_write(t, &ev)) == SCIM_OK && wo->wo_applied)
 			wo->wo_applied(wo->wo_arg, SCIM_OK,
 			    jsonutil_get_str(ev.ae_new ? ev.ae_new : ev.ae_old,
@@ -322,7 +320,6 @@ static void
 write_failed(struct store_txn *t, struct commit_op *op, int rc)
 {
 	struct write_op		*wo = (struct write_op *)op;
-	struct request		*rq = wo->wo_rq;
 	struct audit_event	 ev;
 
 	if (wo->wo_applied != NULL)
@@ -332,13 +329,13 @@ write_failed(struct store_txn *t, struct commit_op *op, int rc)
 	if (rc == SCIM_ESTORAGE) {
 		/* a record would eat the pages kept for deletes */
 		log_warnx("%s: %s refused: store full", __func__,
-		    wo->wo_change_id);
+		    wo->wo_ctx.wc_change_id);
 		return;
 	}
 	memset(&ev, 0, sizeof(ev));
-	ev.ae_change_id = wo->wo_change_id;
-	ev.ae_tenant = rq->rq_tenant;
-	ev.ae_initiator = rq->rq_token.ti_name;
+	ev.ae_change_id = wo->wo_ctx.wc_change_id;
+	ev.ae_tenant = wo->wo_ctx.wc_tenant;
+	ev.ae_initiator = wo->wo_ctx.wc_initiator;
 	ev.ae_rt = wo->wo_rt;
 	ev.ae_method = wo->wo_method;
 	ev.ae_path = wo->wo_path;
@@ -355,10 +352,10 @@ write_failed(struct store_txn *t, struct commit_op *op, int rc)
 	ev.ae_scim_type = scim_err_type(rc);
 	ev.ae_reason = wo->wo_eb.eb_msg[0] ? wo->wo_eb.eb_msg :
 	    scim_err_text(rc);
-	ev.ae_start = rq->rq_start;
+	ev.ae_start = wo->wo_ctx.wc_start;
 	if (audit_write(t, &ev) != SCIM_OK)
 		log_warnx("%s: could not record failure of %s", __func__,
-		    wo->wo_change_id);
+		    wo->wo_ctx.wc_change_id);
 }
 
 static void
@@ -394,7 +391,7 @@ write_done(struct commit_op *op, int rc)
 		wr.wr_status = wo->wo_kind == WRITE_CREATE ? 201 :
 		    wo->wo_kind == WRITE_DELETE ? 204 : 200;
 	}
-	wo->wo_done(wo->wo_rq, wo->wo_arg, &wr);
+	wo->wo_done(wo->wo_arg, &wr);
 	write_op_free(wo);
 }
 
@@ -413,8 +410,8 @@ write_prepare(struct write_op *wo)
 		    "a request body is required"));
 	if (wo->wo_kind == WRITE_PATCH)
 		return (patch_parse(wo->wo_body, wo->wo_rt,
-		    &wo->wo_rq->rq_sd->sd_conf->cf_filter,
-		    wo->wo_rq->rq_sd->sd_conf->cf_max_patch_ops,
+		    &wo->wo_ctx.wc_conf->cf_filter,
+		    wo->wo_ctx.wc_conf->cf_max_patch_ops,
 		    &wo->wo_patch, &wo->wo_eb));
 	rc = validate_resource(wo->wo_rt, wo->wo_body,
 	    wo->wo_rt->rt_tag == RT_TAG_GROUP ? VALIDATE_KEEP_EXTERNAL : 0,
@@ -435,11 +432,11 @@ write_prepare(struct write_op *wo)
 }
 
 void
-write_submit(struct request *rq, const struct write_spec *ws)
+write_submit(const struct write_ctx *wc, const struct write_spec *ws)
 {
 	struct write_op	*wo = xcalloc(1, sizeof(*wo));
 
-	wo->wo_rq = rq;
+	wo->wo_ctx = *wc;
 	wo->wo_kind = ws->ws_kind;
 	wo->wo_rt = ws->ws_rt;
 	wo->wo_id = ws->ws_id != NULL ? xstrdup(ws->ws_id) : NULL;
@@ -452,12 +449,6 @@ write_submit(struct request *rq, const struct write_spec *ws)
 	wo->wo_applied = ws->ws_applied;
 	wo->wo_done = ws->ws_done;
 	wo->wo_arg = ws->ws_arg;
-	/* the request's id names its first change; later ones get their own */
-	if (rq->rq_nwrites++ == 0)
-		strlcpy(wo->wo_change_id, rq->rq_change_id,
-		    sizeof(wo->wo_change_id));
-	else
-		util_uuid(wo->wo_change_id);
 	wo->wo_eb.eb_msg[0] = '\0';
 	wo->wo_op.co_apply = write_apply;
 	wo->wo_op.co_failed = write_failed;
