@@ -1,6 +1,7 @@
 /*
- * The SCIM resource handlers: reads answer from one read transaction;
- * writes go through write.c and reply after the group commit.
+ * The SCIM resource handlers: reads answer from one read transaction
+ * (record.c, query.c, rendered by render.c); writes go through write/ and
+ * reply after the group commit.
  */
 #include "scimd.h"
 
