@@ -300,12 +300,30 @@ parse_count(const char *s, long long *out)
 	return (SCIM_OK);
 }
 
+/* An integer member of a .search body, as text like the query string's. */
+static int
+search_int(struct json_object *b, const char *name, char *buf, size_t len,
+    const char **out, struct scim_errbuf *eb)
+{
+	struct json_object	*v;
+
+	if ((v = jsonutil_get(b, name, NULL)) == NULL)
+		return (SCIM_OK);
+	if (!json_object_is_type(v, json_type_int))
+		return (scim_err_set(eb, SCIM_EINVAL, "%s must be an integer",
+		    name));
+	snprintf(buf, len, "%lld", (long long)json_object_get_int64(v));
+	*out = buf;
+	return (SCIM_OK);
+}
+
 static int
 search_params(struct request *rq, struct list_params *lp,
     struct scim_errbuf *eb, struct json_object **keep)
 {
 	struct json_object	*b = rq->rq_body, *v;
 	static char		 nbuf[2][32];
+	int			 rc;
 
 	*keep = NULL;
 	if (b == NULL || !json_object_is_type(b, json_type_object))
@@ -323,22 +341,11 @@ search_params(struct request *rq, struct list_params *lp,
 	STRPARAM("sortBy", lp_sort_by);
 	STRPARAM("sortOrder", lp_sort_order);
 #undef STRPARAM
-	if ((v = jsonutil_get(b, "startIndex", NULL)) != NULL) {
-		if (!json_object_is_type(v, json_type_int))
-			return (scim_err_set(eb, SCIM_EINVAL,
-			    "startIndex must be an integer"));
-		snprintf(nbuf[0], sizeof(nbuf[0]), "%lld",
-		    (long long)json_object_get_int64(v));
-		lp->lp_start = nbuf[0];
-	}
-	if ((v = jsonutil_get(b, "count", NULL)) != NULL) {
-		if (!json_object_is_type(v, json_type_int))
-			return (scim_err_set(eb, SCIM_EINVAL,
-			    "count must be an integer"));
-		snprintf(nbuf[1], sizeof(nbuf[1]), "%lld",
-		    (long long)json_object_get_int64(v));
-		lp->lp_count = nbuf[1];
-	}
+	if ((rc = search_int(b, "startIndex", nbuf[0], sizeof(nbuf[0]),
+	    &lp->lp_start, eb)) != SCIM_OK ||
+	    (rc = search_int(b, "count", nbuf[1], sizeof(nbuf[1]),
+	    &lp->lp_count, eb)) != SCIM_OK)
+		return (rc);
 	if ((v = jsonutil_get(b, "cursor", NULL)) != NULL) {
 		if (!json_object_is_type(v, json_type_string))
 			return (scim_err_set(eb, SCIM_ECURSOR,

@@ -1,8 +1,6 @@
 /* PUT: the whole resource replaced, a Group's members too (see write_op.h). */
 #include "scimd.h"
 
-#include <json-c/json.h>
-
 #include "error.h"
 #include "schema.h"
 #include "write_op.h"
