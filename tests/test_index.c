@@ -67,7 +67,7 @@ save(uint32_t tenant, const struct resource_type *rt, uint64_t rid,
 		s = jsonutil_compact(nd, &len);
 		v.sv_data = s;
 		v.sv_len = len;
-		/* a new resource counts for its type, as write.c keeps it */
+		/* a new resource counts for its type, as record.c keeps it */
 		if (store_get(t, STORE_RES, &k, NULL) == SCIM_ENOTFOUND)
 			rc = record_count(t, tenant, rt->rt_tag, 1);
 		if (rc == SCIM_OK)

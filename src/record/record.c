@@ -302,7 +302,8 @@ record_count(struct store_txn *t, uint32_t tenant, uint8_t tag, int delta)
 
 	if ((rc = record_total(t, tenant, tag, &n)) != SCIM_OK)
 		return (rc);
-	n = delta < 0 && n < (uint64_t)-delta ? 0 : n + (uint64_t)(int64_t)delta;
+	n = delta < 0 && n < (uint64_t)-delta ? 0 :
+	    n + (uint64_t)(int64_t)delta;
 	k = keys_count(kb, tenant, tag);
 	util_put_be64(vb, n);
 	v.sv_data = vb;

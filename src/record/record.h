@@ -129,7 +129,8 @@ struct json_object *record_member(struct store_txn *, uint32_t tenant,
  * the first skip left out, at most max of them (0: no limit).
  */
 int	record_members(struct store_txn *, uint32_t tenant, uint64_t grid,
-	    const char *base, size_t skip, size_t max, struct json_object **objs);
+	    const char *base, size_t skip, size_t max,
+	    struct json_object **objs);
 /*
  * Member objects (without $ref) of group grid that match f into *objs, and
  * [tag, rid] of each into *pairs (both new arrays, in the same order).

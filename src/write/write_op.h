@@ -40,15 +40,22 @@ struct write_opdef {
 	enum audit_action	 od_action;
 	int			 od_status;
 	int			(*od_prepare)(struct write_op *);
-	int			(*od_apply)(struct store_txn *, struct write_op *);
+	int			(*od_apply)(struct store_txn *,
+				    struct write_op *);
 };
 
+/*
+ * wo_op comes first: the commit queue's view of the change.  wo_doc is the
+ * validated body of a create or replace, wo_members its Group members;
+ * wo_old and wo_new the record before and after; wo_added and wo_removed
+ * the member ids that changed.
+ */
 struct write_op {
-	struct commit_op		 wo_op;	/* first: the commit queue's view */
+	struct commit_op		 wo_op;
 	const struct write_opdef	*wo_def;
-	struct write_ctx		 wo_ctx;	/* who asks, the change id */
+	struct write_ctx		 wo_ctx;
 	const struct resource_type	*wo_rt;
-	char				*wo_id;		/* target id (not on create) */
+	char				*wo_id;		/* not on create */
 	struct json_object		*wo_body;	/* as sent */
 	char				*wo_if_match;
 	const char			*wo_method;
@@ -57,13 +64,13 @@ struct write_op {
 	write_applied_fn		 wo_applied;
 	write_done_fn			 wo_done;
 	void				*wo_arg;
-	struct json_object		*wo_doc;	/* create/replace: validated body */
-	struct json_object		*wo_members;	/* its Group members */
+	struct json_object		*wo_doc;
+	struct json_object		*wo_members;
 	struct patch			*wo_patch;
-	struct json_object		*wo_old;	/* stored before */
-	struct json_object		*wo_new;	/* stored after */
-	struct json_object		*wo_added;	/* member ids added */
-	struct json_object		*wo_removed;	/* member ids removed */
+	struct json_object		*wo_old;
+	struct json_object		*wo_new;
+	struct json_object		*wo_added;
+	struct json_object		*wo_removed;
 	uint64_t			 wo_rid;
 	int				 wo_noop;	/* nothing changed */
 	struct scim_errbuf		 wo_eb;

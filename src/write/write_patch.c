@@ -20,7 +20,8 @@ write_patch_prepare(struct write_op *wo)
 		return (scim_err_set(&wo->wo_eb, SCIM_ESYNTAX,
 		    "a request body is required"));
 	return (patch_parse(wo->wo_body, wo->wo_rt,
-	    &wo->wo_ctx.wc_conf->cf_filter, wo->wo_ctx.wc_conf->cf_max_patch_ops,
+	    &wo->wo_ctx.wc_conf->cf_filter,
+	    wo->wo_ctx.wc_conf->cf_max_patch_ops,
 	    &wo->wo_patch, &wo->wo_eb));
 }
 
