@@ -261,7 +261,7 @@ import_line(struct import *im, struct store_txn *batch, const char *buf,
 {
 	const struct resource_type	*rt = NULL;
 	struct store_txn		*t = NULL;
-	struct json_object		*in = NULL, *doc = NULL;
+	struct json_object		*in = NULL;
 	struct scim_errbuf		 eb;
 	size_t				 npend = im->im_npend;
 	uint64_t			 rid;
@@ -292,7 +292,6 @@ import_line(struct import *im, struct store_txn *batch, const char *buf,
 		    eb.eb_msg : scim_err_text(rc));
 	}
 	json_object_put(in);
-	json_object_put(doc);
 }
 
 /* Members that named resources later in the file (Groups in Groups). */
