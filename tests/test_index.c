@@ -7,12 +7,12 @@
 
 #include <json-c/json.h>
 
-#include "document.h"
 #include "error.h"
 #include "index.h"
 #include "jsonutil.h"
 #include "keys.h"
 #include "member.h"
+#include "record.h"
 #include "schema.h"
 #include "store.h"
 #include "tap.h"
@@ -67,15 +67,15 @@ save(uint32_t tenant, const struct resource_type *rt, uint64_t rid,
 		s = jsonutil_compact(nd, &len);
 		v.sv_data = s;
 		v.sv_len = len;
-		/* a new resource counts for its type, as write.c keeps it */
+		/* a new resource counts for its type, as record.c keeps it */
 		if (store_get(t, STORE_RES, &k, NULL) == SCIM_ENOTFOUND)
-			rc = document_count(t, tenant, rt->rt_tag, 1);
+			rc = record_count(t, tenant, rt->rt_tag, 1);
 		if (rc == SCIM_OK)
 			rc = store_put(t, STORE_RES, &k, &v, 0);
 	} else if (rc == SCIM_OK) {
 		rc = store_del(t, STORE_RES, &k, NULL);
 		if (rc == SCIM_OK)
-			rc = document_count(t, tenant, rt->rt_tag, -1);
+			rc = record_count(t, tenant, rt->rt_tag, -1);
 	}
 	if (rc == SCIM_OK && verify_bad(t, tenant) != 0) {
 		diag("index_verify failed inside the txn");

@@ -13,7 +13,6 @@
 
 #include <json-c/json.h>
 
-#include "document.h"
 #include "error.h"
 #include "filter.h"
 #include "index.h"
@@ -21,6 +20,7 @@
 #include "keys.h"
 #include "member.h"
 #include "query.h"
+#include "record.h"
 #include "schema.h"
 #include "store.h"
 #include "tap.h"
@@ -110,7 +110,7 @@ create(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
 		diag("index_update: %s", eb.eb_msg);
 		abort();
 	}
-	if (document_count(t, tenant, rt->rt_tag, 1) != SCIM_OK)
+	if (record_count(t, tenant, rt->rt_tag, 1) != SCIM_OK)
 		abort();
 	if (idout != NULL)
 		memcpy(idout, id, SCIM_ID_MAX);
@@ -632,12 +632,12 @@ test_pages(void)
 	query_result_free(&r);
 
 	store_begin(st, 0, &t);
-	is_int(SCIM_OK, query_load(t, TEN, &user_type, 43, &doc),
-	    "query_load");
+	is_int(SCIM_OK, record_load(t, TEN, &user_type, 43, &doc),
+	    "record_load");
 	is_str(user(42)->r_id, jsonutil_get_str(doc, "id"), "loaded doc");
 	json_object_put(doc);
-	is_int(SCIM_ENOTFOUND, query_load(t, TEN, &group_type, 43, &doc),
-	    "query_load of another kind: ENOTFOUND");
+	is_int(SCIM_ENOTFOUND, record_load(t, TEN, &group_type, 43, &doc),
+	    "record_load of another kind: ENOTFOUND");
 	ok(doc == NULL, "doc NULL on error");
 	store_abort(t);
 }

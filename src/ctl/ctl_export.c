@@ -25,13 +25,13 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "document.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "keys.h"
 #include "load.h"
 #include "log.h"
 #include "member.h"
+#include "record.h"
 #include "schema.h"
 #include "store.h"
 #include "tenant.h"
@@ -132,9 +132,9 @@ export_range(struct store_txn *t, uint32_t tenant, uint8_t tag, FILE *out,
 			fatalx("export: stored resource unreadable: %s",
 			    eb.eb_msg);
 		if (tag == RT_TAG_GROUP) {
-			rc = document_members(t, tenant, util_get_be64(
-			    (const uint8_t *)k.sv_data + 5), NULL, NULL,
-			    &members, NULL);
+			rc = record_members(t, tenant, util_get_be64(
+			    (const uint8_t *)k.sv_data + 5), NULL, 0, 0,
+			    &members);
 			if (rc != SCIM_OK)
 				fatalx("export: members: %s",
 				    scim_err_text(rc));
@@ -228,7 +228,7 @@ import_members(struct import *im, struct store_txn *t, uint64_t grid,
 		if (id == NULL || strlen(id) != SCIM_ID_LEN)
 			return (scim_err_set(eb, SCIM_EINVAL,
 			    "members[%zu]: bad value", i));
-		rc = document_lookup(t, im->im_tenant, id, NULL, &tag, &rid);
+		rc = record_lookup(t, im->im_tenant, id, NULL, &tag, &rid);
 		if (rc == SCIM_ENOTFOUND) {
 			if (im->im_npend == im->im_cappend) {
 				im->im_cappend = im->im_cappend ?
@@ -262,7 +262,7 @@ import_line(struct import *im, struct store_txn *batch, const char *buf,
 {
 	const struct resource_type	*rt = NULL;
 	struct store_txn		*t = NULL;
-	struct json_object		*in = NULL, *doc = NULL;
+	struct json_object		*in = NULL;
 	struct scim_errbuf		 eb;
 	size_t				 npend = im->im_npend;
 	uint64_t			 rid;
@@ -274,10 +274,8 @@ import_line(struct import *im, struct store_txn *batch, const char *buf,
 		goto done;
 	if ((rc = store_begin_nested(batch, &t)) != SCIM_OK)
 		goto done;
-	if ((rc = load_prepare(t, in, &rt, &doc, &eb)) != SCIM_OK ||
-	    (rc = load_resource(t, im->im_tenant, rt, doc, &rid, &eb)) !=
-	    SCIM_OK ||
-	    (rc = load_version_floor(t, doc)) != SCIM_OK)
+	if ((rc = load_resource(t, im->im_tenant, in, &rt, &rid, &eb)) !=
+	    SCIM_OK)
 		goto done;
 	if (rt->rt_tag == RT_TAG_GROUP &&
 	    (rc = import_members(im, t, rid, in, line, &eb)) != SCIM_OK)
@@ -295,7 +293,6 @@ import_line(struct import *im, struct store_txn *batch, const char *buf,
 		    eb.eb_msg : scim_err_text(rc));
 	}
 	json_object_put(in);
-	json_object_put(doc);
 }
 
 /* Members that named resources later in the file (Groups in Groups). */
@@ -314,7 +311,7 @@ import_pending(struct import *im)
 	t = ctl_begin(im->im_ctl, 1);
 	for (i = 0; i < im->im_npend; i++) {
 		pd = &im->im_pend[i];
-		rc = document_lookup(t, im->im_tenant, pd->pd_id, NULL, &tag,
+		rc = record_lookup(t, im->im_tenant, pd->pd_id, NULL, &tag,
 		    &rid);
 		if (rc == SCIM_OK && !(tag == RT_TAG_GROUP &&
 		    rid == pd->pd_grid))

@@ -7,18 +7,16 @@
 
 #include <json-c/json.h>
 
-#include "document.h"
 #include "error.h"
-#include "index.h"
 #include "jsonutil.h"
-#include "keys.h"
 #include "load.h"
+#include "record.h"
 #include "schema.h"
 #include "store.h"
 #include "util.h"
 #include "validate.h"
 
-/* The number in W/"hex" (what document_set_meta writes), or 0. */
+/* The number in W/"hex" (what record_set_meta writes), or 0. */
 static uint64_t
 version_number(const char *v)
 {
@@ -86,8 +84,12 @@ keep_meta(const struct resource_type *rt, struct json_object *in,
 	return (1);
 }
 
-int
-load_prepare(struct store_txn *t, struct json_object *in,
+/*
+ * The stored form of an exported line: validated and canonical, with in's
+ * id and, when well formed, its meta (else a new one).
+ */
+static int
+prepare(struct store_txn *t, struct json_object *in,
     const struct resource_type **rtp, struct json_object **out,
     struct scim_errbuf *eb)
 {
@@ -107,10 +109,10 @@ load_prepare(struct store_txn *t, struct json_object *in,
 		return (scim_err_set(eb, SCIM_EINVAL, "missing or bad id"));
 	if ((rc = validate_resource(rt, in, 0, &canon, eb)) != SCIM_OK)
 		return (rc);
-	doc = document_with_id(canon, id);
+	doc = record_with_id(canon, id);
 	json_object_put(canon);
 	if (!keep_meta(rt, in, doc) &&
-	    (rc = document_set_meta(t, rt, doc, NULL)) != SCIM_OK) {
+	    (rc = record_set_meta(t, rt, doc, NULL)) != SCIM_OK) {
 		json_object_put(doc);
 		return (rc);
 	}
@@ -120,34 +122,16 @@ load_prepare(struct store_txn *t, struct json_object *in,
 }
 
 int
-load_resource(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, struct json_object *doc, uint64_t *rid,
-    struct scim_errbuf *eb)
+load_resource(struct store_txn *t, uint32_t tenant, struct json_object *in,
+    const struct resource_type **rtp, uint64_t *rid, struct scim_errbuf *eb)
 {
-	struct store_val	 k, v;
-	const char		*id = jsonutil_get_str(doc, "id");
-	uint8_t			 kb[KEYS_ID2R_LEN], vb[KEYS_KR_LEN];
+	struct json_object	*doc = NULL;
 	int			 rc;
 
-	/* the order of a SCIM create (write.c): rid, indexes, id map, doc */
-	if ((rc = store_next_id(t, "rid", rid)) != SCIM_OK)
-		return (rc);
-	if ((rc = index_update(t, tenant, rt, *rid, NULL, doc, eb)) != SCIM_OK)
-		return (rc);
-	k = keys_id2r(kb, tenant, id);
-	v = keys_kr(vb, rt->rt_tag, *rid);
-	if ((rc = store_put(t, STORE_ID2R, &k, &v, STORE_NOOVERWRITE)) !=
-	    SCIM_OK)
-		return (rc == SCIM_EUNIQUE ? scim_err_set(eb, rc,
-		    "id %s exists already", id) : rc);
-	if ((rc = document_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
-		return (rc);
-	return (document_put(t, tenant, rt, *rid, doc));
-}
-
-int
-load_version_floor(struct store_txn *t, struct json_object *doc)
-{
-	return (store_counter_floor(t, "version",
-	    version_number(document_version(doc))));
+	if ((rc = prepare(t, in, rtp, &doc, eb)) == SCIM_OK &&
+	    (rc = record_insert(t, tenant, *rtp, doc, rid, eb)) == SCIM_OK)
+		rc = store_counter_floor(t, "version",
+		    version_number(record_version(doc)));
+	json_object_put(doc);
+	return (rc);
 }

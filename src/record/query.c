@@ -7,7 +7,9 @@
  * in which case the tenant's T K range of res is walked.  Group.members and
  * User.groups are not stored in the documents (SCHEMA_F_EXTERNAL and
  * SCHEMA_F_DERIVED), so comparisons on them are evaluated here against the
- * members/memberof DBs instead of by filter_match.
+ * members/memberof DBs instead of by filter_match.  Records are read and
+ * looked up through record.c; only the walk over a tenant's range of res
+ * is done here.
  */
 #include "scimd.h"
 
@@ -17,14 +19,13 @@
 
 #include <json-c/json.h>
 
-#include "document.h"
 #include "error.h"
 #include "filter.h"
 #include "index.h"
 #include "keys.h"
-#include "log.h"
 #include "member.h"
 #include "query.h"
+#include "record.h"
 #include "schema.h"
 #include "store.h"
 #include "util.h"
@@ -61,55 +62,6 @@ struct qctx {
 	size_t			 qc_nhits;
 	size_t			 qc_hits_cap;
 };
-
-/* Parse len bytes of a stored document (not NUL-terminated). */
-static int
-parse_doc(struct json_tokener *tok, const void *data, size_t len,
-    struct json_object **out)
-{
-	struct json_object	*o;
-
-	*out = NULL;
-	json_tokener_reset(tok);
-	o = json_tokener_parse_ex(tok, data, (int)len);
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		log_warnx("%s: stored document unreadable", __func__);
-		return (SCIM_ESTORE);
-	}
-	*out = o;
-	return (SCIM_OK);
-}
-
-static int
-load_with(struct json_tokener *tok, struct store_txn *t, uint32_t tenant,
-    uint8_t tag, uint64_t rid, struct json_object **doc)
-{
-	uint8_t			 kb[KEYS_RES_LEN];
-	struct store_val	 k = keys_res(kb, tenant, tag, rid), v;
-	int			 rc;
-
-	*doc = NULL;
-	if ((rc = store_get(t, STORE_RES, &k, &v)) != SCIM_OK)
-		return (rc);
-	return (parse_doc(tok, v.sv_data, v.sv_len, doc));
-}
-
-int
-query_load(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, uint64_t rid, struct json_object **doc)
-{
-	struct json_tokener	*tok;
-	int			 rc;
-
-	*doc = NULL;
-	if ((tok = json_tokener_new_ex(SCIM_JSON_DEPTH)) == NULL)
-		return (SCIM_ENOMEM);
-	rc = load_with(tok, t, tenant, rt->rt_tag, rid, doc);
-	json_tokener_free(tok);
-	return (rc);
-}
 
 void
 query_result_free(struct query_result *r)
@@ -169,25 +121,16 @@ static int
 id_resolve(struct store_txn *t, uint32_t tenant, const char *id, size_t len,
     int fold, uint8_t *tag, uint64_t *rid)
 {
-	uint8_t			 kb[KEYS_ID2R_LEN];
-	char			 buf[SCIM_ID_LEN];
-	struct store_val	 k, v;
-	size_t			 i;
-	int			 rc;
+	char	buf[SCIM_ID_MAX];
+	size_t	i;
 
 	if (len != SCIM_ID_LEN)
 		return (SCIM_ENOTFOUND);
 	for (i = 0; i < len; i++)
 		buf[i] = fold && id[i] >= 'A' && id[i] <= 'Z' ? id[i] + 32 :
 		    id[i];
-	k = keys_id2r(kb, tenant, buf);
-	if ((rc = store_get(t, STORE_ID2R, &k, &v)) != SCIM_OK)
-		return (rc);
-	if (v.sv_len != KEYS_KR_LEN)
-		return (SCIM_ESTORE);
-	*tag = ((const uint8_t *)v.sv_data)[0];
-	*rid = util_get_be64((const uint8_t *)v.sv_data + 1);
-	return (SCIM_OK);
+	buf[len] = '\0';
+	return (record_lookup(t, tenant, buf, NULL, tag, rid));
 }
 
 static int
@@ -413,8 +356,8 @@ ext_doc(struct qctx *qc, uint64_t rid, const char *attr,
 	for (i = 0; i < l.kl_n; i++) {
 		if ((rt = schema_type_by_tag(l.kl_tag[i])) == NULL)
 			continue;
-		rc = load_with(qc->qc_tok, qc->qc_t, q->q_tenant, l.kl_tag[i],
-		    l.kl_rid[i], &doc);
+		rc = record_load_with(qc->qc_tok, qc->qc_t, q->q_tenant,
+		    l.kl_tag[i], l.kl_rid[i], &doc);
 		if (rc == SCIM_ENOTFOUND)
 			continue;
 		if (rc != SCIM_OK)
@@ -763,7 +706,7 @@ list_all(struct qctx *qc)
 	size_t			 skip = q->q_cursor ? 0 : qc->qc_skip;
 	int			 rc;
 
-	if ((rc = document_total(qc->qc_t, q->q_tenant, q->q_rt->rt_tag,
+	if ((rc = record_total(qc->qc_t, q->q_tenant, q->q_rt->rt_tag,
 	    &total)) != SCIM_OK)
 		return (rc);
 	r->qr_scanned = 1;
@@ -783,8 +726,8 @@ list_all(struct qctx *qc)
 			break;
 		}
 		rid = util_get_be64((const uint8_t *)k.sv_data + 5);
-		if ((rc = parse_doc(qc->qc_tok, v.sv_data, v.sv_len, &doc)) !=
-		    SCIM_OK)
+		if ((rc = record_parse(qc->qc_tok, v.sv_data, v.sv_len,
+		    &doc)) != SCIM_OK)
 			break;
 		r->qr_examined++;
 		page_add(qc, rid, doc);
@@ -822,7 +765,7 @@ scan(struct qctx *qc, struct scim_errbuf *eb)
 			continue;
 		rid = util_get_be64((const uint8_t *)k.sv_data + 5);
 		if ((rc = too_many(qc, eb)) != SCIM_OK ||
-		    (rc = parse_doc(qc->qc_tok, v.sv_data, v.sv_len, &doc)) !=
+		    (rc = record_parse(qc->qc_tok, v.sv_data, v.sv_len, &doc)) !=
 		    SCIM_OK || (rc = visit(qc, rid, doc)) != SCIM_OK)
 			break;
 	}
@@ -842,7 +785,7 @@ fetch(struct qctx *qc, const struct idset *cand, struct scim_errbuf *eb)
 	for (i = 0; i < cand->is_n; i++) {
 		if ((rc = too_many(qc, eb)) != SCIM_OK)
 			return (rc);
-		rc = load_with(qc->qc_tok, qc->qc_t, q->q_tenant,
+		rc = record_load_with(qc->qc_tok, qc->qc_t, q->q_tenant,
 		    q->q_rt->rt_tag, cand->is_v[i], &doc);
 		if (rc == SCIM_ENOTFOUND)
 			continue;	/* a superset may name other kinds */
@@ -865,7 +808,7 @@ sort_page(struct qctx *qc)
 	hits_sort(qc);
 	for (i = qc->qc_skip; i < qc->qc_nhits &&
 	    qc->qc_r->qr_n < q->q_count; i++) {
-		rc = load_with(qc->qc_tok, qc->qc_t, q->q_tenant,
+		rc = record_load_with(qc->qc_tok, qc->qc_t, q->q_tenant,
 		    q->q_rt->rt_tag, qc->qc_hits[i].h_rid, &doc);
 		if (rc != SCIM_OK)
 			return (rc == SCIM_ENOTFOUND ? SCIM_ESTORE : rc);

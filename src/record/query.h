@@ -52,9 +52,4 @@ int	query_run(struct store_txn *t, const struct query *q,
 	    struct query_result *r, struct scim_errbuf *eb);
 void	query_result_free(struct query_result *);
 
-/* Load one stored document by resource number (new reference in *doc). */
-int	query_load(struct store_txn *t, uint32_t tenant,
-	    const struct resource_type *rt, uint64_t rid,
-	    struct json_object **doc);
-
 #endif /* QUERY_H */

@@ -1,4 +1,4 @@
-/* Bulk requests on top of write.c. */
+/* Bulk requests on top of the write path (write/). */
 #include "scimd.h"
 
 #include <stdio.h>
@@ -10,11 +10,13 @@
 
 #include "bulk.h"
 #include "config.h"
-#include "document.h"
 #include "error.h"
 #include "jsonutil.h"
+#include "record.h"
+#include "render.h"
 #include "schema.h"
 #include "request.h"
+#include "resource.h"
 #include "util.h"
 #include "write.h"
 
@@ -239,10 +241,11 @@ bulk_reply(struct bulk *bk)
 }
 
 static void
-bulk_done(struct request *rq, void *arg, const struct write_result *wr)
+bulk_done(void *arg, const struct write_result *wr)
 {
 	struct bulk_op		*bo = arg;
 	struct bulk		*bk = bo->bo_bulk;
+	struct request		*rq = bk->bk_rq;
 	struct json_object	*o;
 	const char		*id, *ver;
 	char			*loc, st[8];
@@ -260,11 +263,11 @@ bulk_done(struct request *rq, void *arg, const struct write_result *wr)
 			    json_object_new_string(bo->bo_bulkid));
 		if (wr->wr_doc != NULL &&
 		    (id = jsonutil_get_str(wr->wr_doc, "id")) != NULL) {
-			loc = document_location(rq->rq_base, wr->wr_rt, id);
+			loc = render_location(rq->rq_base, wr->wr_rt, id);
 			json_object_object_add(o, "location",
 			    json_object_new_string(loc));
 			free(loc);
-			if ((ver = document_version(wr->wr_doc)) != NULL)
+			if ((ver = record_version(wr->wr_doc)) != NULL)
 				json_object_object_add(o, "version",
 				    json_object_new_string(ver));
 		}
@@ -375,86 +378,105 @@ bulk_check_op(struct json_object *op, const char **method,
 	return (NULL);
 }
 
-void
-bulk_handle(struct request *rq)
+/* A new Bulk of n operations, each with its slot and bulkId. */
+static struct bulk *
+bulk_new(struct request *rq, struct json_object *ops, size_t n, long fail_on)
 {
-	struct json_object	*ops, *op, *v, *data;
-	struct write_spec	 ws;
 	struct bulk		*bk;
 	struct bulk_op		*bo;
-	const char		*path, *ver, *err = NULL;
-	char			*id;
-	size_t			 i, j, n;
-	long			 fail_on;
-	int			 kind, rc;
+	struct json_object	*v;
+	size_t			 i;
 
-	/* the pure checks: fuzz/fuzz_bulk.c */
-	if ((rc = bulk_check_request(rq->rq_body, rq->rq_sd->sd_conf->cf_bulk_max_ops,
-	    &ops, &fail_on, &err)) != SCIM_OK) {
-		request_reply_error(rq, rc, err);
-		return;
-	}
-	n = json_object_array_length(ops);
 	bk = xcalloc(1, sizeof(*bk));
 	bk->bk_rq = rq;
 	bk->bk_n = n;
 	bk->bk_ops = xcalloc(n ? n : 1, sizeof(*bk->bk_ops));
 	bk->bk_fail_on = fail_on;
-	if (n == 0) {
-		bulk_reply(bk);
-		return;
-	}
 	/* every op first gets its slot, so bulkId look-ups see them all */
 	for (i = 0; i < n; i++) {
 		bo = &bk->bk_ops[i];
 		bo->bo_bulk = bk;
 		bo->bo_index = i;
-		op = json_object_array_get_idx(ops, i);
-		if ((v = jsonutil_get(op, "bulkId", NULL)) != NULL &&
-		    json_object_is_type(v, json_type_string))
+		v = jsonutil_get(json_object_array_get_idx(ops, i), "bulkId",
+		    NULL);
+		if (v != NULL && json_object_is_type(v, json_type_string))
 			bo->bo_bulkid = xstrdup(json_object_get_string(v));
+	}
+	return (bk);
+}
+
+/* Operation bo (op as sent) on its way: queued, or answered as malformed. */
+static void
+bulk_submit(struct bulk_op *bo, struct json_object *op)
+{
+	struct bulk		*bk = bo->bo_bulk;
+	struct write_ctx	 wc;
+	struct write_spec	 ws;
+	const char		*err;
+	char			*id;
+	size_t			 j;
+
+	err = bulk_check_op(op, &bo->bo_method, &bo->bo_rt, &id);
+	for (j = 0; err == NULL && bo->bo_bulkid != NULL && j < bo->bo_index;
+	    j++)
+		if (bk->bk_ops[j].bo_bulkid != NULL &&
+		    strcmp(bk->bk_ops[j].bo_bulkid, bo->bo_bulkid) == 0)
+			err = "bulkId is not unique in the request";
+	if (err != NULL) {
+		free(id);
+		bo->bo_applied = 1;
+		bk->bk_errors++;
+		bo->bo_result = error_entry(bo, SCIM_ESYNTAX, err);
+		bk->bk_pending--;
+		return;
+	}
+	bo->bo_path = xstrdup(jsonutil_get_str(op, "path"));
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_kind = strcmp(bo->bo_method, "POST") == 0 ? WRITE_CREATE :
+	    strcmp(bo->bo_method, "PUT") == 0 ? WRITE_REPLACE :
+	    strcmp(bo->bo_method, "PATCH") == 0 ? WRITE_PATCH : WRITE_DELETE;
+	ws.ws_rt = bo->bo_rt;
+	ws.ws_id = id;
+	ws.ws_body = jsonutil_get(op, "data", NULL);
+	ws.ws_if_match = jsonutil_get_str(op, "version");
+	ws.ws_method = bo->bo_method;
+	ws.ws_path = bo->bo_path;
+	ws.ws_resolve = bulk_resolve;
+	ws.ws_applied = bulk_applied;
+	ws.ws_done = bulk_done;
+	ws.ws_arg = bo;
+	resource_write_ctx(bk->bk_rq, &wc);
+	write_submit(&wc, &ws);
+	free(id);
+}
+
+void
+bulk_handle(struct request *rq)
+{
+	struct json_object	*ops;
+	struct bulk		*bk;
+	const char		*err = NULL;
+	size_t			 i, n;
+	long			 fail_on;
+	int			 rc;
+
+	/* the pure checks: fuzz/fuzz_bulk.c */
+	if ((rc = bulk_check_request(rq->rq_body,
+	    rq->rq_sd->sd_conf->cf_bulk_max_ops, &ops, &fail_on, &err)) !=
+	    SCIM_OK) {
+		request_reply_error(rq, rc, err);
+		return;
+	}
+	n = json_object_array_length(ops);
+	bk = bulk_new(rq, ops, n, fail_on);
+	if (n == 0) {
+		bulk_reply(bk);
+		return;
 	}
 	/* one extra count: a batch flushed mid-loop must not finish bk early */
 	bk->bk_pending = n + 1;
-	for (i = 0; i < n; i++) {
-		bo = &bk->bk_ops[i];
-		op = json_object_array_get_idx(ops, i);
-		path = jsonutil_get_str(op, "path");
-		data = jsonutil_get(op, "data", NULL);
-		ver = jsonutil_get_str(op, "version");
-		err = bulk_check_op(op, &bo->bo_method, &bo->bo_rt, &id);
-		for (j = 0; err == NULL && bo->bo_bulkid != NULL && j < i; j++)
-			if (bk->bk_ops[j].bo_bulkid != NULL &&
-			    strcmp(bk->bk_ops[j].bo_bulkid, bo->bo_bulkid) == 0)
-				err = "bulkId is not unique in the request";
-		if (err != NULL) {
-			free(id);
-			bo->bo_applied = 1;
-			bk->bk_errors++;
-			bo->bo_result = error_entry(bo, SCIM_ESYNTAX, err);
-			bk->bk_pending--;
-			continue;
-		}
-		bo->bo_path = xstrdup(path);
-		kind = strcmp(bo->bo_method, "POST") == 0 ? WRITE_CREATE :
-		    strcmp(bo->bo_method, "PUT") == 0 ? WRITE_REPLACE :
-		    strcmp(bo->bo_method, "PATCH") == 0 ? WRITE_PATCH :
-		    WRITE_DELETE;
-		memset(&ws, 0, sizeof(ws));
-		ws.ws_kind = kind;
-		ws.ws_rt = bo->bo_rt;
-		ws.ws_id = id;
-		ws.ws_body = data;
-		ws.ws_if_match = ver;
-		ws.ws_method = bo->bo_method;
-		ws.ws_path = bo->bo_path;
-		ws.ws_resolve = bulk_resolve;
-		ws.ws_applied = bulk_applied;
-		ws.ws_done = bulk_done;
-		ws.ws_arg = bo;
-		write_submit(rq, &ws);
-		free(id);
-	}
+	for (i = 0; i < n; i++)
+		bulk_submit(&bk->bk_ops[i], json_object_array_get_idx(ops, i));
 	if (--bk->bk_pending == 0)
 		bulk_reply(bk);
 }

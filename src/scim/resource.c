@@ -1,6 +1,7 @@
 /*
- * The SCIM resource handlers: reads answer from one read transaction;
- * writes go through write.c and reply after the group commit.
+ * The SCIM resource handlers: reads answer from one read transaction
+ * (record.c, query.c, rendered by render.c); writes go through write/ and
+ * reply after the group commit.
  */
 #include "scimd.h"
 
@@ -13,13 +14,14 @@
 #include <json-c/json.h>
 
 #include "config.h"
-#include "document.h"
 #include "error.h"
 #include "filter.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "projection.h"
 #include "query.h"
+#include "record.h"
+#include "render.h"
 #include "resource.h"
 #include "schema.h"
 #include "request.h"
@@ -55,10 +57,10 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 		return;
 	}
 	if (status == 201)
-		loc = document_location(rq->rq_base, rq->rq_rt,
+		loc = render_location(rq->rq_base, rq->rq_rt,
 		    jsonutil_get_str(doc, "id"));
 	/* the document was just stored: send those bytes when they do */
-	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
+	if (render_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {
 		store_abort(t);
 		request_reply_raw(rq, status, raw, rawlen, etag, loc);
@@ -66,23 +68,24 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 		free(loc);
 		return;
 	}
-	rc = document_render(t, rq, rq->rq_rt, rid, doc, &out);
+	rc = render_resource(t, rq, rq->rq_rt, rid, doc, &out);
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		free(loc);
 		request_reply_error(rq, rc, NULL);
 		return;
 	}
-	request_reply_json(rq, status, out, document_version(doc), loc);
+	request_reply_json(rq, status, out, record_version(doc), loc);
 	free(loc);
 	json_object_put(out);
 }
 
 /* The reply to a single (non-Bulk) write. */
 static void
-reply_write(struct request *rq, void *arg, const struct write_result *wr)
+reply_write(void *arg, const struct write_result *wr)
 {
-	int	status = wr->wr_status;
+	struct request	*rq = arg;
+	int		 status = wr->wr_status;
 
 	if (wr->wr_err != SCIM_OK) {
 		request_reply_error(rq, wr->wr_err, wr->wr_detail);
@@ -102,14 +105,31 @@ reply_write(struct request *rq, void *arg, const struct write_result *wr)
 			status = rq->rq_sd->sd_conf->cf_patch_status;
 	}
 	if (status == 204)
-		request_reply_empty(rq, 204, document_version(wr->wr_doc));
+		request_reply_empty(rq, 204, record_version(wr->wr_doc));
 	else
 		reply_resource(rq, status, wr->wr_rid, wr->wr_doc);
+}
+
+void
+resource_write_ctx(struct request *rq, struct write_ctx *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->wc_tenant = rq->rq_tenant;
+	wc->wc_initiator = rq->rq_token.ti_name;
+	wc->wc_start = rq->rq_start;
+	wc->wc_conf = rq->rq_sd->sd_conf;
+	/* the request's id names its first change; later ones get their own */
+	if (rq->rq_nwrites++ == 0)
+		strlcpy(wc->wc_change_id, rq->rq_change_id,
+		    sizeof(wc->wc_change_id));
+	else
+		util_uuid(wc->wc_change_id);
 }
 
 static void
 submit(struct request *rq, enum write_kind kind)
 {
+	struct write_ctx	wc;
 	struct write_spec	ws;
 	int			rc;
 
@@ -128,7 +148,9 @@ submit(struct request *rq, enum write_kind kind)
 	ws.ws_method = rq->rq_method_name;
 	ws.ws_path = rq->rq_path;
 	ws.ws_done = reply_write;
-	write_submit(rq, &ws);
+	ws.ws_arg = rq;
+	resource_write_ctx(rq, &wc);
+	write_submit(&wc, &ws);
 }
 
 void
@@ -174,7 +196,7 @@ resource_get(struct request *rq)
 		goto fail;
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK)
 		goto fail;
-	if ((rc = document_lookup(t, rq->rq_tenant, rq->rq_id, rq->rq_rt, NULL,
+	if ((rc = record_lookup(t, rq->rq_tenant, rq->rq_id, rq->rq_rt, NULL,
 	    &rid)) != SCIM_OK) {
 		if (rc == SCIM_ENOTFOUND)
 			snprintf(eb.eb_msg, sizeof(eb.eb_msg),
@@ -182,29 +204,29 @@ resource_get(struct request *rq)
 			    rq->rq_id);
 		goto fail;
 	}
-	if (document_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
+	if (render_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {
 		store_abort(t);
 		if ((inm = request_header(rq, "If-None-Match")) != NULL &&
-		    document_etag_matches(inm, etag))
+		    record_version_matches(inm, etag))
 			request_reply_empty(rq, 304, etag);
 		else
 			request_reply_raw(rq, 200, raw, rawlen, etag, NULL);
 		free(raw);
 		return;
 	}
-	if ((rc = query_load(t, rq->rq_tenant, rq->rq_rt, rid, &doc)) !=
+	if ((rc = record_load(t, rq->rq_tenant, rq->rq_rt, rid, &doc)) !=
 	    SCIM_OK)
 		goto fail;
-	ver = document_version(doc);
+	ver = record_version(doc);
 	if ((inm = request_header(rq, "If-None-Match")) != NULL &&
-	    document_etag_matches(inm, ver)) {
+	    record_version_matches(inm, ver)) {
 		store_abort(t);
 		request_reply_empty(rq, 304, ver);
 		json_object_put(doc);
 		return;
 	}
-	if ((rc = document_render(t, rq, rq->rq_rt, rid, doc, &out)) != SCIM_OK)
+	if ((rc = render_resource(t, rq, rq->rq_rt, rid, doc, &out)) != SCIM_OK)
 		goto fail;
 	store_abort(t);
 	request_reply_json(rq, 200, out, ver, NULL);
@@ -278,12 +300,30 @@ parse_count(const char *s, long long *out)
 	return (SCIM_OK);
 }
 
+/* An integer member of a .search body, as text like the query string's. */
+static int
+search_int(struct json_object *b, const char *name, char *buf, size_t len,
+    const char **out, struct scim_errbuf *eb)
+{
+	struct json_object	*v;
+
+	if ((v = jsonutil_get(b, name, NULL)) == NULL)
+		return (SCIM_OK);
+	if (!json_object_is_type(v, json_type_int))
+		return (scim_err_set(eb, SCIM_EINVAL, "%s must be an integer",
+		    name));
+	snprintf(buf, len, "%lld", (long long)json_object_get_int64(v));
+	*out = buf;
+	return (SCIM_OK);
+}
+
 static int
 search_params(struct request *rq, struct list_params *lp,
     struct scim_errbuf *eb, struct json_object **keep)
 {
 	struct json_object	*b = rq->rq_body, *v;
 	static char		 nbuf[2][32];
+	int			 rc;
 
 	*keep = NULL;
 	if (b == NULL || !json_object_is_type(b, json_type_object))
@@ -301,22 +341,11 @@ search_params(struct request *rq, struct list_params *lp,
 	STRPARAM("sortBy", lp_sort_by);
 	STRPARAM("sortOrder", lp_sort_order);
 #undef STRPARAM
-	if ((v = jsonutil_get(b, "startIndex", NULL)) != NULL) {
-		if (!json_object_is_type(v, json_type_int))
-			return (scim_err_set(eb, SCIM_EINVAL,
-			    "startIndex must be an integer"));
-		snprintf(nbuf[0], sizeof(nbuf[0]), "%lld",
-		    (long long)json_object_get_int64(v));
-		lp->lp_start = nbuf[0];
-	}
-	if ((v = jsonutil_get(b, "count", NULL)) != NULL) {
-		if (!json_object_is_type(v, json_type_int))
-			return (scim_err_set(eb, SCIM_EINVAL,
-			    "count must be an integer"));
-		snprintf(nbuf[1], sizeof(nbuf[1]), "%lld",
-		    (long long)json_object_get_int64(v));
-		lp->lp_count = nbuf[1];
-	}
+	if ((rc = search_int(b, "startIndex", nbuf[0], sizeof(nbuf[0]),
+	    &lp->lp_start, eb)) != SCIM_OK ||
+	    (rc = search_int(b, "count", nbuf[1], sizeof(nbuf[1]),
+	    &lp->lp_count, eb)) != SCIM_OK)
+		return (rc);
 	if ((v = jsonutil_get(b, "cursor", NULL)) != NULL) {
 		if (!json_object_is_type(v, json_type_string))
 			return (scim_err_set(eb, SCIM_ECURSOR,
@@ -519,13 +548,13 @@ list_type(struct request *rq, const struct resource_type *rt,
 	for (i = 0; i < r.qr_n; i++) {
 		if ((*nres)++ > 0)
 			fputc(',', res);
-		if (document_raw(t, rq, rt, r.qr_rids[i], &raw, &rawlen,
+		if (render_raw(t, rq, rt, r.qr_rids[i], &raw, &rawlen,
 		    etag, sizeof(etag))) {
 			fwrite(raw, 1, rawlen, res);
 			free(raw);
 			continue;
 		}
-		if ((rc = document_render(t, rq, rt, r.qr_rids[i],
+		if ((rc = render_resource(t, rq, rt, r.qr_rids[i],
 		    r.qr_docs[i], &one)) != SCIM_OK)
 			goto done;
 		json = jsonutil_compact(one, &rawlen);

@@ -9,6 +9,7 @@
 #define RESOURCE_H
 
 struct request;
+struct write_ctx;
 
 void	resource_get(struct request *);
 void	resource_list(struct request *);	/* GET /Users, POST /.search */
@@ -16,5 +17,12 @@ void	resource_create(struct request *);
 void	resource_replace(struct request *);
 void	resource_patch(struct request *);
 void	resource_delete(struct request *);
+
+/*
+ * The write context of rq's next change (write_submit): tenant, token
+ * name, start time, configuration, and the change id: the request's own
+ * for its first change, a new one for each later change (Bulk).
+ */
+void	resource_write_ctx(struct request *rq, struct write_ctx *wc);
 
 #endif /* RESOURCE_H */

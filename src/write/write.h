@@ -4,16 +4,37 @@
  * the group commit.  Everything that depends on the store (validation of
  * references, uniqueness, existence, If-Match) runs inside the batch
  * transaction, and the outcome reaches ws_done after the commit.
+ *
+ * The write path knows nothing of HTTP: the handler says who asks in a
+ * write_ctx and gets the outcome back in its done callback, with its own
+ * argument, to reply from there.
  */
 #ifndef WRITE_H
 #define WRITE_H
 
 #include <stdint.h>
 
+#include "scimd.h"
+
 struct json_object;
-struct request;
 struct resource_type;
 struct scim_errbuf;
+struct scimd_config;
+
+/*
+ * Who asks, and the change id this change is recorded under (a request's
+ * first change takes the request's id, later ones of a Bulk their own).
+ * write_submit copies it; the pointers are borrowed and must stay valid
+ * until ws_done has run.  wc_conf is read at apply time, as SIGHUP
+ * updates it in place.
+ */
+struct write_ctx {
+	uint32_t			 wc_tenant;
+	const char			*wc_initiator;	/* token name */
+	char				 wc_change_id[SCIM_ID_MAX];
+	int64_t				 wc_start;	/* monotonic ms */
+	const struct scimd_config	*wc_conf;	/* PATCH limits */
+};
 
 enum write_kind {
 	WRITE_CREATE,
@@ -40,8 +61,7 @@ struct write_result {
  */
 typedef int	(*write_resolve_fn)(void *arg, struct json_object **body,
 		    char **id, struct scim_errbuf *eb);
-typedef void	(*write_done_fn)(struct request *rq, void *arg,
-		    const struct write_result *);
+typedef void	(*write_done_fn)(void *arg, const struct write_result *);
 /*
  * Called inside the batch right after the change was applied (rc SCIM_OK,
  * id the resource's id) or failed (id NULL): lets Bulk resolve later
@@ -59,10 +79,10 @@ struct write_spec {
 	const char			*ws_path;
 	write_resolve_fn		 ws_resolve;	/* may be NULL */
 	write_applied_fn		 ws_applied;	/* may be NULL */
-	write_done_fn			 ws_done;
-	void				*ws_arg;
+	write_done_fn			 ws_done;	/* exactly once */
+	void				*ws_arg;	/* for the callbacks */
 };
 
-void	write_submit(struct request *rq, const struct write_spec *ws);
+void	write_submit(const struct write_ctx *wc, const struct write_spec *ws);
 
 #endif /* WRITE_H */
