@@ -20,7 +20,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
-#include "admin.h"
+#include "admin_audit.h"
 #include "audit.h"
 #include "commit.h"
 #include "config.h"
@@ -119,7 +119,7 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	}
 	log_info("signal %d: stopping", (int)sig);
 	server_stop_accepting();
-	admin_shutdown();	/* held long-polls answer now */
+	admin_audit_shutdown();	/* held long-polls answer now */
 	main_drain_until = util_mono_ms() +
 	    (int64_t)main_conf.cf_shutdown_timeout * 1000;
 	main_drain_ev = event_new(main_sd.sd_base, -1, EV_PERSIST, drain_check,
