@@ -53,7 +53,7 @@ usage(void)
 static void
 on_store_changed(void *arg)
 {
-	audit_changed_elsewhere();
+	admin_audit_wake();
 }
 
 /* Ensure the default tenant exists; mint and print a first token if none. */
@@ -186,6 +186,7 @@ start(struct scimd *sd, const char *file, const char *portfile)
 	if (commit_init(sd->sd_base, sd->sd_store,
 	    sd->sd_conf->cf_commit_max) != SCIM_OK)
 		fatalx("commit_init failed");
+	admin_audit_start();
 	audit_pruner_start(sd);
 	/* before dropping root: the key is usually readable by root only */
 	if (tls_init(sd->sd_conf) != SCIM_OK)

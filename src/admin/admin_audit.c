@@ -17,6 +17,7 @@
 #include "admin_tenants.h"
 #include "audit.h"
 #include "audit_query.h"
+#include "commit.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -219,9 +220,9 @@ waiter_fire(evutil_socket_t fd, short ev, void *arg)
 	store_run(w->w_rq->rq_sd->sd_store, waiter_check, arg);
 }
 
-/* After a commit wrote records: each waiter checks for its own. */
-static void
-admin_wake(void)
+/* Records may have come: each waiter checks for its own. */
+void
+admin_audit_wake(void)
 {
 	struct waiter	*w;
 
@@ -231,6 +232,25 @@ admin_wake(void)
 		else
 			event_active(w->w_timer, EV_TIMEOUT, 1);
 	}
+}
+
+/* After each commit: wake the waiters when it wrote records. */
+static void
+committed(void *arg)
+{
+	static uint64_t	seen;
+	uint64_t	n = audit_appended();
+
+	if (n == seen)
+		return;
+	seen = n;
+	admin_audit_wake();
+}
+
+void
+admin_audit_start(void)
+{
+	commit_watch(committed, NULL);
 }
 
 void
@@ -314,7 +334,6 @@ admin_audit_list(struct request *rq)
 	tv.tv_usec = 0;
 	evtimer_add(w->w_timer, &tv);
 	TAILQ_INSERT_TAIL(&admin_waiters, w, w_entry);
-	audit_set_hook(admin_wake);
 }
 
 static int

@@ -17,6 +17,13 @@ void	admin_audit_show(struct request *, const char *change_id);
 /* GET /audit/summary: counts, and with interval the buckets. */
 void	admin_audit_summary(struct request *);
 
+/*
+ * Follow the group commit (commit_watch): after each commit that wrote
+ * audit records the held long-polls look again.  Once, at start-up.
+ */
+void	admin_audit_start(void);
+/* Held long-polls look again (another process wrote to a shared store). */
+void	admin_audit_wake(void);
 /* Answer every held long-poll now (shutdown). */
 void	admin_audit_shutdown(void);
 

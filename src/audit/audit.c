@@ -20,9 +20,7 @@ static const char *const action_names[] = {
 };
 static const char *const status_names[] = { "Success", "Failure", "Skipped" };
 
-/* Records written since the last audit_notify (in this process). */
-static unsigned long	 audit_written;
-static void		(*audit_hook)(void);
+static uint64_t		 audit_written;	/* records appended, ever */
 
 const char *
 audit_action_name(enum audit_action a)
@@ -267,25 +265,8 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 	return (rc);
 }
 
-void
-audit_set_hook(void (*fn)(void))
+uint64_t
+audit_appended(void)
 {
-	audit_hook = fn;
-}
-
-void
-audit_changed_elsewhere(void)
-{
-	if (audit_hook != NULL)
-		audit_hook();
-}
-
-void
-audit_notify(void)
-{
-	if (audit_written == 0)
-		return;
-	audit_written = 0;
-	if (audit_hook != NULL)
-		audit_hook();
+	return (audit_written);
 }
