@@ -19,7 +19,6 @@
 #include "audit_query.h"
 #include "commit.h"
 #include "error.h"
-#include "jsonutil.h"
 #include "log.h"
 #include "request.h"
 #include "store.h"
@@ -28,7 +27,6 @@
 #define ADMIN_LIMIT_DEFAULT	50
 #define ADMIN_LIMIT_MAX		1000
 #define ADMIN_WAIT_MAX		60
-#define ADMIN_BUCKETS_MAX	1000
 
 /* A long-poll held until a matching record is committed or it times out. */
 struct waiter {
@@ -64,60 +62,33 @@ parse_u64(const char *s, uint64_t *out)
 static int
 parse_filters(struct request *rq, struct audit_query *q)
 {
-	const char	*s;
-	int64_t		 now = util_now_ms();
+	static const char *const why[] = {
+		[AUDIT_FILTER_SINCE] = "since: use RFC 3339 or a duration "
+		    "such as 40m, 2h, 7d",
+		[AUDIT_FILTER_UNTIL] = "until: use RFC 3339 or a duration "
+		    "such as 40m, 2h, 7d",
+		[AUDIT_FILTER_ACTION] = "action: one of Create, Update, "
+		    "Disable, Enable, Delete, Other",
+		[AUDIT_FILTER_STATUS] = "status: one of Success, Failure, "
+		    "Skipped",
+	};
+	struct audit_filter	f;
+	enum audit_filter_err	err;
 
 	memset(q, 0, sizeof(*q));
-	if ((s = request_param(rq, "since")) != NULL &&
-	    audit_time_arg(s, now, &q->aq_since) != 0) {
-		request_reply_error(rq, SCIM_EINVAL, "since: use RFC 3339 or "
-		    "a duration such as 40m, 2h, 7d");
+	f.af_since = request_param(rq, "since");
+	f.af_until = request_param(rq, "until");
+	f.af_action = request_param(rq, "action");
+	f.af_status = request_param(rq, "status");
+	f.af_target = request_param(rq, "target");
+	f.af_initiator = request_param(rq, "initiator");
+	if ((err = audit_query_filter(q, &f, util_now_ms())) !=
+	    AUDIT_FILTER_OK) {
+		request_reply_error(rq, SCIM_EINVAL, why[err]);
 		return (-1);
 	}
-	if ((s = request_param(rq, "until")) != NULL &&
-	    audit_time_arg(s, now, &q->aq_until) != 0) {
-		request_reply_error(rq, SCIM_EINVAL, "until: use RFC 3339 or "
-		    "a duration such as 40m, 2h, 7d");
-		return (-1);
-	}
-	if (q->aq_since == 0 && request_param(rq, "since") != NULL)
-		q->aq_since = 1;	/* 0 means open: the epoch is not */
-	if ((q->aq_action = request_param(rq, "action")) != NULL &&
-	    !audit_is_action(q->aq_action)) {
-		request_reply_error(rq, SCIM_EINVAL, "action: one of Create, "
-		    "Update, Disable, Enable, Delete, Other");
-		return (-1);
-	}
-	if ((q->aq_status = request_param(rq, "status")) != NULL &&
-	    !audit_is_status(q->aq_status)) {
-		request_reply_error(rq, SCIM_EINVAL,
-		    "status: one of Success, Failure, Skipped");
-		return (-1);
-	}
-	q->aq_target = request_param(rq, "target");
-	q->aq_initiator = request_param(rq, "initiator");
 	return (admin_tenants_scope(rq, request_param(rq, "tenant"),
 	    &q->aq_tenant));
-}
-
-struct page {
-	struct json_object	*p_records;
-	uint64_t		 p_last;
-	size_t			 p_n;
-};
-
-static int
-page_add(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
-{
-	struct page	*p = arg;
-
-	if (json_object_array_add(p->p_records, json_object_get(rec)) != 0) {
-		json_object_put(rec);
-		return (1);
-	}
-	p->p_last = seq;
-	p->p_n++;
-	return (0);
 }
 
 /*
@@ -128,40 +99,28 @@ static int
 list_reply(struct request *rq, const struct audit_query *q, int hold)
 {
 	struct store_txn	*t;
-	struct json_object	*o, *next = NULL;
-	struct page		 p;
-	int			 rc, more = 0;
+	struct json_object	*o;
+	struct audit_page	 p;
+	int			 rc;
 
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
 		request_reply_error(rq, rc, NULL);
 		return (1);
 	}
-	memset(&p, 0, sizeof(p));
-	p.p_records = json_object_new_array();
-	rc = audit_query_run(t, q, page_add, &p, &more);
+	rc = audit_query_page(t, q, &p);
 	store_abort(t);
 	if (rc != SCIM_OK) {
-		json_object_put(p.p_records);
 		request_reply_error(rq, rc, NULL);
 		return (1);
 	}
-	if (p.p_n == 0 && hold) {
-		json_object_put(p.p_records);
+	if (json_object_array_length(p.ap_records) == 0 && hold) {
+		json_object_put(p.ap_records);
 		return (0);
 	}
-	/*
-	 * Oldest first is how followers read: "next" always continues after
-	 * what they have seen.  Newest first pages back; null at the end.
-	 */
-	if (q->aq_asc) {
-		if (p.p_n > 0 || q->aq_after != 0)
-			next = json_object_new_int64((int64_t)(p.p_n > 0 ?
-			    p.p_last : q->aq_after));
-	} else if (more)
-		next = json_object_new_int64((int64_t)p.p_last);
 	o = json_object_new_object();
-	json_object_object_add(o, "records", p.p_records);
-	json_object_object_add(o, "next", next);
+	json_object_object_add(o, "records", p.ap_records);
+	json_object_object_add(o, "next", p.ap_next != 0 ?
+	    json_object_new_int64((int64_t)p.ap_next) : NULL);
 	request_reply_json(rq, 200, o, NULL, NULL);
 	json_object_put(o);
 	return (1);
@@ -268,66 +227,75 @@ admin_audit_shutdown(void)
 	}
 }
 
+/* limit, after, before, order and wait; replies itself on error. */
+static int
+page_args(struct request *rq, struct audit_query *q, uint64_t *wait)
+{
+	const char	*s;
+	uint64_t	 n;
+
+	q->aq_limit = ADMIN_LIMIT_DEFAULT;
+	if ((s = request_param(rq, "limit")) != NULL) {
+		if (parse_u64(s, &n) != 0 || n == 0) {
+			request_reply_error(rq, SCIM_EINVAL,
+			    "limit: a positive number");
+			return (-1);
+		}
+		q->aq_limit = n > ADMIN_LIMIT_MAX ? ADMIN_LIMIT_MAX : n;
+	}
+	if ((s = request_param(rq, "after")) != NULL &&
+	    parse_u64(s, &q->aq_after) != 0) {
+		request_reply_error(rq, SCIM_EINVAL, "after: a sequence number");
+		return (-1);
+	}
+	if ((s = request_param(rq, "before")) != NULL &&
+	    (parse_u64(s, &q->aq_before) != 0 || q->aq_before == 0)) {
+		request_reply_error(rq, SCIM_EINVAL,
+		    "before: a sequence number");
+		return (-1);
+	}
+	q->aq_asc = q->aq_after != 0;	/* following: oldest first */
+	if ((s = request_param(rq, "order")) != NULL) {
+		if (strcmp(s, "asc") == 0)
+			q->aq_asc = 1;
+		else if (strcmp(s, "desc") == 0)
+			q->aq_asc = 0;
+		else {
+			request_reply_error(rq, SCIM_EINVAL,
+			    "order: asc or desc");
+			return (-1);
+		}
+	}
+	*wait = 0;
+	if ((s = request_param(rq, "wait")) != NULL) {
+		if (parse_u64(s, wait) != 0) {
+			request_reply_error(rq, SCIM_EINVAL,
+			    "wait: a number of seconds");
+			return (-1);
+		}
+		if (*wait > ADMIN_WAIT_MAX)
+			*wait = ADMIN_WAIT_MAX;
+	}
+	return (0);
+}
+
 void
 admin_audit_list(struct request *rq)
 {
 	struct audit_query	 q;
 	struct waiter		*w;
 	struct timeval		 tv;
-	struct event_base	*base;
-	const char		*s;
-	uint64_t		 n, wait = 0;
+	uint64_t		 wait;
 
-	if (parse_filters(rq, &q) != 0)
+	if (parse_filters(rq, &q) != 0 || page_args(rq, &q, &wait) != 0)
 		return;
-	q.aq_limit = ADMIN_LIMIT_DEFAULT;
-	if ((s = request_param(rq, "limit")) != NULL) {
-		if (parse_u64(s, &n) != 0 || n == 0) {
-			request_reply_error(rq, SCIM_EINVAL,
-			    "limit: a positive number");
-			return;
-		}
-		q.aq_limit = n > ADMIN_LIMIT_MAX ? ADMIN_LIMIT_MAX : n;
-	}
-	if ((s = request_param(rq, "after")) != NULL &&
-	    parse_u64(s, &q.aq_after) != 0) {
-		request_reply_error(rq, SCIM_EINVAL, "after: a sequence number");
-		return;
-	}
-	if ((s = request_param(rq, "before")) != NULL &&
-	    (parse_u64(s, &q.aq_before) != 0 || q.aq_before == 0)) {
-		request_reply_error(rq, SCIM_EINVAL,
-		    "before: a sequence number");
-		return;
-	}
-	q.aq_asc = q.aq_after != 0;	/* following: oldest first */
-	if ((s = request_param(rq, "order")) != NULL) {
-		if (strcmp(s, "asc") == 0)
-			q.aq_asc = 1;
-		else if (strcmp(s, "desc") == 0)
-			q.aq_asc = 0;
-		else {
-			request_reply_error(rq, SCIM_EINVAL,
-			    "order: asc or desc");
-			return;
-		}
-	}
-	if ((s = request_param(rq, "wait")) != NULL) {
-		if (parse_u64(s, &wait) != 0) {
-			request_reply_error(rq, SCIM_EINVAL,
-			    "wait: a number of seconds");
-			return;
-		}
-		if (wait > ADMIN_WAIT_MAX)
-			wait = ADMIN_WAIT_MAX;
-	}
 	if (list_reply(rq, &q, wait > 0))
 		return;
-	base = rq->rq_sd->sd_base;
 	w = xcalloc(1, sizeof(*w));
 	w->w_rq = rq;
 	w->w_q = q;
-	if ((w->w_timer = evtimer_new(base, waiter_fire, w)) == NULL)
+	if ((w->w_timer = evtimer_new(rq->rq_sd->sd_base, waiter_fire, w)) ==
+	    NULL)
 		fatalx("%s: evtimer_new", __func__);
 	w->w_deadline = util_mono_ms() + (int64_t)wait * 1000;
 	tv.tv_sec = (time_t)wait;
@@ -336,37 +304,22 @@ admin_audit_list(struct request *rq)
 	TAILQ_INSERT_TAIL(&admin_waiters, w, w_entry);
 }
 
-static int
-show_one(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
-{
-	struct json_object	**out = arg;
-
-	*out = json_object_get(rec);
-	return (1);
-}
-
 void
 admin_audit_show(struct request *rq, const char *change_id)
 {
-	struct audit_query	 q;
 	struct store_txn	*t;
 	struct json_object	*rec = NULL;
+	uint32_t		 tenant;
 	int			 rc;
 
-	memset(&q, 0, sizeof(q));
-	if (admin_tenants_scope(rq, request_param(rq, "tenant"),
-	    &q.aq_tenant) != 0)
+	if (admin_tenants_scope(rq, request_param(rq, "tenant"), &tenant) != 0)
 		return;
-	q.aq_change_id = change_id;
-	q.aq_limit = 1;
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
 		request_reply_error(rq, rc, NULL);
 		return;
 	}
-	rc = audit_query_run(t, &q, show_one, &rec, NULL);
+	rc = audit_query_show(t, tenant, change_id, &rec);
 	store_abort(t);
-	if (rc == SCIM_OK && rec == NULL)
-		rc = SCIM_ENOTFOUND;
 	if (rc != SCIM_OK)
 		request_reply_error(rq, rc, rc == SCIM_ENOTFOUND ?
 		    "no audit record with that changeId" : NULL);
@@ -375,90 +328,26 @@ admin_audit_show(struct request *rq, const char *change_id)
 	json_object_put(rec);
 }
 
-/* Activity over time: records per interval from since (the chart). */
-struct buckets {
-	int64_t		 b_start;
-	int64_t		 b_width;
-	size_t		 b_n;
-	struct {
-		int64_t	 total, failures, skipped;
-	}		*b_cell;
-};
-
-static int
-bucket_add(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
-{
-	struct buckets	*b = arg;
-	const char	*s;
-	int64_t		 ms;
-	size_t		 i;
-
-	if ((s = jsonutil_get_str(rec, "time")) == NULL ||
-	    util_time_parse(s, &ms) != 0 || ms < b->b_start)
-		return (0);
-	if ((i = (size_t)((ms - b->b_start) / b->b_width)) >= b->b_n)
-		return (0);
-	b->b_cell[i].total++;
-	if ((s = jsonutil_get_str(rec, "status")) != NULL &&
-	    strcmp(s, "Failure") == 0)
-		b->b_cell[i].failures++;
-	else if (s != NULL && strcmp(s, "Skipped") == 0)
-		b->b_cell[i].skipped++;
-	return (0);
-}
-
-/* interval=DURATION: add "buckets" to o; replies itself on error. */
+/* interval=DURATION: add the buckets to o; replies itself on error. */
 static int
 summary_buckets(struct request *rq, struct store_txn *t,
     const struct audit_query *q, int64_t now, const char *interval,
     struct json_object *o)
 {
-	struct buckets		 b;
-	struct json_object	*arr, *e;
-	int64_t			 until = q->aq_until != 0 ? q->aq_until : now;
-	char			 when[40];
-	size_t			 i;
-	int			 rc;
+	int64_t	width;
+	int	rc;
 
-	memset(&b, 0, sizeof(b));
-	if (audit_time_arg(interval, now, &b.b_width) != 0 ||
-	    (b.b_width = now - b.b_width) < 60000) {
+	if (audit_query_interval(interval, now, &width) != 0) {
 		request_reply_error(rq, SCIM_EINVAL,
 		    "interval: a duration of a minute or more, such as 40m");
 		return (-1);
 	}
-	if (q->aq_since <= 1 || until <= q->aq_since ||
-	    (until - q->aq_since) / b.b_width >= ADMIN_BUCKETS_MAX) {
-		request_reply_error(rq, SCIM_EINVAL, "interval: needs since, "
-		    "and at most 1000 intervals between since and until");
+	if ((rc = audit_query_buckets(t, q, now, width, o)) != SCIM_OK) {
+		request_reply_error(rq, rc, rc == SCIM_EINVAL ? "interval: "
+		    "needs since, and at most 1000 intervals between since "
+		    "and until" : NULL);
 		return (-1);
 	}
-	b.b_start = q->aq_since;
-	b.b_n = (size_t)((until - q->aq_since + b.b_width - 1) / b.b_width);
-	b.b_cell = xcalloc(b.b_n, sizeof(*b.b_cell));
-	if ((rc = audit_query_run(t, q, bucket_add, &b, NULL)) != SCIM_OK) {
-		free(b.b_cell);
-		request_reply_error(rq, rc, NULL);
-		return (-1);
-	}
-	arr = json_object_new_array();
-	for (i = 0; i < b.b_n; i++) {
-		e = json_object_new_object();
-		util_time_fmt(b.b_start + (int64_t)i * b.b_width, when,
-		    sizeof(when));
-		json_object_object_add(e, "start", json_object_new_string(when));
-		json_object_object_add(e, "total",
-		    json_object_new_int64(b.b_cell[i].total));
-		json_object_object_add(e, "failures",
-		    json_object_new_int64(b.b_cell[i].failures));
-		json_object_object_add(e, "skipped",
-		    json_object_new_int64(b.b_cell[i].skipped));
-		json_object_array_add(arr, e);
-	}
-	free(b.b_cell);
-	json_object_object_add(o, "intervalMs", json_object_new_int64(
-	    b.b_width));
-	json_object_object_add(o, "buckets", arr);
 	return (0);
 }
 
