@@ -24,28 +24,6 @@
 #include "token.h"
 #include "util.h"
 
-void __attribute__((noreturn))
-ctl_usage(void)
-{
-	fprintf(stderr,
-	    "usage: scimctl [-c file] command [args]\n"
-	    "  token create NAME [--tenant T] [--admin [--all-tenants]] "
-	    "[--expires DAYS]\n"
-	    "  token list [--tenant T | --all-tenants]\n"
-	    "  token revoke NAME [--tenant T | --all-tenants]\n"
-	    "  tenant create NAME | tenant list | tenant delete NAME\n"
-	    "  client create NAME [--tenant T] | client list [--tenant T] | "
-	    "client revoke NAME [--tenant T]\n"
-	    "  verify [--tenant T]\n"
-	    "  stats\n"
-	    "  migrate\n"
-	    "  backup DIR\n"
-	    "  restore DIR\n"
-	    "  export [--tenant T] [FILE | -]\n"
-	    "  import [--tenant T] [FILE | -]\n");
-	exit(2);
-}
-
 /* The flags commands share; a string flag takes the next word. */
 static const struct {
 	const char	*o_name;
