@@ -262,7 +262,8 @@ token_request_read(struct request *rq, struct token_request *tr)
 	in = request_body(rq, &tr->tr_len);
 	if (tr->tr_len <= FORM_MAX) {
 		tr->tr_body = xmalloc(tr->tr_len + 1);
-		memcpy(tr->tr_body, in, tr->tr_len);
+		if (tr->tr_len > 0)	/* in is NULL for an empty body */
+			memcpy(tr->tr_body, in, tr->tr_len);
 		tr->tr_body[tr->tr_len] = '\0';
 	}
 	tr->tr_basic = basic_parse(rq, &tr->tr_bid, &tr->tr_bsec, &tr->tr_cap,
