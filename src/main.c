@@ -20,7 +20,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
-#include "admin.h"
+#include "admin_audit.h"
 #include "audit.h"
 #include "commit.h"
 #include "config.h"
@@ -54,7 +54,7 @@ usage(void)
 static void
 on_store_changed(void *arg)
 {
-	audit_changed_elsewhere();
+	admin_audit_wake();
 }
 
 /* Ensure the default tenant exists; mint and print a first token if none. */
@@ -120,7 +120,7 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	}
 	log_info("signal %d: stopping", (int)sig);
 	server_stop_accepting();
-	admin_shutdown();	/* held long-polls answer now */
+	admin_audit_shutdown();	/* held long-polls answer now */
 	main_drain_until = util_mono_ms() +
 	    (int64_t)main_conf.cf_shutdown_timeout * 1000;
 	main_drain_ev = event_new(main_sd.sd_base, -1, EV_PERSIST, drain_check,
@@ -187,6 +187,7 @@ start(struct scimd *sd, const char *file, const char *portfile)
 	if (commit_init(sd->sd_base, sd->sd_store,
 	    sd->sd_conf->cf_commit_max) != SCIM_OK)
 		fatalx("commit_init failed");
+	admin_audit_start();
 	audit_pruner_start(sd);
 	/* before dropping root: the key is usually readable by root only */
 	if (tls_init(sd->sd_conf) != SCIM_OK)

@@ -137,28 +137,19 @@ run(const struct audit_query *q, int *more)
 	return (s.ids);
 }
 
-static int
-keep_first(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
-{
-	*(struct json_object **)arg = json_object_get(rec);
-	return (1);
-}
-
 static struct json_object *
 record(const char *cid)
 {
-	struct audit_query	 q;
 	struct store_txn	*t;
 	struct json_object	*out = NULL;
 
-	memset(&q, 0, sizeof(q));
-	q.aq_change_id = cid;
 	if (store_begin(st, 0, &t) != SCIM_OK)
 		return (NULL);
-	(void)audit_query_run(t, &q, keep_first, &out, NULL);
+	(void)audit_query_show(t, TENANT_ALL, cid, &out);
 	store_abort(t);
 	return (out);
 }
+
 
 static const char *
 path_str(struct json_object *o, const char *a, const char *b)
@@ -168,6 +159,35 @@ path_str(struct json_object *o, const char *a, const char *b)
 	if (b != NULL)
 		v = json_object_object_get(v, b);
 	return (v == NULL ? "(null)" : json_object_get_string(v));
+}
+
+/* Run q as a page: its changeIds as run() gives them, next and newest. */
+static const char *
+page(const struct audit_query *q, uint64_t *next, uint64_t *newest)
+{
+	static char		 ids[256];
+	struct store_txn	*t;
+	struct audit_page	 p;
+	size_t			 i;
+
+	ids[0] = '\0';
+	if (store_begin(st, 0, &t) != SCIM_OK)
+		return ("(txn)");
+	if (audit_query_page(t, q, &p) != SCIM_OK) {
+		store_abort(t);
+		return ("(error)");
+	}
+	store_abort(t);
+	for (i = 0; i < json_object_array_length(p.ap_records); i++) {
+		if (i > 0)
+			strlcat(ids, ",", sizeof(ids));
+		strlcat(ids, path_str(json_object_array_get_idx(p.ap_records,
+		    i), "changeId", NULL), sizeof(ids));
+	}
+	json_object_put(p.ap_records);
+	*next = p.ap_next;
+	*newest = p.ap_newest;
+	return (ids);
 }
 
 static void
@@ -313,13 +333,83 @@ test_filters(void)
 }
 
 static void
+test_pages(void)
+{
+	struct audit_query	 q;
+	struct audit_filter	 f;
+	struct store_txn	*t;
+	struct json_object	*r = NULL;
+	uint64_t		 next, newest;
+	int64_t			 now = util_now_ms();
+
+	/* seqs: c1 1, c2 2, c3 3, d1 4, c4 5, d2 6 (test_filters) */
+	memset(&q, 0, sizeof(q));
+	q.aq_limit = 2;
+	is_str("d2,c4", page(&q, &next, &newest), "page: newest first");
+	ok(next == 5 && newest == 6, "page: next is the last seq, more left");
+	q.aq_before = 3;
+	is_str("c2,c1", page(&q, &next, &newest), "page: the last page");
+	ok(next == 0 && newest == 2, "page: no next after the last page");
+	q.aq_before = 0;
+	q.aq_asc = 1;
+	q.aq_after = 3;
+	is_str("d1,c4", page(&q, &next, &newest), "page: oldest first");
+	is_int(5, (long long)next, "page: followers continue after it");
+	q.aq_after = 6;
+	is_str("", page(&q, &next, &newest), "page: nothing new");
+	ok(next == 6 && newest == 0, "page: an empty page keeps the place");
+	q.aq_after = 0;
+	q.aq_tenant = 99;
+	is_str("", page(&q, &next, &newest), "page: an empty tenant");
+	is_int(0, (long long)next, "page: no place to keep");
+
+	ok(store_begin(st, 0, &t) == SCIM_OK, "read txn");
+	ok(audit_query_show(t, ten_a, "c2", &r) == SCIM_OK && r != NULL,
+	    "show: in its tenant");
+	json_object_put(r);
+	ok(audit_query_show(t, ten_b, "c2", &r) == SCIM_ENOTFOUND &&
+	    r == NULL, "show: not in another tenant");
+	ok(audit_query_newest(t, TENANT_ALL, &newest) == SCIM_OK &&
+	    newest == 6, "newest of all tenants");
+	ok(audit_query_newest(t, ten_a, &newest) == SCIM_OK && newest == 5,
+	    "newest of one tenant");
+	ok(audit_query_newest(t, 99, &newest) == SCIM_OK && newest == 0,
+	    "newest of an empty tenant");
+	store_abort(t);
+
+	memset(&f, 0, sizeof(f));
+	memset(&q, 0, sizeof(q));
+	f.af_since = "40m";
+	f.af_action = "update";
+	f.af_target = "bob";
+	ok(audit_query_filter(&q, &f, now) == AUDIT_FILTER_OK &&
+	    q.aq_since == now - 2400000 && q.aq_until == 0 &&
+	    strcmp(q.aq_action, "update") == 0 &&
+	    strcmp(q.aq_target, "bob") == 0, "filter: since, action, target");
+	f.af_since = "1970-01-01T00:00:00Z";
+	ok(audit_query_filter(&q, &f, now) == AUDIT_FILTER_OK &&
+	    q.aq_since == 1, "filter: since the epoch is not open");
+	f.af_until = "later";
+	is_int(AUDIT_FILTER_UNTIL, audit_query_filter(&q, &f, now),
+	    "filter: a bad until");
+	f.af_until = NULL;
+	f.af_status = "fine";
+	is_int(AUDIT_FILTER_STATUS, audit_query_filter(&q, &f, now),
+	    "filter: a bad status");
+	f.af_action = "Upsert";
+	is_int(AUDIT_FILTER_ACTION, audit_query_filter(&q, &f, now),
+	    "filter: a bad action comes first");
+}
+
+static void
 test_time(void)
 {
 	struct audit_query	 q;
 	struct store_txn	*t;
+	struct json_object	*o, *b;
 	int64_t			 now = util_now_ms(), ms;
 	size_t			 deleted;
-	int			 more, i;
+	int			 more, i, total;
 	char			 want[256];
 
 	ok(audit_time_arg("40m", now, &ms) == 0 && ms == now - 2400000,
@@ -351,6 +441,34 @@ test_time(void)
 	    "since and until, newest first");
 	q.aq_action = "Update";
 	is_str("raw-1031,raw-1029", run(&q, NULL), "time and action");
+
+	/* the chart: hourly buckets over the last 6 h */
+	memset(&q, 0, sizeof(q));
+	q.aq_tenant = 77;
+	ok(audit_query_interval("1h", now, &ms) == 0 && ms == 3600000,
+	    "interval 1h");
+	ok(audit_query_interval("30s", now, &ms) == -1 &&
+	    audit_query_interval("soon", now, &ms) == -1,
+	    "interval: under a minute, or no duration");
+	ok(store_begin(st, 0, &t) == SCIM_OK, "read txn");
+	o = json_object_new_object();
+	is_int(SCIM_EINVAL, audit_query_buckets(t, &q, now, 3600000, o),
+	    "buckets need since");
+	q.aq_since = now - 40 * 3600000LL;
+	is_int(SCIM_EINVAL, audit_query_buckets(t, &q, now, 60000, o),
+	    "buckets: 1000 intervals at most");
+	q.aq_since = now - 6 * 3600000LL;
+	ok(audit_query_buckets(t, &q, now, 3600000, o) == SCIM_OK,
+	    "buckets of an hour");
+	store_abort(t);
+	b = json_object_object_get(o, "buckets");
+	is_int(6, (long long)json_object_array_length(b), "6 buckets");
+	is_str("3600000", path_str(o, "intervalMs", NULL), "intervalMs");
+	for (i = 0, total = 0; i < 6; i++)
+		total += json_object_get_int(json_object_object_get(
+		    json_object_array_get_idx(b, i), "total"));
+	is_int(6, total, "a record an hour, the one at until left out");
+	json_object_put(o);
 
 	/* prune: older than 30 h, at most 4 per run */
 	ok(store_begin(st, 1, &t) == SCIM_OK, "write txn");
@@ -410,6 +528,7 @@ main(void)
 	}
 	test_shape();
 	test_filters();
+	test_pages();
 	store_close(st);
 	test_rm_rf(dir);
 	free(dir);

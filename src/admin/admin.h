@@ -27,10 +27,12 @@
 
 struct request;
 
-/* Handle rq; rest is the path after "/admin/v1" ("" or "/..."). */
+/*
+ * Handle rq; rest is the path after "/admin/v1" ("" or "/...").  admin.c is
+ * the route table; each collection has its file: admin_audit.c,
+ * admin_tokens.c, admin_tenants.c, with admin_collection.c what the last
+ * two share.
+ */
 void	admin_dispatch(struct request *rq, const char *rest);
-
-/* Answer every held long-poll now (shutdown). */
-void	admin_shutdown(void);
 
 #endif /* ADMIN_H */

@@ -21,9 +21,7 @@ static const char *const action_names[] = {
 };
 static const char *const status_names[] = { "Success", "Failure", "Skipped" };
 
-/* Records written since the last audit_notify (in this process). */
-static unsigned long	 audit_written;
-static void		(*audit_hook)(void);
+static uint64_t		 audit_written;	/* records appended, ever */
 
 const char *
 audit_action_name(enum audit_action a)
@@ -172,65 +170,41 @@ target_name(struct json_object *doc)
 	return (jsonutil_get_str(doc, "displayName"));
 }
 
-int
-audit_write(struct store_txn *t, const struct audit_event *ev)
+static void
+add_str(struct json_object *r, const char *k, const char *v)
 {
-	struct json_object	*r, *props, *doc, *tgt, *src;
-	struct store_val	 k, v;
-	char			 when[40], tname[TENANT_NAME_MAX + 1];
-	uint8_t			 kb[12];
-	const char		*s, *id;
-	uint64_t		 seq;
-	size_t			 i, len;
-	int			 rc;
+	json_object_object_add(r, k, v != NULL ? json_object_new_string(v) :
+	    NULL);
+}
+
+/* "target" and "source": whom the change was about. */
+static void
+record_target(struct json_object *r, const struct audit_event *ev)
+{
+	struct json_object	*doc, *tgt, *src;
+	const char		*id;
 
 	doc = ev->ae_new != NULL ? ev->ae_new : ev->ae_old;
-	if ((rc = store_next_id(t, "audit", &seq)) != SCIM_OK)
-		return (rc);
-	r = json_object_new_object();
-	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
-	json_object_object_add(r, "changeId",
-	    json_object_new_string(ev->ae_change_id));
-	util_time_fmt(util_now_ms(), when, sizeof(when));
-	json_object_object_add(r, "time", json_object_new_string(when));
-	json_object_object_add(r, "tenant",
-	    json_object_new_int64(ev->ae_tenant));
-	if (tenant_name(t, ev->ae_tenant, tname, sizeof(tname)) == SCIM_OK)
-		json_object_object_add(r, "tenantName",
-		    json_object_new_string(tname));
-	json_object_object_add(r, "initiator",
-	    json_object_new_string(ev->ae_initiator ? ev->ae_initiator : ""));
-	json_object_object_add(r, "action",
-	    json_object_new_string(action_names[ev->ae_action]));
-	json_object_object_add(r, "resourceType", json_object_new_string(
-	    ev->ae_rt != NULL ? ev->ae_rt->rt_name : ""));
 	tgt = json_object_new_object();
 	/* a failed create's body may carry a client's "id": not ours */
 	id = doc != NULL && !(ev->ae_status == AUDIT_FAILURE &&
 	    ev->ae_old == NULL) ? jsonutil_get_str(doc, "id") : NULL;
-	if (id == NULL)
-		id = ev->ae_target_id;
-	json_object_object_add(tgt, "id", id ? json_object_new_string(id) :
-	    NULL);
-	s = doc != NULL ? target_name(doc) : NULL;
-	json_object_object_add(tgt, "name", s ? json_object_new_string(s) :
-	    NULL);
+	add_str(tgt, "id", id != NULL ? id : ev->ae_target_id);
+	add_str(tgt, "name", doc != NULL ? target_name(doc) : NULL);
 	json_object_object_add(r, "target", tgt);
 	src = json_object_new_object();
-	s = doc != NULL ? jsonutil_get_str(doc, "externalId") : NULL;
-	json_object_object_add(src, "externalId",
-	    s ? json_object_new_string(s) : NULL);
+	add_str(src, "externalId", doc != NULL ?
+	    jsonutil_get_str(doc, "externalId") : NULL);
 	json_object_object_add(r, "source", src);
-	json_object_object_add(r, "status",
-	    json_object_new_string(status_names[ev->ae_status]));
-	json_object_object_add(r, "httpStatus",
-	    json_object_new_int(ev->ae_http_status));
-	if (ev->ae_scim_type != NULL)
-		json_object_object_add(r, "scimType",
-		    json_object_new_string(ev->ae_scim_type));
-	if (ev->ae_reason != NULL)
-		json_object_object_add(r, "reason",
-		    json_object_new_string(ev->ae_reason));
+}
+
+/* "modifiedProperties": the attributes changed, members added, removed. */
+static void
+record_props(struct json_object *r, const struct audit_event *ev)
+{
+	struct json_object	*props;
+	size_t			 i, len;
+
 	props = json_object_new_array();
 	if (ev->ae_status == AUDIT_SUCCESS)
 		diff_objects(props, "", ev->ae_old, ev->ae_new, 0);
@@ -245,21 +219,64 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 		prop_add(props, "members",
 		    json_object_array_get_idx(ev->ae_members_removed, i), NULL);
 	json_object_object_add(r, "modifiedProperties", props);
+}
+
+/* The record of ev numbered seq, members in audit.h's order. */
+static struct json_object *
+record_new(struct store_txn *t, const struct audit_event *ev, uint64_t seq)
+{
+	struct json_object	*r;
+	char			 when[40], tname[TENANT_NAME_MAX + 1];
+
+	r = json_object_new_object();
+	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
+	add_str(r, "changeId", ev->ae_change_id);
+	util_time_fmt(util_now_ms(), when, sizeof(when));
+	add_str(r, "time", when);
+	json_object_object_add(r, "tenant",
+	    json_object_new_int64(ev->ae_tenant));
+	if (tenant_name(t, ev->ae_tenant, tname, sizeof(tname)) == SCIM_OK)
+		add_str(r, "tenantName", tname);
+	add_str(r, "initiator", ev->ae_initiator ? ev->ae_initiator : "");
+	add_str(r, "action", action_names[ev->ae_action]);
+	add_str(r, "resourceType", ev->ae_rt != NULL ? ev->ae_rt->rt_name :
+	    "");
+	record_target(r, ev);
+	add_str(r, "status", status_names[ev->ae_status]);
+	json_object_object_add(r, "httpStatus",
+	    json_object_new_int(ev->ae_http_status));
+	if (ev->ae_scim_type != NULL)
+		add_str(r, "scimType", ev->ae_scim_type);
+	if (ev->ae_reason != NULL)
+		add_str(r, "reason", ev->ae_reason);
+	record_props(r, ev);
 	json_object_object_add(r, "durationMs",
 	    json_object_new_int64(util_mono_ms() - ev->ae_start));
 	if (ev->ae_method != NULL)
-		json_object_object_add(r, "method",
-		    json_object_new_string(ev->ae_method));
+		add_str(r, "method", ev->ae_method);
 	if (ev->ae_path != NULL)
-		json_object_object_add(r, "path",
-		    json_object_new_string(ev->ae_path));
+		add_str(r, "path", ev->ae_path);
+	return (r);
+}
 
+int
+audit_write(struct store_txn *t, const struct audit_event *ev)
+{
+	struct json_object	*r;
+	struct store_val	 k, v;
+	uint8_t			 kb[12];
+	uint64_t		 seq;
+	size_t			 len;
+	int			 rc;
+
+	if ((rc = store_next_id(t, "audit", &seq)) != SCIM_OK)
+		return (rc);
+	r = record_new(t, ev, seq);
 	util_put_be32(kb, ev->ae_tenant);
 	util_put_be64(kb + 4, seq);
 	k.sv_data = kb;
 	k.sv_len = sizeof(kb);
-	s = jsonutil_compact(r, &len);
-	v.sv_data = s;
+	v.sv_data = jsonutil_compact(r, &len);
 	v.sv_len = len;
 	rc = store_put(t, STORE_AUDIT, &k, &v, 0);
 	json_object_put(r);
@@ -268,25 +285,8 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 	return (rc);
 }
 
-void
-audit_set_hook(void (*fn)(void))
+uint64_t
+audit_appended(void)
 {
-	audit_hook = fn;
-}
-
-void
-audit_changed_elsewhere(void)
-{
-	if (audit_hook != NULL)
-		audit_hook();
-}
-
-void
-audit_notify(void)
-{
-	if (audit_written == 0)
-		return;
-	audit_written = 0;
-	if (audit_hook != NULL)
-		audit_hook();
+	return (audit_written);
 }

@@ -82,15 +82,12 @@ enum audit_action audit_action_of(struct json_object *old,
 int	audit_write(struct store_txn *t, const struct audit_event *ev);
 
 /*
- * After each successful group commit (commit.c): when records were written
- * since the last call, run the hook set with audit_set_hook (the admin API's
- * long-poll waiters).  Records of a batch that failed to commit are gone, so
- * a spurious wake-up only re-runs a query.
+ * How many records this process has appended since it started, a batch
+ * that later failed to commit included.  A follower compares it with the
+ * value it saw last (after each commit, commit_watch) to skip commits that
+ * wrote no record; a record of a failed batch only costs it a query.
  */
-void	audit_notify(void);
-/* Another process committed (a shared store): wake followers all the same. */
-void	audit_changed_elsewhere(void);
-void	audit_set_hook(void (*fn)(void));
+uint64_t audit_appended(void);
 
 /*
  * Start the retention pruner on sd's loop: every few seconds it queues one small

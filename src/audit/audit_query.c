@@ -380,6 +380,118 @@ audit_query_run(struct store_txn *t, const struct audit_query *q,
 	return (rc);
 }
 
+enum audit_filter_err
+audit_query_filter(struct audit_query *q, const struct audit_filter *f,
+    int64_t now)
+{
+	if (f->af_since != NULL && audit_time_arg(f->af_since, now,
+	    &q->aq_since) != 0)
+		return (AUDIT_FILTER_SINCE);
+	if (f->af_until != NULL && audit_time_arg(f->af_until, now,
+	    &q->aq_until) != 0)
+		return (AUDIT_FILTER_UNTIL);
+	if (f->af_since != NULL && q->aq_since == 0)
+		q->aq_since = 1;	/* 0 means open: the epoch is not */
+	if (f->af_action != NULL && !audit_is_action(f->af_action))
+		return (AUDIT_FILTER_ACTION);
+	if (f->af_status != NULL && !audit_is_status(f->af_status))
+		return (AUDIT_FILTER_STATUS);
+	q->aq_action = f->af_action;
+	q->aq_status = f->af_status;
+	q->aq_target = f->af_target;
+	q->aq_initiator = f->af_initiator;
+	return (AUDIT_FILTER_OK);
+}
+
+struct page_arg {
+	struct audit_page	*pa_page;
+	uint64_t		 pa_last;
+	size_t			 pa_n;
+};
+
+static int
+page_add(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
+{
+	struct page_arg	*pa = arg;
+
+	if (json_object_array_add(pa->pa_page->ap_records,
+	    json_object_get(rec)) != 0) {
+		json_object_put(rec);
+		return (1);
+	}
+	if (seq > pa->pa_page->ap_newest)
+		pa->pa_page->ap_newest = seq;
+	pa->pa_last = seq;
+	pa->pa_n++;
+	return (0);
+}
+
+int
+audit_query_page(struct store_txn *t, const struct audit_query *q,
+    struct audit_page *p)
+{
+	struct page_arg	pa;
+	int		rc, more = 0;
+
+	memset(p, 0, sizeof(*p));
+	memset(&pa, 0, sizeof(pa));
+	pa.pa_page = p;
+	p->ap_records = json_object_new_array();
+	if ((rc = audit_query_run(t, q, page_add, &pa, &more)) != SCIM_OK) {
+		json_object_put(p->ap_records);
+		memset(p, 0, sizeof(*p));
+		return (rc);
+	}
+	if (q->aq_asc)
+		p->ap_next = pa.pa_n > 0 ? pa.pa_last : q->aq_after;
+	else if (more)
+		p->ap_next = pa.pa_last;
+	return (SCIM_OK);
+}
+
+static int
+keep_first(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
+{
+	*(struct json_object **)arg = json_object_get(rec);
+	return (1);
+}
+
+int
+audit_query_show(struct store_txn *t, uint32_t tenant, const char *change_id,
+    struct json_object **rec)
+{
+	struct audit_query	q;
+	int			rc;
+
+	*rec = NULL;
+	memset(&q, 0, sizeof(q));
+	q.aq_tenant = tenant;
+	q.aq_change_id = change_id;
+	q.aq_limit = 1;
+	if ((rc = audit_query_run(t, &q, keep_first, rec, NULL)) != SCIM_OK)
+		return (rc);
+	return (*rec != NULL ? SCIM_OK : SCIM_ENOTFOUND);
+}
+
+static int
+keep_seq(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
+{
+	*(uint64_t *)arg = seq;
+	return (1);
+}
+
+int
+audit_query_newest(struct store_txn *t, uint32_t tenant, uint64_t *seq)
+{
+	struct audit_query	q;
+
+	*seq = 0;
+	memset(&q, 0, sizeof(q));
+	q.aq_tenant = tenant;
+	q.aq_limit = 1;
+	return (audit_query_run(t, &q, keep_seq, seq, NULL));
+}
+
 struct counts {
 	size_t	c_total;
 	size_t	c_action[AUDIT_OTHER + 1];
@@ -461,6 +573,93 @@ audit_query_summary(struct store_txn *t, const struct audit_query *q,
 	json_object_object_add(o, "statuses", sts);
 	json_object_object_add(o, "byAction", cells);
 	*out = o;
+	return (SCIM_OK);
+}
+
+int
+audit_query_interval(const char *s, int64_t now, int64_t *ms)
+{
+	int64_t	back;
+
+	if (audit_time_arg(s, now, &back) != 0 || now - back < 60000)
+		return (-1);
+	*ms = now - back;
+	return (0);
+}
+
+/* Activity over time: records per interval from since (the chart). */
+struct buckets {
+	int64_t		 b_start;
+	int64_t		 b_width;
+	size_t		 b_n;
+	struct {
+		int64_t	 total, failures, skipped;
+	}		*b_cell;
+};
+
+static int
+bucket_add(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
+{
+	struct buckets	*b = arg;
+	const char	*s;
+	int64_t		 ms;
+	size_t		 i;
+
+	if ((s = jsonutil_get_str(rec, "time")) == NULL ||
+	    util_time_parse(s, &ms) != 0 || ms < b->b_start)
+		return (0);
+	if ((i = (size_t)((ms - b->b_start) / b->b_width)) >= b->b_n)
+		return (0);
+	b->b_cell[i].total++;
+	if ((s = jsonutil_get_str(rec, "status")) != NULL &&
+	    strcmp(s, "Failure") == 0)
+		b->b_cell[i].failures++;
+	else if (s != NULL && strcmp(s, "Skipped") == 0)
+		b->b_cell[i].skipped++;
+	return (0);
+}
+
+int
+audit_query_buckets(struct store_txn *t, const struct audit_query *q,
+    int64_t now, int64_t width, struct json_object *o)
+{
+	struct buckets		 b;
+	struct json_object	*arr, *e;
+	int64_t			 until = q->aq_until != 0 ? q->aq_until : now;
+	char			 when[40];
+	size_t			 i;
+	int			 rc;
+
+	/* since 1 stands for the epoch: no start to count from */
+	if (q->aq_since <= 1 || until <= q->aq_since ||
+	    (until - q->aq_since) / width >= AUDIT_BUCKETS_MAX)
+		return (SCIM_EINVAL);
+	memset(&b, 0, sizeof(b));
+	b.b_start = q->aq_since;
+	b.b_width = width;
+	b.b_n = (size_t)((until - q->aq_since + width - 1) / width);
+	b.b_cell = xcalloc(b.b_n, sizeof(*b.b_cell));
+	if ((rc = audit_query_run(t, q, bucket_add, &b, NULL)) != SCIM_OK) {
+		free(b.b_cell);
+		return (rc);
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < b.b_n; i++) {
+		e = json_object_new_object();
+		util_time_fmt(b.b_start + (int64_t)i * width, when,
+		    sizeof(when));
+		json_object_object_add(e, "start", json_object_new_string(when));
+		json_object_object_add(e, "total",
+		    json_object_new_int64(b.b_cell[i].total));
+		json_object_object_add(e, "failures",
+		    json_object_new_int64(b.b_cell[i].failures));
+		json_object_object_add(e, "skipped",
+		    json_object_new_int64(b.b_cell[i].skipped));
+		json_object_array_add(arr, e);
+	}
+	free(b.b_cell);
+	json_object_object_add(o, "intervalMs", json_object_new_int64(width));
+	json_object_object_add(o, "buckets", arr);
 	return (SCIM_OK);
 }
 

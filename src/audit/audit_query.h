@@ -35,6 +35,37 @@ struct audit_query {
 };
 
 /*
+ * The filters as text, as the admin API's parameters and scimctl's flags
+ * give them (NULL: not given).
+ */
+struct audit_filter {
+	const char	*af_since;	/* audit_time_arg's forms */
+	const char	*af_until;
+	const char	*af_action;	/* audit_is_action */
+	const char	*af_status;	/* audit_is_status */
+	const char	*af_target;
+	const char	*af_initiator;
+};
+
+/* Which filter was malformed, for the caller to word its error. */
+enum audit_filter_err {
+	AUDIT_FILTER_OK,
+	AUDIT_FILTER_SINCE,
+	AUDIT_FILTER_UNTIL,
+	AUDIT_FILTER_ACTION,
+	AUDIT_FILTER_STATUS
+};
+
+/*
+ * Set q's time bounds, action, status, target and initiator from f (q
+ * borrows f's strings), times relative to now (ms); the rest of q stays as
+ * it is.  The first malformed filter in the order above, or
+ * AUDIT_FILTER_OK.
+ */
+enum audit_filter_err audit_query_filter(struct audit_query *q,
+	    const struct audit_filter *f, int64_t now);
+
+/*
  * Called for each matching record in order.  rec is borrowed and valid
  * during the call only (json_object_get it to keep it).  Return 0 to go
  * on, anything else to stop the walk.
@@ -50,6 +81,33 @@ typedef int (*audit_query_fn)(struct json_object *rec, uint32_t tenant,
 int	audit_query_run(struct store_txn *, const struct audit_query *q,
 	    audit_query_fn fn, void *arg, int *more);
 
+/* One page of records (audit_query_page). */
+struct audit_page {
+	struct json_object	*ap_records;	/* array in walk order */
+	uint64_t		 ap_newest;	/* highest seq on it, 0: none */
+	uint64_t		 ap_next;	/* the next page's start, 0: none */
+};
+
+/*
+ * Run q into a page: ap_records is a new array the caller puts (NULL on
+ * error).  Oldest first is how followers read: ap_next continues after
+ * what they have seen, the last record's seq, or q's after on an empty
+ * page.  Newest first pages back: ap_next is the last record's seq while
+ * more records match (as before=), else 0.  SCIM_OK or a store error.
+ */
+int	audit_query_page(struct store_txn *, const struct audit_query *q,
+	    struct audit_page *p);
+
+/*
+ * The record of changeId change_id in tenant (TENANT_ALL: any): a new
+ * reference in *rec, SCIM_ENOTFOUND when there is none, or a store error.
+ */
+int	audit_query_show(struct store_txn *, uint32_t tenant,
+	    const char *change_id, struct json_object **rec);
+
+/* The highest seq of tenant's records (TENANT_ALL: all), 0 if none. */
+int	audit_query_newest(struct store_txn *, uint32_t tenant, uint64_t *seq);
+
 /*
  * Count the records matching q (limit and seq bounds ignored) per action,
  * per status and per both: one new object in *out, shaped
@@ -59,6 +117,25 @@ int	audit_query_run(struct store_txn *, const struct audit_query *q,
  */
 int	audit_query_summary(struct store_txn *, const struct audit_query *q,
 	    int64_t now, struct json_object **out);
+
+/*
+ * The width of summary buckets: a duration as audit_time_arg takes it
+ * (measured back from now), of a minute or more.  0 and *ms, or -1.
+ */
+int	audit_query_interval(const char *s, int64_t now, int64_t *ms);
+
+#define AUDIT_BUCKETS_MAX	1000
+
+/*
+ * Add "intervalMs" and "buckets" to o (audit_query_summary's object): the
+ * records matching q counted per interval of width ms from q's since to
+ * its until (now when open), oldest first,
+ *   [{"start":T,"total":N,"failures":N,"skipped":N},...]
+ * SCIM_EINVAL when q has no since, or until is not after it, or that
+ * makes AUDIT_BUCKETS_MAX intervals or more; else SCIM_OK or a store error.
+ */
+int	audit_query_buckets(struct store_txn *, const struct audit_query *q,
+	    int64_t now, int64_t width, struct json_object *o);
 
 /*
  * Delete, oldest first and across all tenants, records older than cutoff

@@ -243,30 +243,33 @@ print_record(struct json_object *r, enum out_mode mode, int tenants)
 static void
 build_query(struct ctl *c, struct store_txn *t, struct audit_query *q)
 {
-	int64_t		now = util_now_ms();
-	char		*end;
-	long long	n;
+	static const char *const why[] = {
+		[AUDIT_FILTER_SINCE] = "--since: use RFC 3339 or a duration "
+		    "like 40m, 2h, 7d",
+		[AUDIT_FILTER_UNTIL] = "--until: use RFC 3339 or a duration "
+		    "like 40m, 2h, 7d",
+		[AUDIT_FILTER_ACTION] = "--action: one of Create, Update, "
+		    "Disable, Enable, Delete, Other",
+		[AUDIT_FILTER_STATUS] = "--status: one of Success, Failure, "
+		    "Skipped",
+	};
+	struct audit_filter	 f;
+	enum audit_filter_err	 err;
+	char			*end;
+	long long		 n;
 
 	memset(q, 0, sizeof(*q));
 	q->aq_tenant = c->c_all || c->c_tenant == NULL ? TENANT_ALL :
 	    ctl_tenant_of(c, t);
-	if (c->c_since != NULL && audit_time_arg(c->c_since, now,
-	    &q->aq_since) != 0)
-		fatalx("--since: use RFC 3339 or a duration like 40m, 2h, 7d");
-	if (c->c_until != NULL && audit_time_arg(c->c_until, now,
-	    &q->aq_until) != 0)
-		fatalx("--until: use RFC 3339 or a duration like 40m, 2h, 7d");
-	if (c->c_since != NULL && q->aq_since == 0)
-		q->aq_since = 1;
-	if (c->c_action != NULL && !audit_is_action(c->c_action))
-		fatalx("--action: one of Create, Update, Disable, Enable, "
-		    "Delete, Other");
-	if (c->c_status != NULL && !audit_is_status(c->c_status))
-		fatalx("--status: one of Success, Failure, Skipped");
-	q->aq_action = c->c_action;
-	q->aq_status = c->c_status;
-	q->aq_target = c->c_target;
-	q->aq_initiator = c->c_initiator;
+	f.af_since = c->c_since;
+	f.af_until = c->c_until;
+	f.af_action = c->c_action;
+	f.af_status = c->c_status;
+	f.af_target = c->c_target;
+	f.af_initiator = c->c_initiator;
+	if ((err = audit_query_filter(q, &f, util_now_ms())) !=
+	    AUDIT_FILTER_OK)
+		fatalx("%s", why[err]);
 	if (c->c_limit != NULL) {
 		n = strtoll(c->c_limit, &end, 10);
 		if (*end != '\0' || n <= 0)
@@ -275,79 +278,52 @@ build_query(struct ctl *c, struct store_txn *t, struct audit_query *q)
 	}
 }
 
-struct collect {
-	struct json_object	*cl_recs;
-	uint64_t		 cl_last;
-};
-
-static int
-collect(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
-{
-	struct collect	*cl = arg;
-
-	json_object_array_add(cl->cl_recs, json_object_get(rec));
-	if (seq > cl->cl_last)
-		cl->cl_last = seq;
-	return (0);
-}
-
-struct printer {
-	enum out_mode	 pr_mode;
-	int		 pr_tenants;
-	uint64_t	 pr_last;
-};
-
-static int
-print_one(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
-{
-	struct printer	*pr = arg;
-
-	print_record(rec, pr->pr_mode, pr->pr_tenants);
-	if (seq > pr->pr_last)
-		pr->pr_last = seq;
-	return (0);
-}
-
-static int
-newest_seq(struct json_object *rec, uint32_t tenant, uint64_t seq,
-    void *arg)
-{
-	*(uint64_t *)arg = seq;
-	return (1);
-}
-
+/* Run q in t, then end t; exits on a store error.  The caller puts p. */
 static void
-follow(struct ctl *c, struct audit_query *q, struct printer *pr)
+page(struct store_txn *t, const struct audit_query *q, struct audit_page *p)
 {
-	struct audit_query	 any;
-	struct store_txn	*t;
-	struct timespec		 ts = { 0, FOLLOW_MS * 1000000L };
-	uint64_t		 top = 0;
-	int			 rc;
+	int	rc;
 
-	/* start after everything there is now, matching or not */
-	memset(&any, 0, sizeof(any));
-	any.aq_tenant = q->aq_tenant;
-	any.aq_limit = 1;
-	t = ctl_begin(c, 0);
-	rc = audit_query_run(t, &any, newest_seq, &top, NULL);
+	rc = audit_query_page(t, q, p);
 	store_abort(t);
 	if (rc != SCIM_OK)
 		fatalx("audit: %s", scim_err_text(rc));
-	if (top > pr->pr_last)
-		pr->pr_last = top;
+}
+
+/* Print what comes after last, twice a second; never returns. */
+static void __attribute__((noreturn))
+follow(struct ctl *c, struct audit_query *q, enum out_mode mode, int tenants,
+    uint64_t last)
+{
+	struct audit_page	 p;
+	struct store_txn	*t;
+	struct timespec		 ts = { 0, FOLLOW_MS * 1000000L };
+	uint64_t		 top;
+	size_t			 i;
+	int			 rc;
+
+	/* start after everything there is now, matching or not */
+	t = ctl_begin(c, 0);
+	rc = audit_query_newest(t, q->aq_tenant, &top);
+	store_abort(t);
+	if (rc != SCIM_OK)
+		fatalx("audit: %s", scim_err_text(rc));
+	if (top > last)
+		last = top;
 	q->aq_asc = 1;
 	q->aq_limit = 0;
 	q->aq_until = 0;
 	for (;;) {
 		fflush(stdout);
 		nanosleep(&ts, NULL);
-		q->aq_after = pr->pr_last;
-		t = ctl_begin(c, 0);
-		rc = audit_query_run(t, q, print_one, pr, NULL);
-		store_abort(t);
-		if (rc != SCIM_OK)
-			fatalx("audit: %s", scim_err_text(rc));
+		q->aq_after = last;
+		page(ctl_begin(c, 0), q, &p);
+		for (i = 0; i < json_object_array_length(p.ap_records); i++)
+			print_record(json_object_array_get_idx(p.ap_records, i),
+			    mode, tenants);
+		json_object_put(p.ap_records);
+		if (p.ap_newest > last)
+			last = p.ap_newest;
 	}
 }
 
@@ -356,63 +332,43 @@ audit_list(struct ctl *c, enum out_mode mode)
 {
 	struct audit_query	 q;
 	struct store_txn	*t;
-	struct collect		 cl;
-	struct printer		 pr;
-	size_t			 i, n;
-	int			 rc;
+	struct audit_page	 p;
+	size_t			 i;
+	int			 tenants;
 
 	t = ctl_begin(c, 0);
 	build_query(c, t, &q);
-	memset(&cl, 0, sizeof(cl));
-	cl.cl_recs = json_object_new_array();
 	/* newest first, so that --limit keeps the newest; printed reversed */
-	rc = audit_query_run(t, &q, collect, &cl, NULL);
-	store_abort(t);
-	if (rc != SCIM_OK)
-		fatalx("audit: %s", scim_err_text(rc));
-	memset(&pr, 0, sizeof(pr));
-	pr.pr_mode = mode;
-	pr.pr_tenants = q.aq_tenant == TENANT_ALL;
-	pr.pr_last = cl.cl_last;
-	print_header(mode, pr.pr_tenants);
-	n = json_object_array_length(cl.cl_recs);
-	for (i = n; i > 0; i--)
-		print_record(json_object_array_get_idx(cl.cl_recs, i - 1),
-		    mode, pr.pr_tenants);
-	json_object_put(cl.cl_recs);
+	page(t, &q, &p);
+	tenants = q.aq_tenant == TENANT_ALL;
+	print_header(mode, tenants);
+	for (i = json_object_array_length(p.ap_records); i > 0; i--)
+		print_record(json_object_array_get_idx(p.ap_records, i - 1),
+		    mode, tenants);
+	json_object_put(p.ap_records);
 	if (c->c_follow)
-		follow(c, &q, &pr);	/* does not return */
+		follow(c, &q, mode, tenants, p.ap_newest);
 	return (0);
 }
 
 static int
 audit_show(struct ctl *c, const char *id)
 {
-	struct audit_query	 q;
 	struct store_txn	*t;
-	struct collect		 cl;
+	struct json_object	*rec;
 	int			 rc;
 
-	memset(&q, 0, sizeof(q));
 	t = ctl_begin(c, 0);
-	q.aq_tenant = c->c_all || c->c_tenant == NULL ? TENANT_ALL :
-	    ctl_tenant_of(c, t);
-	q.aq_change_id = id;
-	q.aq_limit = 1;
-	memset(&cl, 0, sizeof(cl));
-	cl.cl_recs = json_object_new_array();
-	rc = audit_query_run(t, &q, collect, &cl, NULL);
+	rc = audit_query_show(t, c->c_all || c->c_tenant == NULL ?
+	    TENANT_ALL : ctl_tenant_of(c, t), id, &rec);
 	store_abort(t);
+	if (rc == SCIM_ENOTFOUND)
+		fatalx("no audit record with changeId \"%s\"", id);
 	if (rc != SCIM_OK)
 		fatalx("audit: %s", scim_err_text(rc));
-	if (json_object_array_length(cl.cl_recs) == 0) {
-		json_object_put(cl.cl_recs);
-		fatalx("no audit record with changeId \"%s\"", id);
-	}
-	puts(json_object_to_json_string_ext(json_object_array_get_idx(
-	    cl.cl_recs, 0), JSON_C_TO_STRING_PRETTY |
+	puts(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PRETTY |
 	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(cl.cl_recs);
+	json_object_put(rec);
 	return (0);
 }
 

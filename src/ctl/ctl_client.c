@@ -1,4 +1,4 @@
-/* scimctl client create|list|revoke: OAuth clients (oauth.h). */
+/* scimctl client create|list|revoke: OAuth clients (oauth_client.h). */
 #include "scimd.h"
 
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include "ctl.h"
 #include "error.h"
 #include "log.h"
-#include "oauth.h"
+#include "oauth_client.h"
 #include "store.h"
 #include "tenant.h"
 #include "token.h"
@@ -33,7 +33,8 @@ int
 cmd_client(struct ctl *c, int argc, char **argv)
 {
 	struct store_txn	*t;
-	char			 id[OAUTH_ID_MAX], secret[OAUTH_SECRET_MAX];
+	char			 id[OAUTH_CLIENT_ID_MAX],
+				 secret[OAUTH_CLIENT_SECRET_MAX];
 	size_t			 n;
 	int			 rc;
 

@@ -6,11 +6,11 @@
 
 #include <event2/event.h>
 
-#include "audit.h"
 #include "commit.h"
 #include "error.h"
 #include "log.h"
 #include "store.h"
+#include "util.h"
 
 TAILQ_HEAD(commit_queue, commit_op);
 
@@ -21,6 +21,11 @@ static int			 commit_max = 256;
 static int			 commit_queued;
 static int			 commit_busy;	/* a batch is being applied */
 static struct commit_stats	 commit_st;
+static struct commit_watcher {
+	void	(*cw_fn)(void *);
+	void	 *cw_arg;
+}				*commit_watchers;
+static size_t			 commit_nwatchers;
 
 static void	commit_run(evutil_socket_t, short, void *);
 static void	commit_flush_cb(void *);
@@ -68,6 +73,7 @@ commit_flush(void)
 	struct commit_op	*op;
 	struct store_txn	*txn = NULL, *sub;
 	unsigned long long	 t0 = usec_now();
+	size_t			 i;
 	int			 rc, n = 0, b;
 
 	/*
@@ -118,7 +124,8 @@ commit_flush(void)
 		op->co_done(op, op->co_rc);	/* may free op */
 	}
 	if (rc == SCIM_OK)
-		audit_notify();		/* wake audit followers */
+		for (i = 0; i < commit_nwatchers; i++)
+			commit_watchers[i].cw_fn(commit_watchers[i].cw_arg);
 	/* what queued meanwhile goes next */
 	if (!TAILQ_EMPTY(&commit_q) && commit_ev != NULL &&
 	    !event_pending(commit_ev, EV_TIMEOUT, NULL))
@@ -144,6 +151,19 @@ commit_free(void)
 	if (commit_ev != NULL)
 		event_free(commit_ev);
 	commit_ev = NULL;
+	free(commit_watchers);
+	commit_watchers = NULL;
+	commit_nwatchers = 0;
+}
+
+void
+commit_watch(void (*fn)(void *), void *arg)
+{
+	commit_watchers = xrealloc(commit_watchers, (commit_nwatchers + 1) *
+	    sizeof(*commit_watchers));
+	commit_watchers[commit_nwatchers].cw_fn = fn;
+	commit_watchers[commit_nwatchers].cw_arg = arg;
+	commit_nwatchers++;
 }
 
 const struct commit_stats *

@@ -37,7 +37,18 @@ int	commit_init(struct event_base *base, struct store *s, int batch_max);
 void	commit_submit(struct commit_op *op);
 /* Apply everything queued now (shutdown, tests). */
 void	commit_flush(void);
+/* Flush, then free the commit event and the watchers. */
 void	commit_free(void);
+
+/*
+ * Call fn(arg) after every batch that committed, once its ops' co_done
+ * callbacks ran; never after a batch that failed (its changes are gone).
+ * This is how the layers above learn that the store changed without the
+ * group commit calling up into them (the audit followers of the admin API;
+ * anything else that must react to changes).  Watchers run in the order
+ * they were added; add them at start-up.
+ */
+void	commit_watch(void (*fn)(void *), void *arg);
 
 /* Statistics for /metrics: batches, ops, and total commit time in µs. */
 struct commit_stats {
