@@ -29,9 +29,9 @@ struct request;
 
 /*
  * Handle rq; rest is the path after "/admin/v1" ("" or "/...").  admin.c is
- * the route table; each collection has its file: admin_audit.c,
- * admin_tokens.c, admin_tenants.c, with admin_collection.c what the last
- * two share.
+ * the route table; each collection has its file (admin_audit.c,
+ * admin_tokens.c, admin_tenants.c), and admin_collection.c holds what
+ * tokens and tenants share.
  */
 void	admin_dispatch(struct request *rq, const char *rest);
 
