@@ -117,7 +117,9 @@ request_body(struct request *rq, size_t *len)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(rq->rq_req);
 
-	*len = evbuffer_get_length(in);
+	/* never NULL: an empty body is zero bytes somewhere (memcpy, parsers) */
+	if ((*len = evbuffer_get_length(in)) == 0)
+		return ((const unsigned char *)"");
 	return (evbuffer_pullup(in, -1));
 }
 

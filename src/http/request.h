@@ -63,7 +63,7 @@ const char *request_header(struct request *, const char *name);
 /* Add a header to the reply (before request_reply_*). */
 void	request_set_header(struct request *, const char *name,
 	    const char *value);
-/* The raw body (*len bytes, not NUL-terminated), owned by rq. */
+/* The raw body (*len bytes, not NUL-terminated, never NULL), owned by rq. */
 const unsigned char *request_body(struct request *, size_t *len);
 /* Wipe the Authorization header and the body (credentials inside). */
 void	request_wipe_secrets(struct request *);
