@@ -21,6 +21,11 @@ static int			 commit_max = 256;
 static int			 commit_queued;
 static int			 commit_busy;	/* a batch is being applied */
 static struct commit_stats	 commit_st;
+static struct {
+	void	(*fn)(void *);
+	void	*arg;
+}				 commit_watchers[COMMIT_WATCH_MAX];
+static int			 commit_nwatchers;
 
 static void	commit_run(evutil_socket_t, short, void *);
 static void	commit_flush_cb(void *);
@@ -119,6 +124,8 @@ commit_flush(void)
 	}
 	if (rc == SCIM_OK)
 		audit_notify();		/* wake audit followers */
+	for (b = 0; rc == SCIM_OK && b < commit_nwatchers; b++)
+		commit_watchers[b].fn(commit_watchers[b].arg);
 	/* what queued meanwhile goes next */
 	if (!TAILQ_EMPTY(&commit_q) && commit_ev != NULL &&
 	    !event_pending(commit_ev, EV_TIMEOUT, NULL))
@@ -135,6 +142,15 @@ static void
 commit_run(evutil_socket_t fd, short ev, void *arg)
 {
 	store_run(commit_store, commit_flush_cb, NULL);
+}
+
+void
+commit_watch(void (*fn)(void *), void *arg)
+{
+	if (commit_nwatchers >= COMMIT_WATCH_MAX)
+		return;
+	commit_watchers[commit_nwatchers].fn = fn;
+	commit_watchers[commit_nwatchers++].arg = arg;
 }
 
 void

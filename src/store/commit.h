@@ -35,6 +35,12 @@ struct commit_op {
 int	commit_init(struct event_base *base, struct store *s, int batch_max);
 /* Queue op; its co_done runs later, from the loop. */
 void	commit_submit(struct commit_op *op);
+/*
+ * Call fn(arg) after each successful batch commit (at most
+ * COMMIT_WATCH_MAX watchers; further ones are ignored).
+ */
+#define COMMIT_WATCH_MAX	8
+void	commit_watch(void (*fn)(void *), void *arg);
 /* Apply everything queued now (shutdown, tests). */
 void	commit_flush(void);
 void	commit_free(void);
