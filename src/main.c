@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "admin_events.h"
 #include "audit.h"
 #include "commit.h"
 #include "config.h"
@@ -54,6 +55,7 @@ static void
 on_store_changed(void *arg)
 {
 	audit_changed_elsewhere();
+	admin_events_wake(NULL);
 }
 
 /* Ensure the default tenant exists; mint and print a first token if none. */
@@ -120,6 +122,7 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	log_info("signal %d: stopping", (int)sig);
 	server_stop_accepting();
 	admin_shutdown();	/* held long-polls answer now */
+	admin_events_shutdown();
 	main_drain_until = util_mono_ms() +
 	    (int64_t)main_conf.cf_shutdown_timeout * 1000;
 	main_drain_ev = event_new(main_sd.sd_base, -1, EV_PERSIST, drain_check,

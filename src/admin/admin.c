@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "admin.h"
+#include "admin_events.h"
 #include "audit.h"
 #include "audit_query.h"
 #include "commit.h"
@@ -954,6 +955,7 @@ admin_dispatch(struct request *rq, const char *rest)
 		{ "audit", route_audit },
 		{ "tokens", route_tokens },
 		{ "tenants", route_tenants },
+		{ "events", admin_events_route },
 	};
 	char	seg[16];
 	size_t	i;
@@ -965,4 +967,16 @@ admin_dispatch(struct request *rq, const char *rest)
 				return;
 			}
 	request_reply_error(rq, SCIM_ENOTFOUND, "no such admin endpoint");
+}
+
+int
+admin_scope(struct request *rq, const char *name, uint32_t *out)
+{
+	return (scope(rq, name, out));
+}
+
+int
+admin_parse_u64(const char *s, uint64_t *out)
+{
+	return (parse_u64(s, out));
 }

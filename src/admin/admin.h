@@ -25,6 +25,8 @@
 #ifndef ADMIN_H
 #define ADMIN_H
 
+#include <stdint.h>
+
 struct request;
 
 /* Handle rq; rest is the path after "/admin/v1" ("" or "/..."). */
@@ -32,5 +34,13 @@ void	admin_dispatch(struct request *rq, const char *rest);
 
 /* Answer every held long-poll now (shutdown). */
 void	admin_shutdown(void);
+
+/*
+ * For the collections in files of their own (admin_events.c, ...): the
+ * tenant rq may act on (its token's, or name for an all-tenant token;
+ * replies itself and returns -1 on error), and a decimal u64 (0 or -1).
+ */
+int	admin_scope(struct request *rq, const char *name, uint32_t *out);
+int	admin_parse_u64(const char *s, uint64_t *out);
 
 #endif /* ADMIN_H */

@@ -171,16 +171,37 @@ target_name(struct json_object *doc)
 	return (jsonutil_get_str(doc, "displayName"));
 }
 
+struct json_object *
+audit_props(const struct audit_event *ev)
+{
+	struct json_object	*props = json_object_new_array();
+	size_t			 i, len;
+
+	if (ev->ae_status == AUDIT_SUCCESS)
+		diff_objects(props, "", ev->ae_old, ev->ae_new, 0);
+	len = ev->ae_members_added ?
+	    json_object_array_length(ev->ae_members_added) : 0;
+	for (i = 0; i < len; i++)
+		prop_add(props, "members", NULL,
+		    json_object_array_get_idx(ev->ae_members_added, i));
+	len = ev->ae_members_removed ?
+	    json_object_array_length(ev->ae_members_removed) : 0;
+	for (i = 0; i < len; i++)
+		prop_add(props, "members",
+		    json_object_array_get_idx(ev->ae_members_removed, i), NULL);
+	return (props);
+}
+
 int
 audit_write(struct store_txn *t, const struct audit_event *ev)
 {
-	struct json_object	*r, *props, *doc, *tgt, *src;
+	struct json_object	*r, *doc, *tgt, *src;
 	struct store_val	 k, v;
 	char			 when[40], tname[TENANT_NAME_MAX + 1];
 	uint8_t			 kb[12];
 	const char		*s, *id;
 	uint64_t		 seq;
-	size_t			 i, len;
+	size_t			 len;
 	int			 rc;
 
 	doc = ev->ae_new != NULL ? ev->ae_new : ev->ae_old;
@@ -230,20 +251,7 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 	if (ev->ae_reason != NULL)
 		json_object_object_add(r, "reason",
 		    json_object_new_string(ev->ae_reason));
-	props = json_object_new_array();
-	if (ev->ae_status == AUDIT_SUCCESS)
-		diff_objects(props, "", ev->ae_old, ev->ae_new, 0);
-	len = ev->ae_members_added ?
-	    json_object_array_length(ev->ae_members_added) : 0;
-	for (i = 0; i < len; i++)
-		prop_add(props, "members", NULL,
-		    json_object_array_get_idx(ev->ae_members_added, i));
-	len = ev->ae_members_removed ?
-	    json_object_array_length(ev->ae_members_removed) : 0;
-	for (i = 0; i < len; i++)
-		prop_add(props, "members",
-		    json_object_array_get_idx(ev->ae_members_removed, i), NULL);
-	json_object_object_add(r, "modifiedProperties", props);
+	json_object_object_add(r, "modifiedProperties", audit_props(ev));
 	json_object_object_add(r, "durationMs",
 	    json_object_new_int64(util_mono_ms() - ev->ae_start));
 	if (ev->ae_method != NULL)

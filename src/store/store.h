@@ -36,6 +36,9 @@ enum store_db {
 	STORE_MEMBEROF,
 	STORE_AUDIT,
 	STORE_CLIENTS,
+	STORE_EVENTS,		/* change outbox (event.h) */
+	STORE_WEBHOOKS,		/* webhook endpoints (webhook.h) */
+	STORE_WHSTATE,		/* their delivery state */
 	STORE_NDB
 };
 

@@ -20,6 +20,9 @@
  *   members       T group-R             -> K R          dupsort
  *   memberof      T K member-R          -> group-R      dupsort
  *   audit         T seq(u64)            -> audit record JSON
+ *   events        T seq(u64)            -> event JSON (event.h)
+ *   webhooks      T name                -> endpoint JSON (webhook.h)
+ *   whstate       T name                -> delivery state JSON
  *
  * A change of any layout bumps STORE_FORMAT; an older environment is refused
  * with a message instead of being misread.
@@ -81,6 +84,9 @@ static const struct {
 	[STORE_MEMBEROF]	= { "memberof", MDB_DUPSORT | MDB_DUPFIXED },
 	[STORE_AUDIT]		= { "audit", 0 },
 	[STORE_CLIENTS]		= { "clients", 0 },
+	[STORE_EVENTS]		= { "events", 0 },
+	[STORE_WEBHOOKS]	= { "webhooks", 0 },
+	[STORE_WHSTATE]		= { "whstate", 0 },
 };
 
 /* The one place LMDB codes become scimd codes. */

@@ -32,6 +32,7 @@
 #include "util.h"
 #include "validate.h"
 #include "write.h"
+#include "write_event.h"
 
 struct write_op {
 	struct commit_op	 wo_op;		/* first: the commit queue's view */
@@ -321,7 +322,9 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		ev.ae_http_status = wo->wo_kind == WRITE_CREATE ? 201 :
 		    wo->wo_kind == WRITE_DELETE ? 204 : 200;
 		ev.ae_start = rq->rq_start;
-		if ((rc = audit_write(t, &ev)) == SCIM_OK && wo->wo_applied)
+		if ((rc = audit_write(t, &ev)) == SCIM_OK)
+			rc = write_event(t, rq, &ev, wo->wo_rid);
+		if (rc == SCIM_OK && wo->wo_applied)
 			wo->wo_applied(wo->wo_arg, SCIM_OK,
 			    jsonutil_get_str(ev.ae_new ? ev.ae_new : ev.ae_old,
 			    "id"));
