@@ -42,7 +42,13 @@ ctl_usage(void)
 	    "  backup DIR\n"
 	    "  restore DIR\n"
 	    "  export [--tenant T] [FILE | -]\n"
-	    "  import [--tenant T] [FILE | -]\n");
+	    "  import [--tenant T] [FILE | -]\n"
+	    "  webhook create NAME --url URL [--tenant T] "
+	    "[--events user.*,group.*,...]\n"
+	    "  webhook list [--tenant T | --all-tenants] [--json]\n"
+	    "  webhook revoke NAME [--tenant T]\n"
+	    "  webhook replay NAME --since SEQ|TIME [--tenant T]\n"
+	    "  webhook test NAME [--tenant T]\n");
 	exit(2);
 }
 
@@ -67,6 +73,8 @@ static const struct {
 	STR("--target", c_target),
 	STR("--initiator", c_initiator),
 	STR("--limit", c_limit),
+	STR("--url", c_url),
+	STR("--events", c_events),
 #undef STR
 #undef FLAG
 };
@@ -175,6 +183,8 @@ main(int argc, char *argv[])
 			rc = cmd_export(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "import") == 0)
 			rc = cmd_import(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "webhook") == 0)
+			rc = cmd_webhook(&c, argc - 1, argv + 1);
 		else
 			ctl_usage();
 	}
