@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "commit.h"
 #include "config.h"
+#include "delivery.h"
 #include "error.h"
 #include "fiber.h"
 #include "log.h"
@@ -56,6 +57,7 @@ on_store_changed(void *arg)
 {
 	audit_changed_elsewhere();
 	admin_events_wake(NULL);
+	delivery_kick(NULL);
 }
 
 /* Ensure the default tenant exists; mint and print a first token if none. */
@@ -190,6 +192,7 @@ start(struct scimd *sd, const char *file, const char *portfile)
 	    sd->sd_conf->cf_commit_max) != SCIM_OK)
 		fatalx("commit_init failed");
 	audit_pruner_start(sd);
+	delivery_start(sd);
 	/* before dropping root: the key is usually readable by root only */
 	if (tls_init(sd->sd_conf) != SCIM_OK)
 		fatalx("%s: cannot set up TLS", file);
@@ -218,6 +221,7 @@ serve(struct scimd *sd)
 
 	event_base_dispatch(sd->sd_base);
 
+	delivery_stop();
 	commit_free();
 	server_free();
 	tls_free();

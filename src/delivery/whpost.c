@@ -69,7 +69,6 @@ whpost_init(struct whpost *wp, const char *url, const char *secret,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, wp->wp_err);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "scimd/" SCIMD_VERSION);
-	curl_easy_setopt(c, CURLOPT_PRIVATE, wp);
 	return (0);
 }
 
