@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "admin_events.h"
+#include "admin_webhooks.h"
 #include "audit.h"
 #include "audit_query.h"
 #include "commit.h"
@@ -956,6 +957,7 @@ admin_dispatch(struct request *rq, const char *rest)
 		{ "tokens", route_tokens },
 		{ "tenants", route_tenants },
 		{ "events", admin_events_route },
+		{ "webhooks", admin_webhooks_route },
 	};
 	char	seg[16];
 	size_t	i;
@@ -979,4 +981,10 @@ int
 admin_parse_u64(const char *s, uint64_t *out)
 {
 	return (parse_u64(s, out));
+}
+
+struct json_object *
+admin_read_object(struct request *rq)
+{
+	return (read_object(rq));
 }

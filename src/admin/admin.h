@@ -42,5 +42,7 @@ void	admin_shutdown(void);
  */
 int	admin_scope(struct request *rq, const char *name, uint32_t *out);
 int	admin_parse_u64(const char *s, uint64_t *out);
+/* The body as a JSON object (a new reference), or NULL after replying. */
+struct json_object *admin_read_object(struct request *rq);
 
 #endif /* ADMIN_H */

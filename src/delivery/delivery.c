@@ -16,6 +16,7 @@
 #include "curlev.h"
 #include "delivery_int.h"
 #include "error.h"
+#include "event.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "store.h"
@@ -31,6 +32,14 @@ static struct event		*dl_kick_ev;
 static char			 dl_instance[SCIM_ID_MAX];
 static int			 dl_shared;	/* several instances: leases */
 static int			 dl_syncing;
+static int			 dl_pruning;
+
+/* Retention: one small batch of old events a tick, through the commit. */
+struct prune_op {
+	struct commit_op	 po_op;		/* first: the commit queue's view */
+	size_t			 po_n;
+	int			 po_more;
+};
 
 /* A save: the state, and the lease when instances share the store. */
 struct save_op {
@@ -351,6 +360,43 @@ sync_run(void *arg)
 	}
 }
 
+static int
+prune_apply(struct store_txn *t, struct commit_op *op)
+{
+	struct prune_op	*po = (struct prune_op *)op;
+	int64_t		 keep = (int64_t)dl_sd->sd_conf->cf_event_retention;
+
+	return (event_prune(t, util_now_ms() - keep * 1000, EVENT_PRUNE_BATCH,
+	    &po->po_n, &po->po_more));
+}
+
+static void
+prune_done(struct commit_op *op, int rc)
+{
+	struct prune_op	*po = (struct prune_op *)op;
+
+	dl_pruning = 0;
+	if (rc != SCIM_OK)
+		log_warnx("events: pruning failed: %s", scim_err_text(rc));
+	else if (po->po_n > 0)
+		log_debug("events: pruned %zu", po->po_n);
+	free(po);
+}
+
+static void
+prune(void)
+{
+	struct prune_op	*po;
+
+	if (dl_pruning || dl_sd->sd_conf->cf_event_retention == 0)
+		return;
+	po = xcalloc(1, sizeof(*po));
+	po->po_op.co_apply = prune_apply;
+	po->po_op.co_done = prune_done;
+	dl_pruning = 1;
+	commit_submit(&po->po_op);
+}
+
 static void
 tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -358,6 +404,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 			    (DELIVERY_TICK_MS % 1000) * 1000 };
 
 	evtimer_add(dl_tick_ev, &tv);
+	prune();
 	if (dl_syncing)
 		return;
 	dl_syncing = 1;

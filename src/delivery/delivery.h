@@ -25,7 +25,8 @@
  * once the lease of one that died has expired.
  *
  * Woken after each commit (commit_watch), when another instance committed
- * (delivery_kick from the store's change hook), and by a timer.
+ * (delivery_kick from the store's change hook), and by a timer, which also
+ * prunes events older than event_retention, EVENT_PRUNE_BATCH a tick.
  */
 #ifndef DELIVERY_H
 #define DELIVERY_H

@@ -128,4 +128,15 @@ mkuser dave || bail "create after restart"
 feed "after=12"
 json_is '[.events[].seq]|join(",")' 13 "seq continues after a restart"
 
+# retention: older events are pruned, seq goes on
+stop_scimd || true
+start_scimd 'event_retention = 1s' || bail "restart"
+ADMIN=$ROOT/admin/v1
+sleep 2.5
+feed "after=0"
+json_is '.events|length' 0 "events older than event_retention are pruned"
+mkuser erin || bail "create"
+feed "after=0"
+json_is '[.events[].seq]|join(",")' 14 "seq goes on after pruning"
+
 done_testing

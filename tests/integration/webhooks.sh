@@ -162,6 +162,45 @@ ok "replay delivered every event again" [ $((now - before)) -ge "$LAST" ]
 is "$(awk '{ print $2 }' "$RECV_OUT" | sort -u | wc -l)" "$LAST" \
     "the replay used the same webhook-ids"
 
+# the admin API
+W=$ROOT/admin/v1/webhooks
+AUTH=$ADM req GET "$W"
+status_is 200 "GET /admin/v1/webhooks"
+json_is '[.webhooks[].name]|join(",")' crm "lists the endpoint"
+unlike "$BODY" 'whsec_' "no secret in the list"
+AUTH=$ADM req POST "$W" '{"name":"api","url":"http://127.0.0.1:1/x","events":["user.*"]}'
+status_is 201 "POST /admin/v1/webhooks"
+like "$(jqr .secret)" '^whsec_' "the secret, once"
+json_is '.events|join(",")' 'user.*' "events patterns"
+AUTH=$ADM req POST "$W" '{"name":"api","url":"http://127.0.0.1:1/x"}'
+status_is 409 "same name: 409"
+AUTH=$ADM req POST "$W" '{"name":"far","url":"http://example.com/x"}'
+status_is 400 "plain http off loopback: 400"
+AUTH=$ADM req POST "$W" '{"name":"bad","url":"https://x/","events":"nope"}'
+status_is 400 "unknown event type: 400"
+AUTH=$ADM req GET "$W/crm/attempts"
+status_is 200 "attempts"
+json_ok '.attempts|length > 0' "recent attempts listed"
+json_ok '.attempts[0]|has("status") and has("latencyMs") and has("seq")' \
+    "an attempt: status, latency, seq"
+AUTH=$ADM req POST "$W/api/replay" '{"since":"1"}'
+status_is 200 "replay"
+json_is .replayFrom 1 "replayFrom"
+AUTH=$ADM req POST "$W/api/replay" '{"since":"whenever"}'
+status_is 400 "replay with a bad since"
+AUTH=$ADM req POST "$W/crm/retry"
+status_is 204 "retry now"
+AUTH=$ADM req POST "$W/crm/test"
+status_is 200 "test"
+json_ok '.status == 200 or .status == 500' "test: the receiver's answer"
+AUTH=$ADM req POST "$W/api/test"
+json_is .status 0 "test to a closed port: no answer"
+json_ok '.error|length > 0' "... and an error"
+AUTH=$ADM req DELETE "$W/api"
+status_is 204 "DELETE"
+AUTH=$ADM req DELETE "$W/api"
+status_is 404 "DELETE again: 404"
+
 for _ in 1 2 3 4 5 6; do	# the receiver fails some first attempts
 	ctl webhook test crm && break
 done
