@@ -277,11 +277,8 @@ static void
 wh_test(struct request *rq, uint32_t tenant, const char *name)
 {
 	struct store_txn	*t;
-	struct json_object	*ep = NULL, *o;
+	struct json_object	*ep = NULL;
 	struct wh_test		*wt;
-	char			 id[SCIM_ID_MAX], when[40];
-	const char		*body;
-	size_t			 len;
 	int			 rc;
 
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) == SCIM_OK) {
@@ -293,26 +290,17 @@ wh_test(struct request *rq, uint32_t tenant, const char *name)
 		    "no such webhook" : NULL);
 		return;
 	}
-	util_uuid(id);
-	util_time_fmt(util_now_ms(), when, sizeof(when));
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "type", json_object_new_string(
-	    "webhook.test"));
-	json_object_object_add(o, "time", json_object_new_string(when));
-	body = jsonutil_compact(o, &len);
 	wt = xcalloc(1, sizeof(*wt));
 	wt->wt_rq = rq;
 	wt->wt_t0 = util_mono_ms();
-	if (whpost_init(&wt->wt_wp, jsonutil_get_str(ep, "url"),
-	    jsonutil_get_str(ep, "secret"), id, body, len,
+	if (whpost_init_test(&wt->wt_wp, jsonutil_get_str(ep, "url"),
+	    jsonutil_get_str(ep, "secret"),
 	    rq->rq_sd->sd_conf->cf_webhook_timeout) != 0 ||
 	    curlev_add(wt->wt_wp.wp_curl, test_done, wt) != SCIM_OK) {
 		request_reply_error(rq, SCIM_EINVAL, wt->wt_wp.wp_err);
 		whpost_free(&wt->wt_wp);
 		free(wt);
 	}
-	json_object_put(o);
 	json_object_put(ep);
 }
 

@@ -143,35 +143,23 @@ static int
 test(struct ctl *c, const char *name)
 {
 	struct store_txn	*t = ctl_begin(c, 0);
-	struct json_object	*ep = NULL, *o;
+	struct json_object	*ep = NULL;
 	struct whpost		 wp;
-	char			 id[SCIM_ID_MAX], when[40];
-	const char		*body;
 	int64_t			 t0;
 	long			 status;
-	size_t			 len;
 
 	if (webhook_get(t, ctl_tenant_of(c, t), name, &ep) != SCIM_OK)
 		fatalx("no webhook \"%s\"", name);
 	store_abort(t);
-	util_uuid(id);
-	util_time_fmt(util_now_ms(), when, sizeof(when));
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "type", json_object_new_string(
-	    "webhook.test"));
-	json_object_object_add(o, "time", json_object_new_string(when));
-	body = jsonutil_compact(o, &len);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (whpost_init(&wp, jsonutil_get_str(ep, "url"), jsonutil_get_str(ep,
-	    "secret"), id, body, len, c->c_conf.cf_webhook_timeout) != 0)
+	if (whpost_init_test(&wp, jsonutil_get_str(ep, "url"),
+	    jsonutil_get_str(ep, "secret"), c->c_conf.cf_webhook_timeout) != 0)
 		fatalx("webhook test: %s", wp.wp_err);
 	t0 = util_mono_ms();
 	status = whpost_status(&wp, curl_easy_perform(wp.wp_curl));
 	printf("%s: %s in %lld ms\n", name, wp.wp_err[0] ? wp.wp_err :
 	    "delivered", (long long)(util_mono_ms() - t0));
 	whpost_free(&wp);
-	json_object_put(o);
 	json_object_put(ep);
 	return (status >= 200 && status <= 299 ? 0 : 1);
 }

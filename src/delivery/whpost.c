@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
 #include <openssl/crypto.h>
+
+#include "jsonutil.h"
 
 #include "util.h"
 #include "whpost.h"
@@ -70,6 +73,28 @@ whpost_init(struct whpost *wp, const char *url, const char *secret,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, wp->wp_err);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "scimd/" SCIMD_VERSION);
 	return (0);
+}
+
+int
+whpost_init_test(struct whpost *wp, const char *url, const char *secret,
+    int timeout_s)
+{
+	struct json_object	*o = json_object_new_object();
+	char			 id[SCIM_ID_MAX], when[40];
+	const char		*body;
+	size_t			 len;
+	int			 rc;
+
+	util_uuid(id);
+	util_time_fmt(util_now_ms(), when, sizeof(when));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "type", json_object_new_string(
+	    "webhook.test"));
+	json_object_object_add(o, "time", json_object_new_string(when));
+	body = jsonutil_compact(o, &len);
+	rc = whpost_init(wp, url, secret, id, body, len, timeout_s);
+	json_object_put(o);
+	return (rc);
 }
 
 long

@@ -26,6 +26,9 @@ struct whpost {
  */
 int	whpost_init(struct whpost *wp, const char *url, const char *secret,
 	    const char *id, const char *body, size_t len, int timeout_s);
+/* The same for a new webhook.test event ({"id","type","time"}). */
+int	whpost_init_test(struct whpost *wp, const char *url, const char *secret,
+	    int timeout_s);
 /*
  * The outcome once the transfer ended with code cc: the HTTP status (0
  * when none came), and a one-line reason in wp_err when it was not 2xx.
