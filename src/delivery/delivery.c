@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <json-c/json.h>
 
@@ -522,4 +523,27 @@ void
 delivery_stats(struct delivery_stats *ds)
 {
 	*ds = dl_stats;
+}
+
+void
+delivery_metrics(struct evbuffer *b)
+{
+	evbuffer_add_printf(b,
+	    "# HELP scimd_webhook_deliveries_total Events acknowledged (2xx) "
+	    "by webhook endpoints.\n"
+	    "# TYPE scimd_webhook_deliveries_total counter\n"
+	    "scimd_webhook_deliveries_total %llu\n"
+	    "# HELP scimd_webhook_attempts_failed_total Delivery attempts that "
+	    "failed (to be retried).\n"
+	    "# TYPE scimd_webhook_attempts_failed_total counter\n"
+	    "scimd_webhook_attempts_failed_total %llu\n"
+	    "# HELP scimd_webhook_inflight Deliveries in flight.\n"
+	    "# TYPE scimd_webhook_inflight gauge\n"
+	    "scimd_webhook_inflight %llu\n"
+	    "# HELP scimd_webhook_endpoints_failing Endpoints marked failing "
+	    "(paused until a replay).\n"
+	    "# TYPE scimd_webhook_endpoints_failing gauge\n"
+	    "scimd_webhook_endpoints_failing %llu\n",
+	    dl_stats.ds_delivered, dl_stats.ds_failed, dl_stats.ds_inflight,
+	    dl_stats.ds_failing);
 }

@@ -57,6 +57,13 @@ struct json_object *delivery_attempts(uint32_t tenant, const char *name);
 /* Retry now: waiting retries go at once; a failing endpoint resumes. */
 int	delivery_retry_now(uint32_t tenant, const char *name);
 
+/*
+ * /metrics lines: scimd_webhook_deliveries_total, _attempts_failed_total,
+ * _inflight, _endpoints_failing.
+ */
+struct evbuffer;
+void	delivery_metrics(struct evbuffer *);
+
 /* Statistics for /metrics. */
 struct delivery_stats {
 	unsigned long long	ds_delivered;

@@ -3,7 +3,7 @@
  * verifies each delivery's Standard Webhooks signature and writes one line
  * per request to the output file (flushed at once, so a kill loses none):
  *
- *   STATUS WEBHOOK-ID SEQ TYPE RESOURCE-ID CHANGE-ID SIG LAG-MS
+ *   STATUS WEBHOOK-ID SEQ TYPE RESOURCE-ID CHANGE-ID SIG LAG-MS RECEIVED-MS
  *
  * STATUS is what it answered, SIG "ok" or "bad", LAG-MS the time from the
  * event's "time" to its receipt.  A bad signature is answered 401.
@@ -138,10 +138,12 @@ judge(struct evhttp_request *req, const char *body, size_t len)
 	    "time")) : NULL;
 	if (s == NULL || util_time_parse(s, &t) != 0)
 		t = -1;
-	fprintf(rc_out, "%d %s %lld %s %s %s %s %lld\n", status, id ? id : "-",
+	fprintf(rc_out, "%d %s %lld %s %s %s %s %lld %lld\n", status,
+	    id ? id : "-",
 	    (long long)json_object_get_int64(json_object_object_get(o, "seq")),
 	    field(o, "type"), field(o, "resourceId"), field(o, "changeId"),
-	    ok ? "ok" : "bad", (long long)(t >= 0 ? util_now_ms() - t : -1));
+	    ok ? "ok" : "bad", (long long)(t >= 0 ? util_now_ms() - t : -1),
+	    (long long)util_now_ms());
 	fflush(rc_out);
 	json_object_put(o);
 	return (status);
