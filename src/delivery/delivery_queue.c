@@ -39,6 +39,7 @@ drop(struct dl_event *de)
 	if (de->de_state == DE_FLIGHT) {
 		curlev_cancel(de->de_wp.wp_curl);
 		de->de_ep->ep_inflight--;
+		dl_stats.ds_inflight--;
 	}
 	whpost_free(&de->de_wp);
 	free(de->de_res);

@@ -504,8 +504,8 @@ lmdb_low_space(struct store_txn *tb)
 	mdb_env_stat(t->st_store->s_env, &st);
 	pages = info.me_mapsize / st.ms_psize;
 	reserve = pages / 32;
-	if (reserve < 64)
-		reserve = 64;
+	if (reserve < 128)
+		reserve = 128;
 	if (reserve > 2048)
 		reserve = 2048;
 	if (reserve > pages / 2)

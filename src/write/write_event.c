@@ -143,7 +143,8 @@ emit_all(struct store_txn *t, struct change *c, const struct audit_event *ev,
 			rc = emit(t, c, "members_added", NULL, c->c_added);
 		return (rc);
 	case AUDIT_DELETE:
-		return (emit(t, c, "deleted", c->c_props, NULL));
+		/* small, so that deletes fit in a full store's reserve */
+		return (emit(t, c, "deleted", NULL, NULL));
 	case AUDIT_DISABLE:
 		return (emit_update(t, c, "disabled"));
 	case AUDIT_ENABLE:

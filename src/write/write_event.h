@@ -5,7 +5,9 @@
  *
  *   create       user.created | group.created, then group.members_added
  *                when the group's members are too many to inline
- *   delete       user.deleted | group.deleted
+ *   delete       user.deleted | group.deleted, with no modifiedProperties
+ *                (the audit record keeps the old values): deletes must fit
+ *                in the pages a full store keeps for them
  *   disable      user.disabled (active to false), enable: user.enabled
  *   update       user.updated; for a group: group.updated when attributes
  *                changed, group.members_added when members were added,
