@@ -230,5 +230,6 @@ main(void)
 	test_records(st);
 	store_close(st);
 	test_rm_rf(dir);
+	free(dir);
 	return (done_testing());
 }
