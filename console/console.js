@@ -347,6 +347,7 @@
 		log: { show: showLog, hide: stopFollow },
 		record: { show: showRecord },
 		summary: { show: showSummary },
+		webhooks: { show: showWebhooks },
 		tenants: { show: showTenants }
 	};
 
@@ -833,6 +834,61 @@
 		} catch (e) {
 			fail(e);
 		}
+	}
+
+	/* --- Webhooks -------------------------------------------------------------- */
+
+	/* every tenant's endpoints for an all-tenant token, else its own */
+	async function loadWebhooks() {
+		if (!state.all)
+			return (await api('GET', '/webhooks')).webhooks || [];
+		await reloadTenants();
+		const lists = await Promise.all(state.tenants.map((t) =>
+		    api('GET', '/webhooks', { params: { tenant: t.name } })));
+		return lists.flatMap((r) => r.webhooks || []);
+	}
+
+	async function showAttempts(w) {
+		const r = await api('GET', '/webhooks/' + encodeURIComponent(w.name) +
+		    '/attempts', { params: { tenant: state.all ? w.tenant : '' } });
+		$('attempts-title').textContent = `Recent attempts: ${w.name}`;
+		$('attempts-title').hidden = false;
+		$('attempts-table').hidden = false;
+		$('attempts-table').tBodies[0].replaceChildren(...(r.attempts ||
+		    []).map((a) => el('tr', {},
+			el('td', { text: fmtTime(a.time), title: a.time }),
+			el('td', { className: 'num', text: a.seq }),
+			el('td', { text: a.eventId }),
+			el('td', { className: 'num', text: a.status || '-' }),
+			el('td', { className: 'num', text: a.latencyMs + ' ms' }),
+			el('td', { text: a.error || '' }))));
+	}
+
+	async function showWebhooks() {
+		const list = await loadWebhooks();
+		const ms = (t) => t ? fmtTime(new Date(t).toISOString()) : 'never';
+		$('webhooks-table').tBodies[0].replaceChildren(...list.map((w) =>
+		    el('tr', { dataset: { webhook: w.name } },
+			el('td', { text: w.name }),
+			el('td', { text: w.tenant }),
+			el('td', { text: w.state }),
+			el('td', { className: 'num', text: w.waiting }),
+			el('td', { className: 'num',
+			    text: (w.lagMs / 1000).toFixed(1) + ' s' }),
+			el('td', { text: ms(w.lastSuccess) }),
+			el('td', { text: w.lastError ? ms(w.lastErrorAt) + ': ' +
+			    w.lastError : '' }),
+			el('td', { text: w.url }),
+			el('td', {},
+			    el('button', { type: 'button', text: 'Attempts',
+				onclick: () => showAttempts(w).catch(fail) }),
+			    el('button', { type: 'button', text: 'Retry now',
+				onclick: () => api('POST', '/webhooks/' +
+				    encodeURIComponent(w.name) + '/retry',
+				    { params: { tenant: state.all ? w.tenant :
+				    '' } }).then(() => banner(
+				    `Retrying “${w.name}” now.`, 'info'))
+				    .catch(fail) })))));
 	}
 
 	/* --- start ------------------------------------------------------------------ */

@@ -21,9 +21,11 @@
 #include <openssl/crypto.h>
 
 #include "admin_audit.h"
+#include "admin_events.h"
 #include "audit.h"
 #include "commit.h"
 #include "config.h"
+#include "delivery.h"
 #include "error.h"
 #include "fiber.h"
 #include "log.h"
@@ -55,6 +57,8 @@ static void
 on_store_changed(void *arg)
 {
 	admin_audit_wake();
+	admin_events_wake(NULL);
+	delivery_kick(NULL);
 }
 
 /* Ensure the default tenant exists; mint and print a first token if none. */
@@ -120,7 +124,8 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	}
 	log_info("signal %d: stopping", (int)sig);
 	server_stop_accepting();
-	admin_audit_shutdown();	/* held long-polls answer now */
+	admin_audit_shutdown();
+	admin_events_shutdown();	/* held long-polls answer now */
 	main_drain_until = util_mono_ms() +
 	    (int64_t)main_conf.cf_shutdown_timeout * 1000;
 	main_drain_ev = event_new(main_sd.sd_base, -1, EV_PERSIST, drain_check,
@@ -189,6 +194,7 @@ start(struct scimd *sd, const char *file, const char *portfile)
 		fatalx("commit_init failed");
 	admin_audit_start();
 	audit_pruner_start(sd);
+	delivery_start(sd);
 	/* before dropping root: the key is usually readable by root only */
 	if (tls_init(sd->sd_conf) != SCIM_OK)
 		fatalx("%s: cannot set up TLS", file);
@@ -217,6 +223,7 @@ serve(struct scimd *sd)
 
 	event_base_dispatch(sd->sd_base);
 
+	delivery_stop();
 	commit_free();
 	server_free();
 	tls_free();

@@ -442,7 +442,7 @@ test_keys(void)
 	for (n = 0; config_keys[n] != NULL; n++)
 		if (n > 0 && strcmp(config_keys[n - 1], config_keys[n]) >= 0)
 			sorted = 0;
-	is_int(38, (long long)n, "config_keys lists 38 keys");
+	is_int(43, (long long)n, "config_keys lists 43 keys");
 	ok(sorted, "config_keys sorted and unique (bsearch)");
 	/* A bad value, not "unknown key", proves the parser finds each key. */
 	for (i = 0; i < n; i++) {

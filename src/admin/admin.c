@@ -5,8 +5,10 @@
 
 #include "admin.h"
 #include "admin_audit.h"
+#include "admin_events.h"
 #include "admin_tenants.h"
 #include "admin_tokens.h"
+#include "admin_webhooks.h"
 #include "error.h"
 #include "request.h"
 #include "token.h"
@@ -123,6 +125,8 @@ admin_dispatch(struct request *rq, const char *rest)
 		{ "audit", route_audit },
 		{ "tokens", route_tokens },
 		{ "tenants", route_tenants },
+		{ "events", admin_events_route },
+		{ "webhooks", admin_webhooks_route },
 	};
 	char	seg[16];
 	size_t	i;

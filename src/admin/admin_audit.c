@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "admin_audit.h"
+#include "admin_collection.h"
 #include "admin_tenants.h"
 #include "audit.h"
 #include "audit_query.h"
@@ -41,22 +42,6 @@ struct waiter {
 
 static TAILQ_HEAD(, waiter)	admin_waiters =
     TAILQ_HEAD_INITIALIZER(admin_waiters);
-
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	unsigned long long	 v;
-	char			*end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return (-1);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return (-1);
-	*out = v;
-	return (0);
-}
 
 /* The filters shared by list and summary; replies itself on error. */
 static int
@@ -236,7 +221,7 @@ page_args(struct request *rq, struct audit_query *q, uint64_t *wait)
 
 	q->aq_limit = ADMIN_LIMIT_DEFAULT;
 	if ((s = request_param(rq, "limit")) != NULL) {
-		if (parse_u64(s, &n) != 0 || n == 0) {
+		if (admin_parse_u64(s, &n) != 0 || n == 0) {
 			request_reply_error(rq, SCIM_EINVAL,
 			    "limit: a positive number");
 			return (-1);
@@ -244,12 +229,12 @@ page_args(struct request *rq, struct audit_query *q, uint64_t *wait)
 		q->aq_limit = n > ADMIN_LIMIT_MAX ? ADMIN_LIMIT_MAX : n;
 	}
 	if ((s = request_param(rq, "after")) != NULL &&
-	    parse_u64(s, &q->aq_after) != 0) {
+	    admin_parse_u64(s, &q->aq_after) != 0) {
 		request_reply_error(rq, SCIM_EINVAL, "after: a sequence number");
 		return (-1);
 	}
 	if ((s = request_param(rq, "before")) != NULL &&
-	    (parse_u64(s, &q->aq_before) != 0 || q->aq_before == 0)) {
+	    (admin_parse_u64(s, &q->aq_before) != 0 || q->aq_before == 0)) {
 		request_reply_error(rq, SCIM_EINVAL,
 		    "before: a sequence number");
 		return (-1);
@@ -268,7 +253,7 @@ page_args(struct request *rq, struct audit_query *q, uint64_t *wait)
 	}
 	*wait = 0;
 	if ((s = request_param(rq, "wait")) != NULL) {
-		if (parse_u64(s, wait) != 0) {
+		if (admin_parse_u64(s, wait) != 0) {
 			request_reply_error(rq, SCIM_EINVAL,
 			    "wait: a number of seconds");
 			return (-1);

@@ -1,6 +1,7 @@
 /* What the admin collections share (contract in admin_collection.h). */
 #include "scimd.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,4 +132,20 @@ void
 admin_collection_submit(struct admin_collection_op *ao)
 {
 	commit_submit(&ao->ao_op);
+}
+
+int
+admin_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return (-1);
+	*out = v;
+	return (0);
 }

@@ -30,6 +30,8 @@ void	admin_collection_list(struct request *, const char *key,
  * (413 past max_body, 400 invalidSyntax when it is no JSON object).
  */
 struct json_object *admin_collection_body(struct request *);
+/* A decimal u64 (a query parameter): 0, or -1 when s is not one. */
+int	admin_parse_u64(const char *s, uint64_t *out);
 
 /*
  * One change of a collection.  ao_apply runs in the batch (a nested

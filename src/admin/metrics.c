@@ -31,6 +31,7 @@
 
 #include "commit.h"
 #include "config.h"
+#include "delivery.h"
 #include "error.h"
 #include "log.h"
 #include "metrics.h"
@@ -180,6 +181,7 @@ metrics_serve(struct request *rq)
 	    "scimd_requests_inflight %d\n", request_inflight());
 	put_commit(b);
 	put_store(b, rq->rq_sd->sd_store);
+	delivery_metrics(b);
 	len = evbuffer_get_length(b);
 	p = (const char *)evbuffer_pullup(b, -1);
 	/* a Content-Type set here is kept */

@@ -198,9 +198,8 @@ record_target(struct json_object *r, const struct audit_event *ev)
 	json_object_object_add(r, "source", src);
 }
 
-/* "modifiedProperties": the attributes changed, members added, removed. */
-static void
-record_props(struct json_object *r, const struct audit_event *ev)
+struct json_object *
+audit_props(const struct audit_event *ev)
 {
 	struct json_object	*props;
 	size_t			 i, len;
@@ -218,7 +217,7 @@ record_props(struct json_object *r, const struct audit_event *ev)
 	for (i = 0; i < len; i++)
 		prop_add(props, "members",
 		    json_object_array_get_idx(ev->ae_members_removed, i), NULL);
-	json_object_object_add(r, "modifiedProperties", props);
+	return (props);
 }
 
 /* The record of ev numbered seq, members in audit.h's order. */
@@ -249,7 +248,7 @@ record_new(struct store_txn *t, const struct audit_event *ev, uint64_t seq)
 		add_str(r, "scimType", ev->ae_scim_type);
 	if (ev->ae_reason != NULL)
 		add_str(r, "reason", ev->ae_reason);
-	record_props(r, ev);
+	json_object_object_add(r, "modifiedProperties", audit_props(ev));
 	json_object_object_add(r, "durationMs",
 	    json_object_new_int64(util_mono_ms() - ev->ae_start));
 	if (ev->ae_method != NULL)

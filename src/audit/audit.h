@@ -78,6 +78,13 @@ struct audit_event {
 enum audit_action audit_action_of(struct json_object *old,
 	    struct json_object *new, int members_changed);
 
+/*
+ * ev's modifiedProperties as the record holds them (a new array): the
+ * attribute differences of a success, then one entry a member added and
+ * one a member removed.
+ */
+struct json_object *audit_props(const struct audit_event *ev);
+
 /* Append the record for ev to the audit log inside t. */
 int	audit_write(struct store_txn *t, const struct audit_event *ev);
 

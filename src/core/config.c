@@ -137,6 +137,8 @@ static const struct cf_enum cf_durability[] = {
 	    300, "5s", NULL, CF_RESTART)				\
 	X("durability", CF_ENUM, OFF(cf_durability), 0, 0, "full",	\
 	    cf_durability, CF_RESTART)					\
+	X("event_retention", CF_SECS, OFF(cf_event_retention), 0,	\
+	    87600 * 3600LL, "168h", NULL, 0)				\
 	X("filter_max_depth", CF_INT, OFF(cf_filter.fl_max_depth), 1,	\
 	    256, "16", NULL, 0)						\
 	X("filter_max_length", CF_COUNT, OFF(cf_filter.fl_max_len), 1,	\
@@ -179,7 +181,15 @@ static const struct cf_enum cf_durability[] = {
 	    CF_SECRET | CF_RESTART)					\
 	X("user", CF_STR, OFF(cf_user), 0, 0, NULL, NULL, CF_RESTART)	\
 	X("user_patch_status", CF_ENUM, OFF(cf_patch_status), 0, 0,	\
-	    "200", cf_patch_status, 0)
+	    "200", cf_patch_status, 0)					\
+	X("webhook_allow_http", CF_BOOL, OFF(cf_webhook_allow_http), 0, \
+	    1, "no", NULL, 0)						\
+	X("webhook_concurrency", CF_INT, OFF(cf_webhook_concurrency), 1, \
+	    256, "16", NULL, 0)						\
+	X("webhook_retry_for", CF_SECS, OFF(cf_webhook_retry_for), 1,	\
+	    365 * 86400LL, "72h", NULL, 0)				\
+	X("webhook_timeout", CF_SECS, OFF(cf_webhook_timeout), 1, 300,	\
+	    "10s", NULL, 0)
 
 #define CF_ROW(n, t, o, lo, hi, d, e, f)	{ n, t, o, lo, hi, d, e, f },
 #define CF_NAME(n, t, o, lo, hi, d, e, f)	n,

@@ -68,6 +68,11 @@ struct scimd_config {
 	int			 cf_metrics_allow;	/* metrics_allow (CONFIG_METRICS_*) */
 	int			 cf_shutdown_timeout;	/* shutdown_timeout (seconds) */
 	int			 cf_console;		/* console (CONFIG_CONSOLE_*) */
+	int			 cf_event_retention;	/* event_retention (s, 0 keep) */
+	int			 cf_webhook_allow_http;	/* webhook_allow_http */
+	int			 cf_webhook_concurrency; /* webhook_concurrency */
+	int			 cf_webhook_retry_for;	/* webhook_retry_for (s) */
+	int			 cf_webhook_timeout;	/* webhook_timeout (s) */
 };
 
 /* Fill c with every default (strings are allocated). */

@@ -32,7 +32,13 @@ ctl_usage(void)
 	    "  backup DIR\n"
 	    "  restore DIR\n"
 	    "  export [--tenant T] [FILE | -]\n"
-	    "  import [--tenant T] [FILE | -]\n");
+	    "  import [--tenant T] [FILE | -]\n"
+	    "  webhook create NAME --url URL [--tenant T] "
+	    "[--events user.*,group.*,...]\n"
+	    "  webhook list [--tenant T | --all-tenants] [--json]\n"
+	    "  webhook revoke NAME [--tenant T]\n"
+	    "  webhook replay NAME --since SEQ|TIME [--tenant T]\n"
+	    "  webhook test NAME [--tenant T]\n");
 	exit(2);
 }
 

@@ -32,6 +32,9 @@ struct ctl {
 	const char		*c_limit;	/* --limit N */
 	int			 c_csv;		/* --csv */
 	int			 c_follow;	/* --follow */
+	/* webhook */
+	const char		*c_url;		/* --url URL */
+	const char		*c_events;	/* --events LIST */
 };
 
 /* Print the usage of every command and exit 2. */
@@ -57,5 +60,6 @@ int	cmd_audit(struct ctl *, int argc, char **argv);
 int	cmd_restore(struct ctl *, int argc, char **argv);
 int	cmd_export(struct ctl *, int argc, char **argv);
 int	cmd_import(struct ctl *, int argc, char **argv);
+int	cmd_webhook(struct ctl *, int argc, char **argv);
 
 #endif /* CTL_H */

@@ -39,6 +39,8 @@ static const struct {
 	STR("--target", c_target),
 	STR("--initiator", c_initiator),
 	STR("--limit", c_limit),
+	STR("--url", c_url),
+	STR("--events", c_events),
 #undef STR
 #undef FLAG
 };
@@ -82,6 +84,7 @@ static const struct {
 	{ "restore",	cmd_restore,	1 },
 	{ "export",	cmd_export,	1 },
 	{ "import",	cmd_import,	1 },
+	{ "webhook",	cmd_webhook,	1 },
 };
 
 /*

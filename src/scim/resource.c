@@ -110,6 +110,26 @@ reply_write(void *arg, const struct write_result *wr)
 		reply_resource(rq, status, wr->wr_rid, wr->wr_doc);
 }
 
+/* write_render_fn: the resource as a reply with no projection shows it. */
+static int
+event_render(struct store_txn *t, void *arg, const struct resource_type *rt,
+    uint64_t rid, struct json_object *doc, int without_members,
+    struct json_object **out)
+{
+	struct request		 r = *(struct request *)arg;
+	struct projection	*p = NULL;
+	int			 rc;
+
+	if (without_members && (rc = projection_parse(rt, NULL, "members", &p,
+	    NULL)) != SCIM_OK)
+		return (rc);
+	r.rq_proj = p;
+	rc = render_resource(t, &r, rt, rid, doc, out);
+	projection_free(p);
+	return (rc);
+}
+
+
 void
 resource_write_ctx(struct request *rq, struct write_ctx *wc)
 {
@@ -118,6 +138,8 @@ resource_write_ctx(struct request *rq, struct write_ctx *wc)
 	wc->wc_initiator = rq->rq_token.ti_name;
 	wc->wc_start = rq->rq_start;
 	wc->wc_conf = rq->rq_sd->sd_conf;
+	wc->wc_render = event_render;
+	wc->wc_render_arg = rq;
 	/* the request's id names its first change; later ones get their own */
 	if (rq->rq_nwrites++ == 0)
 		strlcpy(wc->wc_change_id, rq->rq_change_id,

@@ -132,7 +132,7 @@ uint64_t store_txnid(struct store *);
 void	store_usage(struct store *, size_t *used, size_t *mapsize);
 /*
  * 1 if the map is so full that only deletes should write: fewer free pages
- * than a reserve (1/32 of the map, at least 64 and at most 2048 pages) that
+ * than a reserve (1/32 of the map, at least 128 and at most 2048 pages) that
  * keeps a full store deletable.  Write txn.
  */
 int	store_low_space(struct store_txn *);

@@ -28,6 +28,9 @@
  *   members       T group-R             -> K R          dupsort
  *   memberof      T K member-R          -> group-R      dupsort
  *   audit         T seq(u64)            -> audit record JSON
+ *   events        T seq(u64)            -> event JSON (event.h)
+ *   webhooks      T name                -> endpoint JSON (webhook.h)
+ *   whstate       T name                -> delivery state JSON
  *
  * A change of any layout bumps the LMDB format (STORE_FORMAT) and the
  * PostgreSQL schema version; an older store is refused or migrated, never
@@ -52,6 +55,9 @@ enum store_db {
 	STORE_MEMBEROF,
 	STORE_AUDIT,
 	STORE_CLIENTS,
+	STORE_EVENTS,		/* change outbox (event.h) */
+	STORE_WEBHOOKS,		/* webhook endpoints (webhook.h) */
+	STORE_WHSTATE,		/* their delivery state */
 	STORE_NDB
 };
 

@@ -61,6 +61,9 @@ static const struct {
 	[STORE_MEMBEROF]	= { "memberof", MDB_DUPSORT | MDB_DUPFIXED },
 	[STORE_AUDIT]		= { "audit", 0 },
 	[STORE_CLIENTS]		= { "clients", 0 },
+	[STORE_EVENTS]		= { "events", 0 },
+	[STORE_WEBHOOKS]	= { "webhooks", 0 },
+	[STORE_WHSTATE]		= { "whstate", 0 },
 };
 
 /* The one place LMDB codes become scimd codes. */
@@ -478,8 +481,8 @@ lmdb_low_space(struct store_txn *tb)
 	mdb_env_stat(t->st_store->s_env, &st);
 	pages = info.me_mapsize / st.ms_psize;
 	reserve = pages / 32;
-	if (reserve < 64)
-		reserve = 64;
+	if (reserve < 128)
+		reserve = 128;
 	if (reserve > 2048)
 		reserve = 2048;
 	if (reserve > pages / 2)

@@ -15,7 +15,7 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define PG_SCHEMA_VERSION	1
+#define PG_SCHEMA_VERSION	2
 /* the migration's advisory lock (int4, int4): "scim", 1 */
 #define PG_LOCK_MIGRATE		"1935894893, 1"
 
@@ -33,6 +33,9 @@ const struct pg_table pg_dbs[STORE_NDB] = {
 	[STORE_MEMBEROF]	= { "scim_memberof", 1, 0 },
 	[STORE_AUDIT]		= { "scim_audit", 0, 0 },
 	[STORE_CLIENTS]		= { "scim_clients", 0, 0 },
+	[STORE_EVENTS]		= { "scim_events", 0, 0 },
+	[STORE_WEBHOOKS]	= { "scim_webhooks", 0, 0 },
+	[STORE_WHSTATE]		= { "scim_whstate", 0, 0 },
 };
 
 const char *const pg_counters[PG_NCOUNTERS] = { "rid", "version", "audit",
@@ -51,15 +54,14 @@ run(struct pgconn *c, const char *sql)
 	return (rc);
 }
 
-/* Version 1: the tables and sequences of the layout above. */
+/* CREATE TABLE for the databases [from, to), allocated. */
 static char *
-migration_1(void)
+tables(int from, int to)
 {
 	char	*sql = xstrdup(""), *tmp;
-	size_t	 i;
 	int	 db;
 
-	for (db = 0; db < STORE_NDB; db++) {
+	for (db = from; db < to; db++) {
 		if (asprintf(&tmp, "%sCREATE TABLE %s (tenant integer NOT NULL, "
 		    "k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY "
 		    "(tenant, k%s));\n", sql, pg_dbs[db].table,
@@ -68,6 +70,16 @@ migration_1(void)
 		free(sql);
 		sql = tmp;
 	}
+	return (sql);
+}
+
+/* Version 1: the tables (up to clients) and sequences of the layout above. */
+static char *
+migration_1(void)
+{
+	char	*sql = tables(0, STORE_EVENTS), *tmp;
+	size_t	 i;
+
 	for (i = 0; i < PG_NCOUNTERS; i++) {
 		if (asprintf(&tmp, "%sCREATE SEQUENCE scim_seq_%s;\n", sql,
 		    pg_counters[i]) == -1)
@@ -83,8 +95,16 @@ migration_1(void)
 	return (tmp);
 }
 
+/* Version 2: the change outbox and the webhook endpoints (issue 16). */
+static char *
+migration_2(void)
+{
+	return (tables(STORE_EVENTS, STORE_NDB));
+}
+
 static char *(*const pg_migrations[])(void) = {
 	migration_1,
+	migration_2,
 };
 #define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
 

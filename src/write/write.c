@@ -21,6 +21,7 @@
 #include "store.h"
 #include "util.h"
 #include "write.h"
+#include "write_event.h"
 #include "write_op.h"
 
 /* Indexed by enum write_kind. */
@@ -100,7 +101,9 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		return (rc);
 	/* the record of a success is part of its change */
 	write_audit_event(wo, SCIM_OK, &ev);
-	if ((rc = audit_write(t, &ev)) == SCIM_OK && wo->wo_applied != NULL)
+	if ((rc = audit_write(t, &ev)) == SCIM_OK)
+		rc = write_event(t, &wo->wo_ctx, &ev, wo->wo_rid);
+	if (rc == SCIM_OK && wo->wo_applied != NULL)
 		wo->wo_applied(wo->wo_arg, SCIM_OK,
 		    jsonutil_get_str(ev.ae_new ? ev.ae_new : ev.ae_old, "id"));
 	return (rc);

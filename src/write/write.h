@@ -18,6 +18,7 @@
 
 struct json_object;
 struct resource_type;
+struct store_txn;
 struct scim_errbuf;
 struct scimd_config;
 
@@ -28,12 +29,24 @@ struct scimd_config;
  * until ws_done has run.  wc_conf is read at apply time, as SIGHUP
  * updates it in place.
  */
+/*
+ * The resource as an event carries it (a reply's form with no projection;
+ * without "members" when without_members): the handler's renderer, called
+ * at apply time inside t, so write/ needs nothing of the reply layer.
+ */
+typedef int	(*write_render_fn)(struct store_txn *t, void *arg,
+		    const struct resource_type *rt, uint64_t rid,
+		    struct json_object *doc, int without_members,
+		    struct json_object **out);
+
 struct write_ctx {
 	uint32_t			 wc_tenant;
 	const char			*wc_initiator;	/* token name */
 	char				 wc_change_id[SCIM_ID_MAX];
 	int64_t				 wc_start;	/* monotonic ms */
 	const struct scimd_config	*wc_conf;	/* PATCH limits */
+	write_render_fn			 wc_render;	/* for the event */
+	void				*wc_render_arg;
 };
 
 enum write_kind {

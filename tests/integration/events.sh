@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The change outbox and its pull feed (issue 16): one event per successful
+# change in the change's own transaction (types, order, seq, changeId,
+# modifiedProperties, resource), none for refused or no-op changes, the
+# feed's paging, tenant scope and long-poll.
+. "$(dirname "$0")/lib.sh"
+
+start_scimd || bail "scimd did not start"
+ctl token create adm --admin || bail "cannot create an admin token"
+ADM=$CTL_LAST
+ctl token create root --admin --all-tenants || bail "no all-tenant token"
+ALLTOK=$CTL_LAST
+ADMIN=$ROOT/admin/v1
+
+# feed QUERY: GET /admin/v1/events?QUERY with the tenant's admin token
+feed() { AUTH=$ADM req GET "$ADMIN/events?$1"; }
+
+feed "after=0"
+status_is 200 "empty feed"
+json_is '.events|length' 0 "no events yet"
+json_is .next 0 "next stays at after"
+
+mkuser alice '"externalId":"ext-a","active":true' || bail "create failed"
+ALICE=$UID_
+C_CREATE=$(hdr X-Request-Id)
+req PATCH "/Users/$ALICE" "$(patch_body '{"op":"replace","path":"displayName","value":"Alice A"}')"
+C_UPD=$(hdr X-Request-Id)
+req PATCH "/Users/$ALICE" "$(patch_body '{"op":"replace","path":"displayName","value":"Alice A"}')"
+status_is 200 "no-op PATCH"
+req PATCH "/Users/$ALICE" "$(patch_body '{"op":"replace","path":"active","value":false}')"
+req PATCH "/Users/$ALICE" "$(patch_body '{"op":"replace","path":"active","value":true}')"
+req POST /Users "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"alice\"}"
+scim_error 409 uniqueness "duplicate refused"
+mkuser bob || bail "create bob"
+BOB=$UID_
+mkgroup staff || bail "create group"
+GRP=$GID_
+req PATCH "/Groups/$GRP" "$(patch_body "{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"$ALICE\"},{\"value\":\"$BOB\"}]}")"
+ok "add members" [ "$STATUS" = 200 -o "$STATUS" = 204 ]
+req PATCH "/Groups/$GRP" "$(patch_body '{"op":"replace","path":"displayName","value":"Staff"}' "{\"op\":\"remove\",\"path\":\"members[value eq \\\"$BOB\\\"]\"}")"
+C_BOTH=$(hdr X-Request-Id)
+req PUT "/Groups/$GRP" "{\"schemas\":[\"$CORE_GROUP\"],\"displayName\":\"Staff\",\"members\":[{\"value\":\"$ALICE\"}]}"
+status_is 200 "PUT with the same members"
+req DELETE "/Users/$BOB"
+status_is 204 "delete bob"
+req DELETE "/Users/$BOB"
+status_is 404 "second delete refused"
+
+feed "after=0&limit=1000"
+status_is 200 "feed"
+json_is '[.events[].type]|join(",")' \
+    "user.created,user.updated,user.disabled,user.enabled,user.created,group.created,group.members_added,group.updated,group.members_removed,group.updated,user.deleted" \
+    "one event per change, in commit order, none for refused or no-op"
+json_is '[.events[].seq]|join(",")' "1,2,3,4,5,6,7,8,9,10,11" \
+    "seq counts up per tenant"
+json_is .next 11 "next is the last seq"
+json_is '.events[0].changeId' "$C_CREATE" "changeId is the X-Request-Id"
+json_is '.events[0].resourceId' "$ALICE" "resourceId"
+json_is '.events[0].resourceType' User "resourceType"
+json_is '.events[0].tenant' default "tenant name"
+json_is '.events[0].resource.userName' alice "resource after the change"
+like "$(jqr .events[0].resource.meta.location)" "/Users/$ALICE\$" \
+    "resource rendered as a reply (meta.location)"
+like "$(jqr .events[0].id)" "$UUID_RE" "event id is a UUID"
+json_is '[.events[].id]|unique|length' 11 "event ids are distinct"
+like "$(jqr .events[0].time)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' \
+    "time is RFC 3339"
+json_is '.events[1].changeId' "$C_UPD" "update: changeId"
+json_is '.events[1].modifiedProperties[0]|[.name,.newValue]|join("=")' \
+    "displayName=Alice A" "update: modifiedProperties"
+json_is '.events[2].resource.active' false "disabled: active false"
+json_is '.events[6].members|sort|join(",")' \
+    "$(printf '%s\n' "$ALICE" "$BOB" | sort | paste -sd, -)" \
+    "members_added names both"
+json_is '.events[6].resource.members|length' 2 "small group: members inlined"
+json_is '[.events[7].changeId,.events[8].changeId]|unique|length' 1 \
+    "attributes and members of one PATCH: two events, one changeId"
+json_is '.events[7].changeId' "$C_BOTH" "the PATCH's changeId"
+json_is '.events[8].members|join(",")' "$BOB" "members_removed names bob"
+json_is '.events[9].members' null "PUT with the same members: no member event"
+json_is '.events[10].resource' null "delete: no resource"
+json_is '.events[10].resourceId' "$BOB" "delete: resourceId"
+
+feed "after=2&limit=2"
+json_is '[.events[].seq]|join(",")' "3,4" "after and limit page"
+json_is .next 4 "next continues"
+
+# the all-tenant token names the tenant; another tenant sees nothing
+AUTH=$ALLTOK req GET "$ADMIN/events"
+status_is 400 "all-tenant token without tenant="
+AUTH=$ALLTOK req GET "$ADMIN/events?tenant=default&after=10"
+json_is '[.events[].seq]|join(",")' 11 "all-tenant token with tenant="
+ctl tenant create other || bail "tenant"
+ctl token create oadm --admin --tenant other || bail "token"
+AUTH=$CTL_LAST req GET "$ADMIN/events"
+json_is '.events|length' 0 "another tenant's feed is empty"
+AUTH=$ADM req GET "$ADMIN/events?tenant=other"
+status_is 403 "a tenant's admin token cannot read another tenant"
+
+feed "after=abc"
+status_is 400 "after must be a number"
+AUTH=$ADM req POST "$ADMIN/events" '{}'
+status_is 405 "POST not allowed"
+
+# long-poll: a held request answers when the next change commits
+t0=$(date +%s%N)
+( sleep 1; curl -sS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" \
+    -H "Content-Type: application/scim+json" --data-binary \
+    "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"carol\"}" "$BASE/Users" ) &
+writer=$!
+feed "after=11&wait=10"
+t1=$(date +%s%N)
+wait $writer
+json_is '.events[0].type' user.created "long-poll woken by the change"
+json_is '.events[0].resource.userName' carol "with the new event"
+ok "answered before the wait ran out" [ $(( (t1 - t0) / 1000000 )) -lt 8000 ]
+t0=$(date +%s%N)
+feed "after=12&wait=1"
+t1=$(date +%s%N)
+json_is '.events|length' 0 "long-poll without a change: empty"
+ok "held for the wait" [ $(( (t1 - t0) / 1000000 )) -ge 900 ]
+
+# events survive a restart; seq goes on
+stop_scimd || true
+start_scimd || bail "restart"
+ADMIN=$ROOT/admin/v1
+mkuser dave || bail "create after restart"
+feed "after=12"
+json_is '[.events[].seq]|join(",")' 13 "seq continues after a restart"
+
+# retention: older events are pruned, seq goes on
+stop_scimd || true
+start_scimd 'event_retention = 1s' || bail "restart"
+ADMIN=$ROOT/admin/v1
+sleep 2.5
+feed "after=0"
+json_is '.events|length' 0 "events older than event_retention are pruned"
+mkuser erin || bail "create"
+feed "after=0"
+json_is '[.events[].seq]|join(",")' 14 "seq goes on after pruning"
+
+done_testing
