@@ -98,7 +98,7 @@ static int
 append(struct store *st, uint32_t tenant, const char *type)
 {
 	struct store_txn	*t;
-	struct event_new	 en;
+	struct event_spec	 en;
 	struct json_object	*res = json_tokener_parse("{\"userName\":\"a\"}");
 	int			 rc;
 

@@ -1,8 +1,8 @@
 /*
- * Inside delivery: an endpoint as the deliverer holds it and the queue of
- * its events.  delivery.c keeps the endpoints in step with the store
- * (records, state, leases); delivery_queue.c fills the queues, sends and
- * handles the outcomes.
+ * Inside delivery.c: an endpoint as the deliverer holds it and the queue
+ * of its events.  The first half of delivery.c keeps the endpoints in step
+ * with the store (records, state, leases); the second fills the queues,
+ * sends and handles the outcomes.
  */
 #ifndef DELIVERY_INT_H
 #define DELIVERY_INT_H
@@ -84,13 +84,13 @@ struct dl_ep {
 	int			 ep_natt;	/* attempts recorded, ever */
 };
 
-/* delivery.c */
+/* endpoints (delivery.c, first half) */
 extern struct scimd		*dl_sd;
 extern struct delivery_stats	 dl_stats;
 void	dl_save_soon(struct dl_ep *);
 void	dl_ep_release(struct dl_ep *);	/* busy--, free when dead */
 
-/* delivery_queue.c */
+/* queues (delivery.c, second half) */
 void	dl_queue_reset(struct dl_ep *);
 void	dl_fill(struct dl_ep *);	/* read more events, then send */
 void	dl_dispatch(struct dl_ep *);	/* send what may go now */

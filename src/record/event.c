@@ -56,7 +56,7 @@ add_str(struct json_object *o, const char *k, const char *s)
 }
 
 int
-event_append(struct store_txn *t, const struct event_new *en, uint64_t *seqp)
+event_append(struct store_txn *t, const struct event_spec *en, uint64_t *seqp)
 {
 	struct json_object	*o;
 	struct store_val	 k, v;

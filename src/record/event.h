@@ -31,7 +31,7 @@ struct store_txn;
 #define EVENT_KEY_LEN		12	/* T seq */
 #define EVENT_PRUNE_BATCH	500
 
-struct event_new {
+struct event_spec {
 	uint32_t		 en_tenant;
 	const char		*en_tenant_name;
 	const char		*en_type;	/* "user.created", ... */
@@ -47,7 +47,7 @@ struct event_new {
  * Append one event for en inside write transaction t; *seq (when not NULL)
  * gets its sequence number.  SCIM_OK or a storage error.
  */
-int	event_append(struct store_txn *t, const struct event_new *en,
+int	event_append(struct store_txn *t, const struct event_spec *en,
 	    uint64_t *seq);
 
 /*

@@ -74,7 +74,7 @@ render(struct store_txn *t, const struct write_ctx *wc,
 }
 
 struct change {
-	struct event_new	 c_en;
+	struct event_spec	 c_en;
 	struct json_object	*c_props;
 	struct json_object	*c_added;
 	struct json_object	*c_removed;
