@@ -208,44 +208,41 @@ wh_replay(struct request *rq, uint32_t tenant, const char *name)
 	commit_submit(&wo->wo_op);
 }
 
+/* A list of webhooks being filled: the transaction and the array. */
+struct wh_listing {
+	struct store_txn	*wl_t;
+	struct json_object	*wl_arr;
+	uint32_t		 wl_tenant;
+};
+
 static int
 list_one(uint32_t tenant, const char *name, struct json_object *ep,
     void *arg)
 {
-	struct store_txn	*t = ((void **)arg)[0];
-	struct json_object	*arr = ((void **)arg)[1], *d;
+	struct wh_listing	*wl = arg;
+	struct json_object	*d;
 
-	if (webhook_describe(t, tenant, name, ep, &d) == SCIM_OK)
-		json_object_array_add(arr, d);
+	if (webhook_describe(wl->wl_t, tenant, name, ep, &d) == SCIM_OK)
+		json_object_array_add(wl->wl_arr, d);
 	return (0);
+}
+
+static int
+list_each(struct store_txn *t, struct json_object *arr, void *arg)
+{
+	struct wh_listing	*wl = arg;
+
+	wl->wl_t = t;
+	wl->wl_arr = arr;
+	return (webhook_each(t, wl->wl_tenant, list_one, wl));
 }
 
 static void
 wh_list(struct request *rq, uint32_t tenant)
 {
-	struct store_txn	*t;
-	struct json_object	*o, *arr;
-	void			*arg[2];
-	int			 rc;
+	struct wh_listing	wl = { NULL, NULL, tenant };
 
-	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
-		request_reply_error(rq, rc, NULL);
-		return;
-	}
-	arr = json_object_new_array();
-	arg[0] = t;
-	arg[1] = arr;
-	rc = webhook_each(t, tenant, list_one, arg);
-	store_abort(t);
-	if (rc != SCIM_OK) {
-		json_object_put(arr);
-		request_reply_error(rq, rc, NULL);
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "webhooks", arr);
-	request_reply_json(rq, 200, o, NULL, NULL);
-	json_object_put(o);
+	admin_collection_list(rq, "webhooks", list_each, &wl);
 }
 
 /* A test delivery in flight: the reply waits for it. */
