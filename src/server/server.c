@@ -52,7 +52,7 @@ enum scim_target {
 	ST_SPC,			/* /ServiceProviderConfig */
 	ST_TYPES,		/* /ResourceTypes[/name] */
 	ST_SCHEMAS,		/* /Schemas[/urn] */
-	ST_ME,			/* /Me (not implemented) */
+	ST_ME,			/* /Me: answered 501 */
 	ST_ROOT_SEARCH,		/* /.search */
 	ST_BULK,		/* /Bulk */
 	ST_COLLECTION,		/* /Users */
