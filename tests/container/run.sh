@@ -720,10 +720,31 @@ if compose_up "$p" "$f" "$port" && wait_health "$url/lb-healthz" 120; then
 	s2=$(cname "$p" scimd2)
 	check "$f: db, scimd1, scimd2 and lb pass their healthchecks" \
 	    wait_healthy 60 "$(cname "$p" db)" "$s1" "$s2" "$(cname "$p" lb)"
-	AUTH=$(pm exec "$s1" scimctl -c /etc/scimd/scimd.conf token create pg-test \
-	    2>> "$tmp/$p.log" | tail -n 1)
+	# scimctl's first try may meet the database while an instance
+	# migrates or reconnects (podman-compose 1.0 starts the instances
+	# without waiting for the database's healthcheck): each failure is
+	# shown, and a few more tries are allowed
+	AUTH=
+	for i in 1 2 3 4 5; do
+		tok=$(pm exec "$s1" scimctl -c /etc/scimd/scimd.conf \
+		    token create "pg-test-$i" 2> "$tmp/mint.err" | tail -n 1)
+		if printf '%s' "$tok" | grep -Eq '^scimd_[A-Za-z0-9_-]{20,}$'; then
+			AUTH=$tok
+			break
+		fi
+		diag "scimctl token create, try $i: '$tok'" \
+		    "$(tail -n 5 "$tmp/mint.err")"
+		sleep 2
+	done
+	like "$AUTH" '^scimd_[A-Za-z0-9_-]{20,}$' "$f: scimctl token create in scimd1"
 	req POST "$url/scim/v2/Users" "$(user_json pg@example.com)"
 	is "$STATUS" 201 "$f: SCIM create through haproxy with a token scimctl made in scimd1"
+	if [ "$STATUS" != 201 ]; then
+		diag "body: $BODY"
+		for s in "$s1" "$s2" "$(cname "$p" db)"; do
+			diag "$s: $(pm logs --tail 10 "$s" 2>&1)"
+		done
+	fi
 	uid=$(jqr .id)
 	got=
 	for s in "$s1" "$s2"; do
