@@ -316,13 +316,21 @@ lmdb_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	struct lmdb_txn	*t = (struct lmdb_txn *)tb;
 	MDB_val		k = mv(key), v = mv(val);
 	unsigned int	mf = 0;
+	int		rc;
 
 	if (flags & STORE_NOOVERWRITE)
 		mf |= MDB_NOOVERWRITE;
-	if (flags & STORE_APPEND)
-		mf |= MDB_APPEND;
 	if (flags & STORE_NODUPDATA)
 		mf |= MDB_NODUPDATA;
+	/*
+	 * Appending splits a full last page by starting a new one, so keys
+	 * that grow fill their pages instead of leaving each half empty.  A
+	 * key that is not the last after all (another tenant's range follows)
+	 * is put the ordinary way.
+	 */
+	if ((flags & STORE_APPEND) && (rc = mdb_put(t->st_txn,
+	    t->st_store->s_dbi[db], &k, &v, mf | MDB_APPEND)) != MDB_KEYEXIST)
+		return (store_err(rc));
 	return (store_err(mdb_put(t->st_txn, t->st_store->s_dbi[db], &k, &v,
 	    mf)));
 }
