@@ -57,7 +57,6 @@ static struct {
 	int			 pipe[2];	/* thread -> loop: a flush done */
 	struct event		*ev;
 	struct commit_queue	 batch;		/* waiting for flush "want" */
-	int			 batch_rc;
 }				 sy = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
 	.cv = PTHREAD_COND_INITIALIZER,
