@@ -6,7 +6,7 @@ set -e
 # (tests/integration/pg_suite.sh, in a throwaway cluster of its own on a
 # random port; the package's own cluster on 5432 is neither used nor needed)
 pkgs="build-essential autoconf automake libtool pkg-config libevent-dev
-libjson-c-dev liblmdb-dev libpq-dev libssl-dev libcurl4-openssl-dev curl jq
+libjson-c-dev liblmdb-dev libpq-dev libssl-dev libcurl4-openssl-dev libzstd-dev curl jq
 openssl postgresql
 ${SCIMD_EXTRA_PKGS:-}"
 missing=

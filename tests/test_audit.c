@@ -18,6 +18,7 @@
 #include "tenant.h"
 #include "token.h"
 #include "util.h"
+#include "zpack.h"
 
 #define MAP	(64 * 1024 * 1024)
 
@@ -70,12 +71,17 @@ write_ev(uint32_t tenant, enum audit_action a, enum audit_status s,
 	return (seq);
 }
 
-/* A raw record with a chosen time (ms), as audit_write lays it out. */
+/*
+ * A raw record with a chosen time (ms), as audit_write lays it out: odd
+ * seqs packed (zpack.h) as audit_write stores them, even ones as a store
+ * written before packing holds them, so every walk reads both.
+ */
 static void
 write_raw(uint32_t tenant, uint64_t seq, int64_t ms, const char *action)
 {
 	struct store_txn	*t;
 	struct store_val	 k, v;
+	struct zpack_buf	 zb = { NULL, 0 };
 	uint8_t			 kb[12];
 	char			 when[40], buf[512];
 
@@ -92,12 +98,15 @@ write_raw(uint32_t tenant, uint64_t seq, int64_t ms, const char *action)
 	k.sv_len = sizeof(kb);
 	v.sv_data = buf;
 	v.sv_len = strlen(buf);
-	if (store_begin(st, 1, &t) != SCIM_OK)
-		return;
-	if (store_put(t, STORE_AUDIT, &k, &v, 0) == SCIM_OK)
-		(void)store_commit(t);
-	else
-		store_abort(t);
+	if (seq % 2 == 1)
+		zpack_pack(&zb, buf, strlen(buf), &v.sv_data, &v.sv_len);
+	if (store_begin(st, 1, &t) == SCIM_OK) {
+		if (store_put(t, STORE_AUDIT, &k, &v, 0) == SCIM_OK)
+			(void)store_commit(t);
+		else
+			store_abort(t);
+	}
+	zpack_buf_free(&zb);
 }
 
 struct seen {
@@ -190,6 +199,33 @@ page(const struct audit_query *q, uint64_t *next, uint64_t *newest)
 	return (ids);
 }
 
+/* Is the stored form of tenant's record seq packed, and shorter? */
+static int
+stored_packed(uint32_t tenant, const char *seq)
+{
+	struct store_txn	*t;
+	struct store_val	 k, v;
+	struct zpack_buf	 zb = { NULL, 0 };
+	const void		*u;
+	size_t			 ulen = 0;
+	uint8_t			 kb[12];
+	int			 packed = 0;
+
+	util_put_be32(kb, tenant);
+	util_put_be64(kb + 4, strtoull(seq, NULL, 10));
+	k.sv_data = kb;
+	k.sv_len = sizeof(kb);
+	if (store_begin(st, 0, &t) != SCIM_OK)
+		return (0);
+	if (store_get(t, STORE_AUDIT, &k, &v) == SCIM_OK)
+		packed = zpack_is_packed(v.sv_data, v.sv_len) &&
+		    zpack_unpack(&zb, v.sv_data, v.sv_len, &u, &ulen) == 0 &&
+		    ulen > v.sv_len && *(const char *)u == '{';
+	store_abort(t);
+	zpack_buf_free(&zb);
+	return (packed);
+}
+
 static void
 test_shape(void)
 {
@@ -217,6 +253,8 @@ test_shape(void)
 	ok(json_object_object_get(r, "durationMs") != NULL, "durationMs");
 	ok(strstr(json_object_to_json_string(r), "hunter2") == NULL,
 	    "the password appears nowhere");
+	ok(stored_packed(ten_a, path_str(r, "seq", NULL)),
+	    "stored packed, read back as JSON");
 	json_object_put(r);
 
 	ok(write_ev(ten_a, AUDIT_UPDATE, AUDIT_SUCCESS,

@@ -15,6 +15,7 @@
 #include "store.h"
 #include "token.h"
 #include "util.h"
+#include "zpack.h"
 
 #define AUDIT_KEY_LEN	12	/* T seq */
 #define TIME_UNKNOWN	INT64_MIN
@@ -24,7 +25,8 @@ struct stream {
 	struct store_cursor	*s_cur;
 	uint32_t		 s_tenant;
 	uint64_t		 s_seq;
-	struct store_val	 s_val;
+	struct store_val	 s_val;		/* the record, unpacked */
+	struct zpack_buf	 s_zb;
 	int			 s_live;
 };
 
@@ -75,6 +77,15 @@ raw_time(const struct store_val *v)
 	return (util_time_parse(buf, &ms) == 0 ? ms : TIME_UNKNOWN);
 }
 
+/* The record of a stored value (zpack.h); a corrupt one stays as it is. */
+static void
+stream_unpack(struct stream *s, const struct store_val *v,
+    struct store_val *out)
+{
+	zpack_unpack(&s->s_zb, v->sv_data, v->sv_len, &out->sv_data,
+	    &out->sv_len);
+}
+
 /* Is the cursor result a key of s's tenant within the walk's seq bounds? */
 static void
 stream_set(struct stream *s, const struct walk *w, int rc,
@@ -87,7 +98,7 @@ stream_set(struct stream *s, const struct walk *w, int rc,
 	s->s_seq = util_get_be64((const uint8_t *)k->sv_data + 4);
 	if (s->s_seq < w->w_lo || s->s_seq > w->w_hi)
 		return;
-	s->s_val = *v;
+	stream_unpack(s, v, &s->s_val);
 	s->s_live = 1;
 }
 
@@ -105,6 +116,7 @@ time_from(struct stream *s, uint64_t x, uint64_t hi)
 	    util_get_be32(k.sv_data) != s->s_tenant ||
 	    util_get_be64((const uint8_t *)k.sv_data + 4) > hi)
 		return (INT64_MAX);
+	stream_unpack(s, &v, &v);
 	t = raw_time(&v);
 	return (t == TIME_UNKNOWN ? INT64_MIN : t);
 }
@@ -264,8 +276,10 @@ walk_run(struct walk *w, uint32_t tenant)
 	}
  done:
 	if (ss != NULL)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			store_cursor_close(ss[i].s_cur);
+			zpack_buf_free(&ss[i].s_zb);
+		}
 	free(ss);
 	if (ids != &one)
 		free(ids);

@@ -32,7 +32,7 @@ ctl_usage(void)
 	    "  backup DIR\n"
 	    "  restore DIR\n"
 	    "  export [--tenant T] [FILE | -]\n"
-	    "  import [--tenant T] [FILE | -]\n"
+	    "  import [--tenant T] [--progress] [FILE | -]\n"
 	    "  webhook create NAME --url URL [--tenant T] "
 	    "[--events user.*,group.*,...]\n"
 	    "  webhook list [--tenant T | --all-tenants] [--json]\n"

@@ -32,6 +32,7 @@ struct ctl {
 	const char		*c_limit;	/* --limit N */
 	int			 c_csv;		/* --csv */
 	int			 c_follow;	/* --follow */
+	int			 c_progress;	/* --progress */
 	/* webhook */
 	const char		*c_url;		/* --url URL */
 	const char		*c_events;	/* --events LIST */

@@ -38,22 +38,44 @@
 #include "token.h"
 #include "util.h"
 
-#define IMPORT_BATCH	1000	/* resources per write transaction */
+#define IMPORT_BATCH	20000	/* resources per write transaction */
 #define IMPORT_DEPTH	64	/* JSON nesting accepted in a line */
 
-/* A progress line on stderr, only when stderr is a terminal. */
+/* A progress line on stderr, when stderr is a terminal (or --progress). */
 struct progress {
 	int		 pg_on;
+	int		 pg_tty;
 	const char	*pg_what;
+	int64_t		 pg_start;	/* monotonic ms at the start */
 	int64_t		 pg_last;	/* monotonic ms of the last redraw */
 };
 
 static void
-progress_init(struct progress *pg, const char *what)
+progress_init(struct progress *pg, const char *what, int force)
 {
-	pg->pg_on = isatty(STDERR_FILENO);
+	pg->pg_tty = isatty(STDERR_FILENO);
+	pg->pg_on = force || pg->pg_tty;
 	pg->pg_what = what;
+	pg->pg_start = util_mono_ms();
 	pg->pg_last = 0;
+}
+
+/* "  12345/s  ETA 0:42": the rate of count, the rest of done's time. */
+static void
+progress_rate(const struct progress *pg, int64_t now, size_t done,
+    size_t total, size_t count)
+{
+	int64_t	ms = now - pg->pg_start, eta;
+
+	if (ms <= 0)
+		return;
+	fprintf(stderr, "  %.0f/s", (double)count * 1000 / (double)ms);
+	if (total == 0 || done == 0 || done >= total)
+		return;
+	eta = (int64_t)((double)ms * (double)(total - done) / (double)done /
+	    1000);
+	fprintf(stderr, "  ETA %lld:%02lld", (long long)(eta / 60),
+	    (long long)(eta % 60));
 }
 
 /* done of total units (total 0: unknown), count resources so far. */
@@ -80,6 +102,9 @@ progress(struct progress *pg, size_t done, size_t total, size_t count,
 		    pct, count);
 	} else
 		fprintf(stderr, "\r%s %zu", pg->pg_what, count);
+	progress_rate(pg, now, done, total, count);
+	if (pg->pg_tty)
+		fputs("\033[K", stderr);	/* the rest of a longer line */
 	if (final)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -171,7 +196,7 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	/* one read transaction: a consistent snapshot while scimd writes */
 	t = ctl_begin(c, 0);
 	tenant = ctl_tenant_of(c, t);
-	progress_init(&pg, "export");
+	progress_init(&pg, "export", c->c_progress);
 	if (pg.pg_on)
 		total = count_range(t, tenant, RT_TAG_USER) +
 		    count_range(t, tenant, RT_TAG_GROUP);
@@ -194,6 +219,13 @@ struct pending {
 	char		pd_id[SCIM_ID_MAX];
 };
 
+/* A line kept for its batch: text (NUL-terminated) and number. */
+struct line {
+	char		*ln_text;
+	size_t		 ln_len;
+	size_t		 ln_no;
+};
+
 struct import {
 	struct ctl		*im_ctl;
 	uint32_t		 im_tenant;
@@ -202,6 +234,8 @@ struct import {
 	size_t			 im_cappend;
 	size_t			 im_loaded;
 	size_t			 im_errors;
+	struct line		 im_batch[IMPORT_BATCH];
+	size_t			 im_nbatch;
 };
 
 /* Add the members of line in to group grid; unknown ids wait. */
@@ -255,44 +289,84 @@ import_members(struct import *im, struct store_txn *t, uint64_t grid,
 	return (SCIM_OK);
 }
 
-/* One line in its own nested transaction: a bad line undoes only itself. */
-static void
-import_line(struct import *im, struct store_txn *batch, const char *buf,
-    size_t len, size_t line)
+/* Load one line in t; on failure t holds part of it. */
+static int
+import_apply(struct import *im, struct store_txn *t, const struct line *ln,
+    struct scim_errbuf *eb)
 {
 	const struct resource_type	*rt = NULL;
-	struct store_txn		*t = NULL;
 	struct json_object		*in = NULL;
-	struct scim_errbuf		 eb;
-	size_t				 npend = im->im_npend;
 	uint64_t			 rid;
 	int				 rc;
 
+	eb->eb_msg[0] = '\0';
+	if ((rc = jsonutil_parse(ln->ln_text, ln->ln_len, IMPORT_DEPTH, &in,
+	    eb)) == SCIM_OK &&
+	    (rc = load_resource(t, im->im_tenant, in, &rt, &rid, eb)) ==
+	    SCIM_OK && rt->rt_tag == RT_TAG_GROUP)
+		rc = import_members(im, t, rid, in, ln->ln_no, eb);
+	json_object_put(in);
+	return (rc);
+}
+
+/* One line in its own nested transaction: a bad line undoes only itself. */
+static void
+import_line(struct import *im, struct store_txn *batch, const struct line *ln)
+{
+	struct store_txn	*t = NULL;
+	struct scim_errbuf	 eb;
+	size_t			 npend = im->im_npend;
+	int			 rc;
+
 	eb.eb_msg[0] = '\0';
-	if ((rc = jsonutil_parse(buf, len, IMPORT_DEPTH, &in, &eb)) !=
-	    SCIM_OK)
-		goto done;
-	if ((rc = store_begin_nested(batch, &t)) != SCIM_OK)
-		goto done;
-	if ((rc = load_resource(t, im->im_tenant, in, &rt, &rid, &eb)) !=
-	    SCIM_OK)
-		goto done;
-	if (rt->rt_tag == RT_TAG_GROUP &&
-	    (rc = import_members(im, t, rid, in, line, &eb)) != SCIM_OK)
-		goto done;
-	rc = store_commit(t);
-	t = NULL;
- done:
+	if ((rc = store_begin_nested(batch, &t)) == SCIM_OK &&
+	    (rc = import_apply(im, t, ln, &eb)) == SCIM_OK) {
+		rc = store_commit(t);
+		t = NULL;
+	}
 	store_abort(t);
 	if (rc == SCIM_OK)
 		im->im_loaded++;
 	else {
 		im->im_npend = npend;	/* its members went with it */
 		im->im_errors++;
-		log_warnx("line %zu: %s", line, eb.eb_msg[0] != '\0' ?
+		log_warnx("line %zu: %s", ln->ln_no, eb.eb_msg[0] != '\0' ?
 		    eb.eb_msg : scim_err_text(rc));
 	}
-	json_object_put(in);
+}
+
+/*
+ * The batch in one transaction.  A nested transaction per line costs LMDB
+ * a dirty list of its own each (most of an import's time), so the lines go
+ * straight in; only when one fails is the batch undone and done again
+ * line by line, each nested, so that the bad ones are skipped and named.
+ */
+static void
+import_flush(struct import *im)
+{
+	struct store_txn	*t;
+	struct scim_errbuf	 eb;
+	size_t			 i, npend = im->im_npend;
+
+	if (im->im_nbatch == 0)
+		return;
+	t = ctl_begin(im->im_ctl, 1);
+	for (i = 0; i < im->im_nbatch; i++)
+		if (import_apply(im, t, &im->im_batch[i], &eb) != SCIM_OK)
+			break;
+	if (i == im->im_nbatch)
+		im->im_loaded += im->im_nbatch;
+	else {
+		store_abort(t);
+		im->im_npend = npend;
+		t = ctl_begin(im->im_ctl, 1);
+		for (i = 0; i < im->im_nbatch; i++)
+			import_line(im, t, &im->im_batch[i]);
+	}
+	ctl_commit(t);
+	for (i = 0; i < im->im_nbatch; i++)
+		free(im->im_batch[i].ln_text);
+	im->im_nbatch = 0;
 }
 
 /* Members that named resources later in the file (Groups in Groups). */
@@ -332,17 +406,17 @@ import_pending(struct import *im)
 int
 cmd_import(struct ctl *c, int argc, char **argv)
 {
-	struct import		 im;
+	struct import		*im;
 	struct store_txn	*t;
 	struct progress		 pg;
 	struct stat		 st;
+	struct line		*ln;
 	FILE			*in = stdin;
 	const char		*file = argc == 1 ? argv[0] : "-";
 	char			*line = NULL;
 	size_t			 cap = 0, total = 0, done = 0, lineno = 0;
-	size_t			 inbatch = 0;
 	ssize_t			 len;
-	int			 rc;
+	int			 rc, status;
 
 	if (argc > 1)
 		ctl_usage();
@@ -351,19 +425,20 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
 		total = (size_t)st.st_size;
 	ctl_open(c);
-	memset(&im, 0, sizeof(im));
-	im.im_ctl = c;
+	im = xcalloc(1, sizeof(*im));
+	im->im_ctl = c;
 	t = ctl_begin(c, 1);
-	rc = tenant_lookup(t, c->c_tenant, &im.im_tenant);
+	rc = tenant_lookup(t, c->c_tenant, &im->im_tenant);
 	if (rc == SCIM_ENOTFOUND) {
-		if ((rc = tenant_create(t, c->c_tenant, &im.im_tenant)) !=
+		if ((rc = tenant_create(t, c->c_tenant, &im->im_tenant)) !=
 		    SCIM_OK)
 			fatalx("tenant %s: %s", c->c_tenant,
 			    scim_err_text(rc));
 		fprintf(stderr, "created tenant \"%s\"\n", c->c_tenant);
 	} else if (rc != SCIM_OK)
 		fatalx("tenant %s: %s", c->c_tenant, scim_err_text(rc));
-	progress_init(&pg, "import");
+	ctl_commit(t);
+	progress_init(&pg, "import", c->c_progress);
 	while ((len = getline(&line, &cap, in)) != -1) {
 		lineno++;
 		done += (size_t)len;
@@ -372,26 +447,30 @@ cmd_import(struct ctl *c, int argc, char **argv)
 			len--;
 		if (len == 0)
 			continue;
-		import_line(&im, t, line, (size_t)len, lineno);
-		if (++inbatch == IMPORT_BATCH) {
-			ctl_commit(t);
-			t = ctl_begin(c, 1);
-			inbatch = 0;
-		}
-		progress(&pg, done, total, im.im_loaded, 0);
+		ln = &im->im_batch[im->im_nbatch++];
+		ln->ln_text = xmalloc((size_t)len + 1);	/* NULs and all */
+		memcpy(ln->ln_text, line, (size_t)len);
+		ln->ln_text[len] = '\0';
+		ln->ln_len = (size_t)len;
+		ln->ln_no = lineno;
+		if (im->im_nbatch == IMPORT_BATCH)
+			import_flush(im);
+		progress(&pg, done, total, im->im_loaded + im->im_nbatch, 0);
 	}
 	if (ferror(in))
 		fatal("import: %s", file);
-	ctl_commit(t);
-	import_pending(&im);
-	progress(&pg, done, total, im.im_loaded, 1);
+	import_flush(im);
+	import_pending(im);
+	progress(&pg, done, total, im->im_loaded, 1);
 	free(line);
-	free(im.im_pend);
 	if (in != stdin)
 		fclose(in);
 	fprintf(stderr, "imported %zu resource(s) into tenant \"%s\", %zu "
-	    "error(s)\n", im.im_loaded, c->c_tenant, im.im_errors);
-	return (im.im_errors > 0 ? 1 : 0);
+	    "error(s)\n", im->im_loaded, c->c_tenant, im->im_errors);
+	status = im->im_errors > 0 ? 1 : 0;
+	free(im->im_pend);
+	free(im);
+	return (status);
 }
 
 /*
@@ -499,7 +578,7 @@ cmd_restore(struct ctl *c, int argc, char **argv)
 		    "restore", dir);
 	if ((fd = mkstemp(tmp)) == -1)
 		fatal("%s", tmp);
-	progress_init(&pg, "restore");
+	progress_init(&pg, "restore", c->c_progress);
 	copy_file(src, fd, &pg, (size_t)st.st_size);
 	progress(&pg, (size_t)st.st_size, (size_t)st.st_size,
 	    (size_t)st.st_size, 1);

@@ -31,6 +31,7 @@ static const struct {
 	FLAG("--json", c_json),
 	FLAG("--csv", c_csv),
 	FLAG("--follow", c_follow),
+	FLAG("--progress", c_progress),
 	STR("--tenant", c_tenant),
 	STR("--since", c_since),
 	STR("--until", c_until),

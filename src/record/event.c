@@ -11,6 +11,7 @@
 #include "jsonutil.h"
 #include "store.h"
 #include "util.h"
+#include "zpack.h"
 
 static struct store_val
 event_key(uint8_t *kb, uint32_t tenant, uint64_t seq)
@@ -60,6 +61,7 @@ event_append(struct store_txn *t, const struct event_spec *en, uint64_t *seqp)
 {
 	struct json_object	*o;
 	struct store_val	 k, v;
+	struct zpack_buf	 zb = { NULL, 0 };
 	char			 id[SCIM_ID_MAX], when[40];
 	uint8_t			 kb[EVENT_KEY_LEN], cb[5], sb[8];
 	uint64_t		 seq;
@@ -97,10 +99,11 @@ event_append(struct store_txn *t, const struct event_spec *en, uint64_t *seqp)
 		    json_object_get(en->en_resource));
 	s = jsonutil_compact(o, &len);
 	k = event_key(kb, en->en_tenant, seq);
-	v.sv_data = s;
-	v.sv_len = len;
-	rc = store_put(t, STORE_EVENTS, &k, &v, 0);
+	zpack_pack(&zb, s, len, &v.sv_data, &v.sv_len);
+	/* seqs grow: the event usually goes last (full pages) */
+	rc = store_put(t, STORE_EVENTS, &k, &v, STORE_APPEND);
 	json_object_put(o);
+	zpack_buf_free(&zb);
 	if (rc == SCIM_OK && seqp != NULL)
 		*seqp = seq;
 	return (rc);
@@ -111,7 +114,8 @@ event_each(struct store_txn *t, uint32_t tenant, uint64_t after, size_t max,
     event_fn fn, void *arg)
 {
 	struct store_cursor	*c;
-	struct store_val	 k, v, ks;
+	struct store_val	 k, v, ks, u;
+	struct zpack_buf	 zb = { NULL, 0 };
 	uint8_t			 kb[EVENT_KEY_LEN];
 	size_t			 n = 0;
 	int			 rc;
@@ -126,11 +130,14 @@ event_each(struct store_txn *t, uint32_t tenant, uint64_t after, size_t max,
 		if (k.sv_len != EVENT_KEY_LEN ||
 		    util_get_be32(k.sv_data) != tenant)
 			break;
+		/* a corrupt packed event reaches fn as it is, unparseable */
+		zpack_unpack(&zb, v.sv_data, v.sv_len, &u.sv_data, &u.sv_len);
 		if (fn(util_get_be64((const uint8_t *)k.sv_data + 4),
-		    v.sv_data, v.sv_len, arg) != 0 || (max != 0 && ++n >= max))
+		    u.sv_data, u.sv_len, arg) != 0 || (max != 0 && ++n >= max))
 			break;
 	}
 	store_cursor_close(c);
+	zpack_buf_free(&zb);
 	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 }
 
@@ -194,7 +201,8 @@ prune_collect(struct store_txn *t, int64_t cutoff, size_t max, uint8_t *keys,
     size_t *n)
 {
 	struct store_cursor	*c;
-	struct store_val	 k, v, ks;
+	struct store_val	 k, v, ks, u;
+	struct zpack_buf	 zb = { NULL, 0 };
 	uint8_t			 kb[EVENT_KEY_LEN];
 	uint32_t		 tenant;
 	int			 rc;
@@ -209,7 +217,8 @@ prune_collect(struct store_txn *t, int64_t cutoff, size_t max, uint8_t *keys,
 			continue;
 		}
 		tenant = util_get_be32(k.sv_data);
-		if (event_time(v.sv_data, v.sv_len) < cutoff) {
+		zpack_unpack(&zb, v.sv_data, v.sv_len, &u.sv_data, &u.sv_len);
+		if (event_time(u.sv_data, u.sv_len) < cutoff) {
 			memcpy(keys + *n * EVENT_KEY_LEN, k.sv_data,
 			    EVENT_KEY_LEN);
 			(*n)++;
@@ -222,6 +231,7 @@ prune_collect(struct store_txn *t, int64_t cutoff, size_t max, uint8_t *keys,
 		rc = store_cursor_seek(c, &ks, &k, &v);
 	}
 	store_cursor_close(c);
+	zpack_buf_free(&zb);
 	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 }
 

@@ -197,10 +197,14 @@ record_version_matches(const char *hdr, const char *version)
 	return (0);
 }
 
-/* The record's bytes under T K R: compact JSON, meta last. */
+/*
+ * The record's bytes under T K R: compact JSON, meta last.  A new record's
+ * R is the highest yet, so its key is usually the last (STORE_APPEND).
+ */
 static int
 write_bytes(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, uint64_t rid, struct json_object *doc)
+    const struct resource_type *rt, uint64_t rid, struct json_object *doc,
+    int flags)
 {
 	struct store_val	 k, v;
 	uint8_t			 kb[KEYS_RES_LEN];
@@ -211,7 +215,7 @@ write_bytes(struct store_txn *t, uint32_t tenant,
 	s = jsonutil_compact(doc, &len);
 	v.sv_data = s;
 	v.sv_len = len;
-	return (store_put(t, STORE_RES, &k, &v, 0));
+	return (store_put(t, STORE_RES, &k, &v, flags));
 }
 
 int
@@ -237,7 +241,7 @@ record_insert(struct store_txn *t, uint32_t tenant,
 		    "id %s exists already", id) : rc);
 	if ((rc = record_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
 		return (rc);
-	return (write_bytes(t, tenant, rt, *rid, doc));
+	return (write_bytes(t, tenant, rt, *rid, doc, STORE_APPEND));
 }
 
 int
@@ -249,7 +253,7 @@ record_put(struct store_txn *t, uint32_t tenant,
 
 	if ((rc = index_update(t, tenant, rt, rid, old, new, eb)) != SCIM_OK)
 		return (rc);
-	return (write_bytes(t, tenant, rt, rid, new));
+	return (write_bytes(t, tenant, rt, rid, new, 0));
 }
 
 int

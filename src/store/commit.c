@@ -1,8 +1,12 @@
 /* One write transaction per loop iteration for every queued change. */
 #include "scimd.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -27,8 +31,43 @@ static struct commit_watcher {
 }				*commit_watchers;
 static size_t			 commit_nwatchers;
 
+/*
+ * The split commit (store_split_sync, LMDB at full durability): a batch's
+ * transaction commits in the loop with its pages flushed but not its meta
+ * page, and a sync thread flushes that while the loop goes on parsing
+ * requests and serving reads; the batch's replies go out when the thread
+ * says the flush is done.  The next batch waits for it, so every reply is
+ * rendered from its own batch's state, as without the split.  Why this and
+ * not MDB_NOSYNC + mdb_env_sync, nor a writer thread: see lmdb_split_sync
+ * (NOSYNC lets the kernel write the meta page before the pages it points
+ * to, a torn store after a power cut) and architecture.md (the ops' apply
+ * code is not written for a second thread; this thread touches only
+ * fdatasync).  A change is visible to readers a flush before it is
+ * durable; a machine crash in that window undoes it, and its writer never
+ * got a reply.  kill -9 loses nothing: the kernel has every page.
+ */
+static struct {
+	int			 on;
+	pthread_t		 thr;
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cv;
+	uint64_t		 want, done;	/* flushes asked for, done */
+	int			 rc;		/* of the last flush */
+	int			 stop;
+	int			 pipe[2];	/* thread -> loop: a flush done */
+	struct event		*ev;
+	struct commit_queue	 batch;		/* waiting for flush "want" */
+}				 sy = {
+	.mtx = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+	.pipe = { -1, -1 },
+	.batch = TAILQ_HEAD_INITIALIZER(sy.batch),
+};
+
 static void	commit_run(evutil_socket_t, short, void *);
 static void	commit_flush_cb(void *);
+static void	commit_apply(void);
+static int	sync_start(struct event_base *);
 
 int
 commit_init(struct event_base *base, struct store *s, int batch_max)
@@ -42,6 +81,8 @@ commit_init(struct event_base *base, struct store *s, int batch_max)
 	 * pending in this iteration, so concurrent requests share one fsync.
 	 */
 	event_priority_set(commit_ev, event_base_get_npriorities(base) - 1);
+	if (store_split_sync(s))
+		return (sync_start(base));
 	return (SCIM_OK);
 }
 
@@ -65,15 +106,34 @@ usec_now(void)
 	return ((unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+/* Replies in order, then the watchers; what queued meanwhile goes next. */
+static void
+batch_finish(struct commit_queue *batch, int rc)
+{
+	struct commit_op	*op;
+	size_t			 i;
+
+	commit_busy = 0;
+	while ((op = TAILQ_FIRST(batch)) != NULL) {
+		TAILQ_REMOVE(batch, op, co_entry);
+		op->co_done(op, op->co_rc);	/* may free op */
+	}
+	if (rc == SCIM_OK)
+		for (i = 0; i < commit_nwatchers; i++)
+			commit_watchers[i].cw_fn(commit_watchers[i].cw_arg);
+	if (!TAILQ_EMPTY(&commit_q) && commit_ev != NULL &&
+	    !event_pending(commit_ev, EV_TIMEOUT, NULL))
+		event_active(commit_ev, EV_TIMEOUT, 0);
+}
+
 /* Apply every queued op in one transaction, then run their callbacks. */
-void
-commit_flush(void)
+static void
+commit_apply(void)
 {
 	struct commit_queue	 batch = TAILQ_HEAD_INITIALIZER(batch);
 	struct commit_op	*op;
 	struct store_txn	*txn = NULL, *sub;
 	unsigned long long	 t0 = usec_now();
-	size_t			 i;
 	int			 rc, n = 0, b;
 
 	/*
@@ -118,24 +178,146 @@ commit_flush(void)
 	for (b = 0; b < 7 && (1 << (b + 1)) <= n; b++)
 		;
 	commit_st.cs_hist[b]++;
-	commit_busy = 0;
-	while ((op = TAILQ_FIRST(&batch)) != NULL) {
-		TAILQ_REMOVE(&batch, op, co_entry);
-		op->co_done(op, op->co_rc);	/* may free op */
+	if (sy.on && rc == SCIM_OK) {
+		/* busy until the flush is done: replies wait for it */
+		TAILQ_CONCAT(&sy.batch, &batch, co_entry);
+		pthread_mutex_lock(&sy.mtx);
+		sy.want++;
+		pthread_cond_broadcast(&sy.cv);
+		pthread_mutex_unlock(&sy.mtx);
+		return;
 	}
-	if (rc == SCIM_OK)
-		for (i = 0; i < commit_nwatchers; i++)
-			commit_watchers[i].cw_fn(commit_watchers[i].cw_arg);
-	/* what queued meanwhile goes next */
-	if (!TAILQ_EMPTY(&commit_q) && commit_ev != NULL &&
-	    !event_pending(commit_ev, EV_TIMEOUT, NULL))
-		event_active(commit_ev, EV_TIMEOUT, 0);
+	batch_finish(&batch, rc);
+}
+
+/* The loop's side of a flush done: the waiting batch's replies. */
+static void
+sync_done(evutil_socket_t fd, short ev, void *arg)
+{
+	struct commit_queue	 batch = TAILQ_HEAD_INITIALIZER(batch);
+	struct commit_op	*op;
+	char			 buf[64];
+	uint64_t		 done;
+	int			 rc;
+
+	while (fd != -1 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&sy.mtx);
+	done = sy.done;
+	rc = sy.rc;
+	pthread_mutex_unlock(&sy.mtx);
+	if (done != sy.want || TAILQ_EMPTY(&sy.batch))
+		return;
+	TAILQ_CONCAT(&batch, &sy.batch, co_entry);
+	if (rc != SCIM_OK) {
+		/* committed but not known durable: acknowledge none of it */
+		log_warnx("%s: flush failed: %s", __func__, scim_err_text(rc));
+		commit_st.cs_failed++;
+		TAILQ_FOREACH(op, &batch, co_entry)
+			if (op->co_rc == SCIM_OK)
+				op->co_rc = rc;
+	}
+	batch_finish(&batch, rc);
+}
+
+/* Wait for the flush of the waiting batch, and reply to it. */
+static void
+sync_wait(void)
+{
+	if (!sy.on || TAILQ_EMPTY(&sy.batch))
+		return;
+	pthread_mutex_lock(&sy.mtx);
+	while (sy.done != sy.want)
+		pthread_cond_wait(&sy.cv, &sy.mtx);
+	pthread_mutex_unlock(&sy.mtx);
+	sync_done(-1, 0, NULL);
+}
+
+static void *
+sync_main(void *arg)
+{
+	uint64_t	g;
+	ssize_t		n;
+	int		rc;
+	char		c = 0;
+
+	pthread_mutex_lock(&sy.mtx);
+	for (;;) {
+		while (sy.want == sy.done && !sy.stop)
+			pthread_cond_wait(&sy.cv, &sy.mtx);
+		if (sy.want == sy.done)
+			break;
+		g = sy.want;
+		pthread_mutex_unlock(&sy.mtx);
+		rc = store_sync(commit_store);
+		pthread_mutex_lock(&sy.mtx);
+		sy.rc = rc;
+		sy.done = g;
+		pthread_cond_broadcast(&sy.cv);
+		/* a full pipe has a wake-up pending already */
+		n = write(sy.pipe[1], &c, 1);
+		(void)n;
+	}
+	pthread_mutex_unlock(&sy.mtx);
+	return (NULL);
+}
+
+/* The sync thread (signals blocked: the loop takes them) and its pipe. */
+static int
+sync_start(struct event_base *base)
+{
+	sigset_t	all, old;
+	int		rc;
+
+	if (pipe2(sy.pipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		return (SCIM_ESTORE);
+	if ((sy.ev = event_new(base, sy.pipe[0], EV_READ | EV_PERSIST,
+	    sync_done, NULL)) == NULL || event_add(sy.ev, NULL) == -1)
+		return (SCIM_ENOMEM);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&sy.thr, NULL, sync_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return (SCIM_ENOMEM);
+	sy.on = 1;
+	return (SCIM_OK);
+}
+
+static void
+sync_stop(void)
+{
+	if (sy.on) {
+		pthread_mutex_lock(&sy.mtx);
+		sy.stop = 1;
+		pthread_cond_broadcast(&sy.cv);
+		pthread_mutex_unlock(&sy.mtx);
+		pthread_join(sy.thr, NULL);
+		sy.on = 0;
+	}
+	if (sy.ev != NULL)
+		event_free(sy.ev);
+	sy.ev = NULL;
+	if (sy.pipe[0] != -1) {
+		close(sy.pipe[0]);
+		close(sy.pipe[1]);
+	}
+	sy.pipe[0] = sy.pipe[1] = -1;
+}
+
+/* Everything queued, applied and durable, with its replies sent. */
+void
+commit_flush(void)
+{
+	sync_wait();
+	commit_apply();
+	sync_wait();
 }
 
 static void
 commit_flush_cb(void *arg)
 {
-	commit_flush();
+	commit_apply();
 }
 
 static void
@@ -148,6 +330,7 @@ void
 commit_free(void)
 {
 	commit_flush();
+	sync_stop();
 	if (commit_ev != NULL)
 		event_free(commit_ev);
 	commit_ev = NULL;

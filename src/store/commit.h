@@ -4,7 +4,10 @@
  * ops wait, one write transaction applies them all, each in its own nested
  * transaction so that one failure (409, 404, 412) undoes only itself.  One
  * commit, one fsync, then every op's done callback runs in submission order,
- * so no reply ever precedes the commit that makes it true.
+ * so no reply ever precedes the commit that makes it true.  On LMDB at full
+ * durability the commit's last flush (the meta page) runs on a thread of
+ * its own while the loop serves reads and queues the next batch; the
+ * callbacks run when it is done (commit.c).
  */
 #ifndef COMMIT_H
 #define COMMIT_H
@@ -35,7 +38,7 @@ struct commit_op {
 int	commit_init(struct event_base *base, struct store *s, int batch_max);
 /* Queue op; its co_done runs later, from the loop. */
 void	commit_submit(struct commit_op *op);
-/* Apply everything queued now (shutdown, tests). */
+/* Apply everything queued now and wait until it is durable (shutdown). */
 void	commit_flush(void);
 /* Flush, then free the commit event and the watchers. */
 void	commit_free(void);

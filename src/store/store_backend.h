@@ -69,6 +69,9 @@ struct store_ops {
 	int	(*backup)(struct store *, const char *, struct scim_errbuf *);
 	int	(*entries)(struct store_txn *, enum store_db, size_t *);
 	int	(*version)(struct store *);
+	/* optional (NULL: commits stay durable on return; see store.h) */
+	int	(*split_sync)(struct store *);
+	int	(*sync)(struct store *);
 };
 
 int	store_lmdb_open(const char *dir, size_t mapsize, int flags,

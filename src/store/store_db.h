@@ -63,7 +63,11 @@ enum store_db {
 
 /* store_put flags */
 #define STORE_NOOVERWRITE	0x01	/* SCIM_EUNIQUE if the key exists */
-#define STORE_APPEND		0x02	/* key sorts after every existing key */
+/*
+ * A hint: the key likely sorts after every existing key (a sequence), so a
+ * backend may fill pages instead of splitting them; correct either way.
+ */
+#define STORE_APPEND		0x02
 #define STORE_NODUPDATA		0x04	/* dupsort: SCIM_EUNIQUE if the pair exists */
 
 /* store_open flags */

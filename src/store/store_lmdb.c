@@ -316,13 +316,21 @@ lmdb_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	struct lmdb_txn	*t = (struct lmdb_txn *)tb;
 	MDB_val		k = mv(key), v = mv(val);
 	unsigned int	mf = 0;
+	int		rc;
 
 	if (flags & STORE_NOOVERWRITE)
 		mf |= MDB_NOOVERWRITE;
-	if (flags & STORE_APPEND)
-		mf |= MDB_APPEND;
 	if (flags & STORE_NODUPDATA)
 		mf |= MDB_NODUPDATA;
+	/*
+	 * Appending splits a full last page by starting a new one, so keys
+	 * that grow fill their pages instead of leaving each half empty.  A
+	 * key that is not the last after all (another tenant's range follows)
+	 * is put the ordinary way.
+	 */
+	if ((flags & STORE_APPEND) && (rc = mdb_put(t->st_txn,
+	    t->st_store->s_dbi[db], &k, &v, mf | MDB_APPEND)) != MDB_KEYEXIST)
+		return (store_err(rc));
 	return (store_err(mdb_put(t->st_txn, t->st_store->s_dbi[db], &k, &v,
 	    mf)));
 }
@@ -563,6 +571,37 @@ lmdb_async(struct store *s)
 	return (0);
 }
 
+/*
+ * MDB_NOMETASYNC: a commit writes its pages, fdatasyncs them, then writes
+ * the meta page without the second fdatasync.  LMDB keeps two meta pages
+ * and takes the newer valid one at open, and a page freed by transaction n
+ * is reused only from n + 2 on, so the previous meta page and every page it
+ * reaches stay intact: a machine crash before the next sync can only undo
+ * the last transaction ("preserves ACI, not D", lmdb.h).  mdb_env_sync's
+ * fdatasync then gives the D back.  Without NOMETASYNC or a sync there is
+ * no D to split (durability nosync or nometasync as configured).
+ */
+static int
+lmdb_split_sync(struct store *sb)
+{
+	struct lmdb_store	*s = (struct lmdb_store *)sb;
+	unsigned int		 fl;
+
+	if (s->s_rdonly || mdb_env_get_flags(s->s_env, &fl) != 0 ||
+	    (fl & (MDB_NOSYNC | MDB_NOMETASYNC)))
+		return (0);
+	return (mdb_env_set_flags(s->s_env, MDB_NOMETASYNC, 1) == 0);
+}
+
+/* fdatasync of data.mdb: safe beside the loop's transactions. */
+static int
+lmdb_sync(struct store *sb)
+{
+	struct lmdb_store	*s = (struct lmdb_store *)sb;
+
+	return (mdb_env_sync(s->s_env, 1) == 0 ? SCIM_OK : SCIM_ESTORE);
+}
+
 static int
 lmdb_version(struct store *s)
 {
@@ -593,4 +632,6 @@ static const struct store_ops lmdb_ops = {
 	.backup = lmdb_backup,
 	.entries = lmdb_entries,
 	.version = lmdb_version,
+	.split_sync = lmdb_split_sync,
+	.sync = lmdb_sync,
 };

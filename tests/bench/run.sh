@@ -33,6 +33,8 @@
 #   BENCH_MEMBER_BATCHES="1 1000" members per PATCH, one scenario each
 #   BENCH_MEMBER_CONNS=16        connections for member PATCHes of 1
 #   BENCH_SCENARIOS="static filter get patch create sync members"
+#                                (and "mixed": GET by id on 4 connections
+#                                beside BENCH_CONNS connections of creates)
 #   BENCH_DURABILITY=full        LMDB: scimd's durability; PostgreSQL:
 #                                full = synchronous_commit on, else off
 #   BENCH_ACCESS_LOG=yes         scimd's access_log (to a file)
@@ -437,6 +439,15 @@ run_scenario()
 	create)
 		BENCH_NAME='' bench "$size" "$run" "$limit" \
 		    -s create -c "$CREATE_CONNS" "${common[@]}" ;;
+	mixed)
+		# reads during a storm of durable creates: the reads' latency
+		timeout "$limit" "${PIN_CLI[@]}" "$SCIMBENCH" -u "$URL" \
+		    -t "$TOKEN" -s create -c "$CONNS" -q \
+		    -d $((SECONDS_ + ${WARMUP%.*} + 2)) -w 0 > /dev/null 2>&1 &
+		mc=$!
+		BENCH_NAME=mixed bench "$size" "$run" "$limit" -s get -c 4 \
+		    -f "$BD/ids.$size" "${common[@]}"
+		wait "$mc" ;;
 	sync)
 		BENCH_NAME='' bench "$size" "$run" 3600 \
 		    -s sync -c "$SYNC_CONNS" -m "$sync_n" -n "$size" ;;

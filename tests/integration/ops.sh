@@ -157,6 +157,22 @@ like "$(cat "$SCIM_TMP/import2.err")" 'line 1: ' "failures name the line"
 "$SCIMCTL" -c "$SCIM_TMP/other.conf" import --tenant acme \
     < "$SCIM_TMP/export.jsonl" > /dev/null 2> "$SCIM_TMP/import3.err"
 is "$?" 0 "import from stdin into a new tenant (same ids, other tenant)"
+# a bad line amid good ones: the batch is done again line by line, the
+# good lines kept; --progress draws the count and rate off a terminal too
+{ sed -n 1,2p "$SCIM_TMP/export.jsonl" | jq -c '.id |= (.[0:35] + "f")'
+  echo '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"bad"}'
+  sed -n 3p "$SCIM_TMP/export.jsonl" | jq -c '.id |= (.[0:35] + "f")'; } \
+    > "$SCIM_TMP/mixed.jsonl"
+"$SCIMCTL" -c "$SCIM_TMP/other.conf" import --tenant mix --progress \
+    "$SCIM_TMP/mixed.jsonl" > /dev/null 2> "$SCIM_TMP/import4.err"
+is "$?" 1 "a bad line fails the import"
+like "$(cat "$SCIM_TMP/import4.err")" 'line 3: ' "the bad line named"
+like "$(cat "$SCIM_TMP/import4.err")" 'imported 3 resource\(s\).*1 error' \
+    "the three good ones imported"
+like "$(cat "$SCIM_TMP/import4.err")" 'import \[#+\] 100%  3  [0-9]+/s' \
+    "--progress: count and rate"
+"$SCIMCTL" -c "$SCIM_TMP/other.conf" verify > "$SCIM_TMP/verify2.out" 2>&1
+is "$?" 0 "verify passes after a partly bad import"
 
 # --- stats ----------------------------------------------------------------------
 ctl stats
