@@ -556,6 +556,7 @@ delivery_metrics(struct evbuffer *b)
 #define BACKOFF_MIN_MS	1000
 #define BACKOFF_MAX_MS	300000
 #define BLOCK_SLOTS	2048	/* > 2 * the longest queue */
+#define RES_MAX		256	/* a resourceId kept for the order */
 
 int
 dl_queue_max(void)
@@ -765,15 +766,84 @@ struct fill {
 	unsigned	 f_gen;
 };
 
+/*
+ * The string member key at the top level of json (end: one past it) into
+ * buf, skipping nested values without building them: an event's resource
+ * can be large, and its head is all a queue needs.  -1 when key is not
+ * there, not a string, holds an escape or does not fit: then the event is
+ * parsed in full.
+ */
+static int
+head_str(const char *p, const char *end, const char *key, char *buf,
+    size_t size)
+{
+	size_t		 klen = strlen(key);
+	const char	*s;
+	int		 depth = 0;
+
+	while (p < end) {
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		if (*p++ != '"')
+			continue;
+		for (s = p; p < end && *p != '"'; p++)
+			if (*p == '\\' && ++p == end)
+				return (-1);
+		if (p++ == end)
+			return (-1);
+		/* a member's name is followed by ':', a value never */
+		if (depth != 1 || p >= end || *p != ':' ||
+		    (size_t)(p - 1 - s) != klen || memcmp(s, key, klen) != 0)
+			continue;
+		if (++p >= end || *p != '"')
+			return (-1);
+		for (s = ++p; p < end && *p != '"' && *p != '\\'; p++)
+			;
+		if (p == end || *p != '"' || (size_t)(p - s) >= size)
+			return (-1);
+		memcpy(buf, s, (size_t)(p - s));
+		buf[p - s] = '\0';
+		return (0);
+	}
+	return (-1);
+}
+
+/* The event's id, type and resourceId: 0, or -1 when it is unreadable. */
+static int
+event_head(const char *json, size_t len, char *id, char *type, char *res)
+{
+	struct json_object	*o = NULL;
+	struct scim_errbuf	 eb;
+	const char		*end = json + len;
+	int			 rc = -1;
+
+	if (head_str(json, end, "id", id, 64) == 0 &&
+	    head_str(json, end, "type", type, 64) == 0 &&
+	    head_str(json, end, "resourceId", res, RES_MAX) == 0)
+		return (0);
+	if (jsonutil_parse(json, len, SCIM_JSON_DEPTH, &o, &eb) != SCIM_OK)
+		return (-1);
+	if (jsonutil_get_str(o, "id") != NULL &&
+	    jsonutil_get_str(o, "type") != NULL) {
+		strlcpy(id, jsonutil_get_str(o, "id"), 64);
+		strlcpy(type, jsonutil_get_str(o, "type"), 64);
+		strlcpy(res, jsonutil_get_str(o, "resourceId") != NULL ?
+		    jsonutil_get_str(o, "resourceId") : "", RES_MAX);
+		rc = 0;
+	}
+	json_object_put(o);
+	return (rc);
+}
+
 static int
 fill_one(uint64_t seq, const char *json, size_t len, void *arg)
 {
 	struct fill		*f = arg;
 	struct dl_ep		*ep = f->f_ep;
 	struct dl_event		*de;
-	struct json_object	*o = NULL;
-	struct scim_errbuf	 eb;
-	const char		*type, *res, *id;
+	char			 id[64], type[64], res[RES_MAX];
 
 	if (ep->ep_gen != f->f_gen || ep->ep_dead)
 		return (1);	/* reset meanwhile: read again */
@@ -781,19 +851,15 @@ fill_one(uint64_t seq, const char *json, size_t len, void *arg)
 	de->de_ep = ep;
 	de->de_seq = seq;
 	de->de_state = DE_DONE;
-	if (jsonutil_parse(json, len, SCIM_JSON_DEPTH, &o, &eb) == SCIM_OK &&
-	    (type = jsonutil_get_str(o, "type")) != NULL &&
-	    (id = jsonutil_get_str(o, "id")) != NULL &&
+	if (event_head(json, len, id, type, res) == 0 &&
 	    webhook_events_match(ep->ep_events, type)) {
-		res = jsonutil_get_str(o, "resourceId");
 		de->de_state = DE_WAIT;
 		strlcpy(de->de_id, id, sizeof(de->de_id));
-		de->de_res = xstrdup(res != NULL ? res : "");
+		de->de_res = xstrdup(res);
 		de->de_body = xmalloc(len);
 		memcpy(de->de_body, json, len);
 		de->de_len = len;
 	}
-	json_object_put(o);
 	if (de->de_res == NULL)
 		de->de_res = xstrdup("");
 	TAILQ_INSERT_TAIL(&ep->ep_q, de, de_entry);
