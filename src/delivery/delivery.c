@@ -26,6 +26,7 @@
 
 struct scimd			*dl_sd;
 struct delivery_stats		 dl_stats;
+int				 dl_draining;
 
 static TAILQ_HEAD(, dl_ep)	 dl_eps = TAILQ_HEAD_INITIALIZER(dl_eps);
 static struct event		*dl_tick_ev;
@@ -49,7 +50,9 @@ struct save_op {
 	struct json_object	*so_state;
 	int64_t			 so_mono;	/* when it was queued */
 	uint64_t		 so_cursor;	/* taken over: the stored one */
+	struct json_object	*so_acked;	/* ... and its acked seqs */
 	int			 so_takeover;
+	int			 so_release;	/* stopping: let the lease go */
 };
 
 /*
@@ -62,6 +65,31 @@ lease_ms(void)
 {
 	return ((int64_t)dl_sd->sd_conf->cf_webhook_timeout * 1000 +
 	    DELIVERY_WINDOW_MS + 2000);
+}
+
+static int
+seq_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* The stored state's "acked" seqs, in place of the endpoint's. */
+static void
+acked_load(struct dl_ep *ep, struct json_object *arr)
+{
+	size_t	i, n = json_object_is_type(arr, json_type_array) ?
+		    json_object_array_length(arr) : 0;
+
+	free(ep->ep_acked);
+	ep->ep_acked = n > 0 ? xcalloc(n, sizeof(*ep->ep_acked)) : NULL;
+	ep->ep_nacked = n;
+	for (i = 0; i < n; i++)
+		ep->ep_acked[i] = (uint64_t)json_object_get_int64(
+		    json_object_array_get_idx(arr, i));
+	if (n > 1)
+		qsort(ep->ep_acked, n, sizeof(*ep->ep_acked), seq_cmp);
 }
 
 static struct dl_ep *
@@ -84,6 +112,7 @@ ep_free(struct dl_ep *ep)
 	event_free(ep->ep_save_ev);
 	event_free(ep->ep_retry_ev);
 	json_object_put(ep->ep_events);
+	free(ep->ep_acked);
 	free(ep->ep_url);
 	util_free_secret(ep->ep_secret);
 	free(ep);
@@ -129,12 +158,17 @@ save_apply(struct store_txn *t, struct commit_op *op)
 		    json_object_object_get(cur, "cursor"));
 		json_object_object_add(so->so_state, "cursor",
 		    json_object_new_int64((int64_t)so->so_cursor));
+		json_object_put(so->so_acked);
+		so->so_acked = json_object_get(json_object_object_get(cur,
+		    "acked"));
+		json_object_object_add(so->so_state, "acked",
+		    json_object_get(so->so_acked));
 	}
 	json_object_put(cur);
 	json_object_object_add(so->so_state, "owner",
 	    json_object_new_string(dl_instance));
 	json_object_object_add(so->so_state, "leaseUntil",
-	    json_object_new_int64(now + lease_ms()));
+	    json_object_new_int64(so->so_release ? now : now + lease_ms()));
 	return (webhook_state_put(t, ep->ep_tenant, ep->ep_name,
 	    so->so_state));
 }
@@ -155,6 +189,8 @@ save_done(struct commit_op *op, int rc)
 				ep->ep_cursor = so->so_cursor;
 			ep->ep_owned = 1;
 			dl_queue_reset(ep);
+			if (so->so_takeover)
+				acked_load(ep, so->so_acked);
 			log_info("webhook %s: delivering from seq %llu",
 			    ep->ep_name, (unsigned long long)ep->ep_cursor);
 		}
@@ -166,15 +202,18 @@ save_done(struct commit_op *op, int rc)
 		dl_queue_reset(ep);
 	}
 	json_object_put(so->so_state);
+	json_object_put(so->so_acked);
 	free(so);
 	dl_ep_release(ep);
 }
 
 static void
-save_now(struct dl_ep *ep)
+save_now(struct dl_ep *ep, int release)
 {
 	struct save_op		*so;
-	struct json_object	*s = json_object_new_object();
+	struct json_object	*s = json_object_new_object(), *a;
+	uint64_t		*acked;
+	size_t			 i, n;
 
 	json_object_object_add(s, "epoch", json_object_new_int64(
 	    ep->ep_epoch));
@@ -186,7 +225,16 @@ save_now(struct dl_ep *ep)
 		    json_object_new_string(ep->ep_last_err));
 	json_set(s, "lastErrorAt", ep->ep_last_err_at);
 	json_set(s, "failingSince", ep->ep_failing);
+	if ((acked = dl_acked(ep, &n)) != NULL) {
+		a = json_object_new_array_ext((int)n);
+		for (i = 0; i < n; i++)
+			json_object_array_add(a,
+			    json_object_new_int64((int64_t)acked[i]));
+		json_object_object_add(s, "acked", a);
+		free(acked);
+	}
 	so = xcalloc(1, sizeof(*so));
+	so->so_release = release;
 	so->so_ep = ep;
 	so->so_state = s;
 	so->so_mono = util_mono_ms();
@@ -204,7 +252,7 @@ save_tick(evutil_socket_t fd, short what, void *arg)
 	struct dl_ep	*ep = arg;
 
 	if (ep->ep_dirty && !ep->ep_saving && !ep->ep_dead)
-		save_now(ep);
+		save_now(ep, 0);
 	else if (ep->ep_dirty)
 		dl_save_soon(ep);
 }
@@ -252,6 +300,9 @@ ep_restart(struct dl_ep *ep, int64_t epoch, uint64_t from)
 		dl_stats.ds_failing--;
 	ep->ep_failing = 0;
 	dl_queue_reset(ep);
+	free(ep->ep_acked);
+	ep->ep_acked = NULL;
+	ep->ep_nacked = 0;
 	dl_save_soon(ep);
 }
 
@@ -275,6 +326,7 @@ ep_load_state(struct dl_ep *ep, struct json_object *st)
 	    json_object_object_get(st, "failingSince"))) != 0)
 		dl_stats.ds_failing++;
 	dl_queue_reset(ep);
+	acked_load(ep, json_object_object_get(st, "acked"));
 }
 
 /* Take the lease when nobody holds a live one. */
@@ -444,10 +496,29 @@ delivery_start(struct scimd *sd)
 }
 
 void
+delivery_drain(void)
+{
+	dl_draining = 1;
+}
+
+int
+delivery_inflight(void)
+{
+	return ((int)dl_stats.ds_inflight);
+}
+
+void
 delivery_stop(void)
 {
 	struct dl_ep	*ep;
 
+	/* the saves under way, then each endpoint's last state */
+	dl_draining = 1;
+	commit_flush();
+	TAILQ_FOREACH(ep, &dl_eps, ep_entry)
+		if (ep->ep_owned && !ep->ep_saving && !ep->ep_dead)
+			save_now(ep, 1);
+	commit_flush();
 	while ((ep = TAILQ_FIRST(&dl_eps)) != NULL) {
 		TAILQ_REMOVE(&dl_eps, ep, ep_entry);
 		ep->ep_dead = 1;
@@ -580,11 +651,47 @@ drop(struct dl_event *de)
 	free(de);
 }
 
+uint64_t *
+dl_acked(struct dl_ep *ep, size_t *n)
+{
+	struct dl_event	*de;
+	uint64_t	*a;
+	size_t		 i, cap = ep->ep_nacked;
+
+	TAILQ_FOREACH(de, &ep->ep_q, de_entry)
+		cap += de->de_acked;
+	*n = 0;
+	if (cap == 0)
+		return (NULL);
+	a = xcalloc(cap, sizeof(*a));
+	/* the queue holds up to ep_loaded, the stored list may go on */
+	TAILQ_FOREACH(de, &ep->ep_q, de_entry)
+		if (de->de_acked && de->de_seq >= ep->ep_cursor)
+			a[(*n)++] = de->de_seq;
+	for (i = 0; i < ep->ep_nacked; i++)
+		if (ep->ep_acked[i] > ep->ep_loaded &&
+		    ep->ep_acked[i] >= ep->ep_cursor)
+			a[(*n)++] = ep->ep_acked[i];
+	if (*n == 0) {
+		free(a);
+		a = NULL;
+	}
+	return (a);
+}
+
 /* Drop the queue: it is read again from the cursor. */
 void
 dl_queue_reset(struct dl_ep *ep)
 {
 	struct dl_event	*de;
+	uint64_t	*a;
+	size_t		 n;
+
+	/* what was acknowledged stays so */
+	a = dl_acked(ep, &n);
+	free(ep->ep_acked);
+	ep->ep_acked = a;
+	ep->ep_nacked = n;
 
 	while ((de = TAILQ_FIRST(&ep->ep_q)) != NULL) {
 		TAILQ_REMOVE(&ep->ep_q, de, de_entry);
@@ -677,6 +784,7 @@ sent(CURL *easy, CURLcode cc, void *arg)
 	de->de_state = DE_WAIT;	/* no longer in flight, whatever came */
 	if (status >= 200 && status <= 299) {
 		de->de_state = DE_DONE;
+		de->de_acked = 1;
 		ep->ep_last_ok = now;
 		dl_stats.ds_delivered++;
 		dl_save_soon(ep);
@@ -737,7 +845,7 @@ dl_dispatch(struct dl_ep *ep)
 	int64_t		 now = util_mono_ms(), wake = 0;
 	int		 conc = dl_sd->sd_conf->cf_webhook_concurrency;
 
-	if (!ep->ep_owned || ep->ep_failing || ep->ep_dead ||
+	if (!ep->ep_owned || ep->ep_failing || ep->ep_dead || dl_draining ||
 	    now >= ep->ep_lease_mono)
 		return;
 	memset(set, 0, sizeof(set));
@@ -851,7 +959,11 @@ fill_one(uint64_t seq, const char *json, size_t len, void *arg)
 	de->de_ep = ep;
 	de->de_seq = seq;
 	de->de_state = DE_DONE;
-	if (event_head(json, len, id, type, res) == 0 &&
+	/* acknowledged before a restart: not again */
+	if (ep->ep_nacked > 0 && bsearch(&seq, ep->ep_acked, ep->ep_nacked,
+	    sizeof(seq), seq_cmp) != NULL)
+		de->de_acked = 1;
+	else if (event_head(json, len, id, type, res) == 0 &&
 	    webhook_events_match(ep->ep_events, type)) {
 		de->de_state = DE_WAIT;
 		strlcpy(de->de_id, id, sizeof(de->de_id));
@@ -899,7 +1011,7 @@ dl_fill(struct dl_ep *ep)
 	if (ep->ep_filling)
 		ep->ep_again = 1;
 	if (ep->ep_filling || ep->ep_dead || !ep->ep_owned ||
-	    ep->ep_failing) {
+	    ep->ep_failing || dl_draining) {
 		dl_dispatch(ep);
 		return;
 	}
