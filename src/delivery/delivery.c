@@ -112,6 +112,7 @@ ep_free(struct dl_ep *ep)
 	event_free(ep->ep_save_ev);
 	event_free(ep->ep_retry_ev);
 	json_object_put(ep->ep_events);
+	json_object_put(ep->ep_saved_att);
 	free(ep->ep_acked);
 	free(ep->ep_url);
 	util_free_secret(ep->ep_secret);
@@ -130,6 +131,38 @@ json_set(struct json_object *o, const char *k, int64_t v)
 {
 	if (v != 0)
 		json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+/* The recent attempts as delivery_attempts gives them. */
+static struct json_object *
+attempts_json(struct dl_ep *ep)
+{
+	struct dl_attempt	*a;
+	struct json_object	*arr, *o;
+	char			 when[40];
+	int			 i, n;
+
+	arr = json_object_new_array();
+	n = ep->ep_natt < DELIVERY_ATTEMPTS ? ep->ep_natt : DELIVERY_ATTEMPTS;
+	for (i = 1; i <= n; i++) {
+		a = &ep->ep_att[(ep->ep_natt - i) % DELIVERY_ATTEMPTS];
+		o = json_object_new_object();
+		json_object_object_add(o, "seq",
+		    json_object_new_int64((int64_t)a->at_seq));
+		json_object_object_add(o, "eventId",
+		    json_object_new_string(a->at_id));
+		util_time_fmt(a->at_time, when, sizeof(when));
+		json_object_object_add(o, "time", json_object_new_string(when));
+		json_object_object_add(o, "status",
+		    json_object_new_int64(a->at_status));
+		json_object_object_add(o, "latencyMs",
+		    json_object_new_int64(a->at_ms));
+		if (a->at_err[0] != '\0')
+			json_object_object_add(o, "error",
+			    json_object_new_string(a->at_err));
+		json_object_array_add(arr, o);
+	}
+	return (arr);
 }
 
 static int
@@ -225,6 +258,8 @@ save_now(struct dl_ep *ep, int release)
 		    json_object_new_string(ep->ep_last_err));
 	json_set(s, "lastErrorAt", ep->ep_last_err_at);
 	json_set(s, "failingSince", ep->ep_failing);
+	if (ep->ep_natt > 0)
+		json_object_object_add(s, "attempts", attempts_json(ep));
 	if ((acked = dl_acked(ep, &n)) != NULL) {
 		a = json_object_new_array_ext((int)n);
 		for (i = 0; i < n; i++)
@@ -327,6 +362,9 @@ ep_load_state(struct dl_ep *ep, struct json_object *st)
 		dl_stats.ds_failing++;
 	dl_queue_reset(ep);
 	acked_load(ep, json_object_object_get(st, "acked"));
+	json_object_put(ep->ep_saved_att);
+	ep->ep_saved_att = json_object_get(json_object_object_get(st,
+	    "attempts"));
 }
 
 /* Take the lease when nobody holds a live one. */
@@ -534,38 +572,21 @@ delivery_stop(void)
 	curlev_free();
 }
 
+/*
+ * The owner's own, or (another instance delivers, or none was made since
+ * this one took over) those its state was saved with.
+ */
 struct json_object *
 delivery_attempts(uint32_t tenant, const char *name)
 {
-	struct dl_ep		*ep = ep_find(tenant, name);
-	struct dl_attempt	*a;
-	struct json_object	*arr, *o;
-	char			 when[40];
-	int			 i, n;
+	struct dl_ep	*ep = ep_find(tenant, name);
 
-	if (ep == NULL || !ep->ep_owned)
+	if (ep == NULL)
 		return (NULL);
-	arr = json_object_new_array();
-	n = ep->ep_natt < DELIVERY_ATTEMPTS ? ep->ep_natt : DELIVERY_ATTEMPTS;
-	for (i = 1; i <= n; i++) {
-		a = &ep->ep_att[(ep->ep_natt - i) % DELIVERY_ATTEMPTS];
-		o = json_object_new_object();
-		json_object_object_add(o, "seq",
-		    json_object_new_int64((int64_t)a->at_seq));
-		json_object_object_add(o, "eventId",
-		    json_object_new_string(a->at_id));
-		util_time_fmt(a->at_time, when, sizeof(when));
-		json_object_object_add(o, "time", json_object_new_string(when));
-		json_object_object_add(o, "status",
-		    json_object_new_int64(a->at_status));
-		json_object_object_add(o, "latencyMs",
-		    json_object_new_int64(a->at_ms));
-		if (a->at_err[0] != '\0')
-			json_object_object_add(o, "error",
-			    json_object_new_string(a->at_err));
-		json_object_array_add(arr, o);
-	}
-	return (arr);
+	if (ep->ep_owned && ep->ep_natt > 0)
+		return (attempts_json(ep));
+	return (json_object_is_type(ep->ep_saved_att, json_type_array) ?
+	    json_object_get(ep->ep_saved_att) : NULL);
 }
 
 int

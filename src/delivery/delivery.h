@@ -60,9 +60,11 @@ void	delivery_stop(void);
 void	delivery_kick(void *arg);
 
 /*
- * The endpoint's recent attempts, newest first, as a new array of
- * {"seq","eventId","time","status","latencyMs","error"?}, or NULL when this
- * instance does not deliver to it.
+ * The endpoint's recent attempts (the last DELIVERY_ATTEMPTS), newest
+ * first, as a new array of {"seq","eventId","time","status","latencyMs",
+ * "error"?}, or NULL when there are none.  They are saved with the
+ * endpoint's state, so an instance that does not deliver to it (or a
+ * restarted one) shows those of the last save.
  */
 struct json_object *delivery_attempts(uint32_t tenant, const char *name);
 /* Retry now: waiting retries go at once; a failing endpoint resumes. */

@@ -85,6 +85,7 @@ struct dl_ep {
 	struct event		*ep_retry_ev;
 	struct dl_attempt	 ep_att[DELIVERY_ATTEMPTS];
 	int			 ep_natt;	/* attempts recorded, ever */
+	struct json_object	*ep_saved_att;	/* as the stored state has them */
 };
 
 /* endpoints (delivery.c, first half) */
