@@ -10,9 +10,9 @@
 
 . "$(dirname "$0")/webhook_lib.sh"
 
-RECV_DELAY=150
+RECV_DELAY=400
 recv_start || bail "receiver did not start"
-start_scimd 'webhook_concurrency = 8' || bail "scimd did not start"
+start_scimd 'webhook_concurrency = 4' || bail "scimd did not start"
 ctl webhook create crm --url "http://127.0.0.1:$RPORT/hook"
 is "$CTL_RC" 0 "webhook create"
 printf '%s\n' "$CTL_LAST" > "$SCIM_TMP/secret"
