@@ -103,12 +103,19 @@ drain_check(evutil_socket_t fd, short ev, void *arg)
 {
 	static int	idle;
 
-	/* one more tick once idle, so the last replies leave their buffers */
-	if ((request_inflight() == 0 && idle++ > 0) ||
-	    util_mono_ms() >= main_drain_until) {
+	/*
+	 * one more tick once idle, so the last replies leave their buffers;
+	 * webhook deliveries in flight finish too, so that their answers are
+	 * saved and not sent again after a restart
+	 */
+	if ((request_inflight() == 0 && delivery_inflight() == 0 &&
+	    idle++ > 0) || util_mono_ms() >= main_drain_until) {
 		if (request_inflight() > 0)
 			log_warnx("shutdown: %d request(s) still in flight",
 			    request_inflight());
+		if (delivery_inflight() > 0)
+			log_warnx("shutdown: %d webhook delivery(ies) still in "
+			    "flight", delivery_inflight());
 		event_base_loopbreak(main_sd.sd_base);
 	}
 }
@@ -126,6 +133,7 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 	server_stop_accepting();
 	admin_audit_shutdown();
 	admin_events_shutdown();	/* held long-polls answer now */
+	delivery_drain();		/* nothing new goes out */
 	main_drain_until = util_mono_ms() +
 	    (int64_t)main_conf.cf_shutdown_timeout * 1000;
 	main_drain_ev = event_new(main_sd.sd_base, -1, EV_PERSIST, drain_check,

@@ -126,6 +126,8 @@ curlev_init(struct event_base *base)
 		return (SCIM_ENOMEM);
 	curl_multi_setopt(cm, CURLMOPT_SOCKETFUNCTION, set_socket);
 	curl_multi_setopt(cm, CURLMOPT_TIMERFUNCTION, set_timer);
+	/* keep every endpoint connection open between deliveries */
+	curl_multi_setopt(cm, CURLMOPT_MAXCONNECTS, 256L);
 	return (SCIM_OK);
 }
 

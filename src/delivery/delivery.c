@@ -26,6 +26,7 @@
 
 struct scimd			*dl_sd;
 struct delivery_stats		 dl_stats;
+int				 dl_draining;
 
 static TAILQ_HEAD(, dl_ep)	 dl_eps = TAILQ_HEAD_INITIALIZER(dl_eps);
 static struct event		*dl_tick_ev;
@@ -49,7 +50,9 @@ struct save_op {
 	struct json_object	*so_state;
 	int64_t			 so_mono;	/* when it was queued */
 	uint64_t		 so_cursor;	/* taken over: the stored one */
+	struct json_object	*so_acked;	/* ... and its acked seqs */
 	int			 so_takeover;
+	int			 so_release;	/* stopping: let the lease go */
 };
 
 /*
@@ -62,6 +65,31 @@ lease_ms(void)
 {
 	return ((int64_t)dl_sd->sd_conf->cf_webhook_timeout * 1000 +
 	    DELIVERY_WINDOW_MS + 2000);
+}
+
+static int
+seq_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* The stored state's "acked" seqs, in place of the endpoint's. */
+static void
+acked_load(struct dl_ep *ep, struct json_object *arr)
+{
+	size_t	i, n = json_object_is_type(arr, json_type_array) ?
+		    json_object_array_length(arr) : 0;
+
+	free(ep->ep_acked);
+	ep->ep_acked = n > 0 ? xcalloc(n, sizeof(*ep->ep_acked)) : NULL;
+	ep->ep_nacked = n;
+	for (i = 0; i < n; i++)
+		ep->ep_acked[i] = (uint64_t)json_object_get_int64(
+		    json_object_array_get_idx(arr, i));
+	if (n > 1)
+		qsort(ep->ep_acked, n, sizeof(*ep->ep_acked), seq_cmp);
 }
 
 static struct dl_ep *
@@ -84,6 +112,8 @@ ep_free(struct dl_ep *ep)
 	event_free(ep->ep_save_ev);
 	event_free(ep->ep_retry_ev);
 	json_object_put(ep->ep_events);
+	json_object_put(ep->ep_saved_att);
+	free(ep->ep_acked);
 	free(ep->ep_url);
 	util_free_secret(ep->ep_secret);
 	free(ep);
@@ -101,6 +131,38 @@ json_set(struct json_object *o, const char *k, int64_t v)
 {
 	if (v != 0)
 		json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+/* The recent attempts as delivery_attempts gives them. */
+static struct json_object *
+attempts_json(struct dl_ep *ep)
+{
+	struct dl_attempt	*a;
+	struct json_object	*arr, *o;
+	char			 when[40];
+	int			 i, n;
+
+	arr = json_object_new_array();
+	n = ep->ep_natt < DELIVERY_ATTEMPTS ? ep->ep_natt : DELIVERY_ATTEMPTS;
+	for (i = 1; i <= n; i++) {
+		a = &ep->ep_att[(ep->ep_natt - i) % DELIVERY_ATTEMPTS];
+		o = json_object_new_object();
+		json_object_object_add(o, "seq",
+		    json_object_new_int64((int64_t)a->at_seq));
+		json_object_object_add(o, "eventId",
+		    json_object_new_string(a->at_id));
+		util_time_fmt(a->at_time, when, sizeof(when));
+		json_object_object_add(o, "time", json_object_new_string(when));
+		json_object_object_add(o, "status",
+		    json_object_new_int64(a->at_status));
+		json_object_object_add(o, "latencyMs",
+		    json_object_new_int64(a->at_ms));
+		if (a->at_err[0] != '\0')
+			json_object_object_add(o, "error",
+			    json_object_new_string(a->at_err));
+		json_object_array_add(arr, o);
+	}
+	return (arr);
 }
 
 static int
@@ -129,12 +191,17 @@ save_apply(struct store_txn *t, struct commit_op *op)
 		    json_object_object_get(cur, "cursor"));
 		json_object_object_add(so->so_state, "cursor",
 		    json_object_new_int64((int64_t)so->so_cursor));
+		json_object_put(so->so_acked);
+		so->so_acked = json_object_get(json_object_object_get(cur,
+		    "acked"));
+		json_object_object_add(so->so_state, "acked",
+		    json_object_get(so->so_acked));
 	}
 	json_object_put(cur);
 	json_object_object_add(so->so_state, "owner",
 	    json_object_new_string(dl_instance));
 	json_object_object_add(so->so_state, "leaseUntil",
-	    json_object_new_int64(now + lease_ms()));
+	    json_object_new_int64(so->so_release ? now : now + lease_ms()));
 	return (webhook_state_put(t, ep->ep_tenant, ep->ep_name,
 	    so->so_state));
 }
@@ -155,6 +222,8 @@ save_done(struct commit_op *op, int rc)
 				ep->ep_cursor = so->so_cursor;
 			ep->ep_owned = 1;
 			dl_queue_reset(ep);
+			if (so->so_takeover)
+				acked_load(ep, so->so_acked);
 			log_info("webhook %s: delivering from seq %llu",
 			    ep->ep_name, (unsigned long long)ep->ep_cursor);
 		}
@@ -166,15 +235,18 @@ save_done(struct commit_op *op, int rc)
 		dl_queue_reset(ep);
 	}
 	json_object_put(so->so_state);
+	json_object_put(so->so_acked);
 	free(so);
 	dl_ep_release(ep);
 }
 
 static void
-save_now(struct dl_ep *ep)
+save_now(struct dl_ep *ep, int release)
 {
 	struct save_op		*so;
-	struct json_object	*s = json_object_new_object();
+	struct json_object	*s = json_object_new_object(), *a;
+	uint64_t		*acked;
+	size_t			 i, n;
 
 	json_object_object_add(s, "epoch", json_object_new_int64(
 	    ep->ep_epoch));
@@ -186,7 +258,18 @@ save_now(struct dl_ep *ep)
 		    json_object_new_string(ep->ep_last_err));
 	json_set(s, "lastErrorAt", ep->ep_last_err_at);
 	json_set(s, "failingSince", ep->ep_failing);
+	if (ep->ep_natt > 0)
+		json_object_object_add(s, "attempts", attempts_json(ep));
+	if ((acked = dl_acked(ep, &n)) != NULL) {
+		a = json_object_new_array_ext((int)n);
+		for (i = 0; i < n; i++)
+			json_object_array_add(a,
+			    json_object_new_int64((int64_t)acked[i]));
+		json_object_object_add(s, "acked", a);
+		free(acked);
+	}
 	so = xcalloc(1, sizeof(*so));
+	so->so_release = release;
 	so->so_ep = ep;
 	so->so_state = s;
 	so->so_mono = util_mono_ms();
@@ -204,7 +287,7 @@ save_tick(evutil_socket_t fd, short what, void *arg)
 	struct dl_ep	*ep = arg;
 
 	if (ep->ep_dirty && !ep->ep_saving && !ep->ep_dead)
-		save_now(ep);
+		save_now(ep, 0);
 	else if (ep->ep_dirty)
 		dl_save_soon(ep);
 }
@@ -252,6 +335,9 @@ ep_restart(struct dl_ep *ep, int64_t epoch, uint64_t from)
 		dl_stats.ds_failing--;
 	ep->ep_failing = 0;
 	dl_queue_reset(ep);
+	free(ep->ep_acked);
+	ep->ep_acked = NULL;
+	ep->ep_nacked = 0;
 	dl_save_soon(ep);
 }
 
@@ -275,6 +361,10 @@ ep_load_state(struct dl_ep *ep, struct json_object *st)
 	    json_object_object_get(st, "failingSince"))) != 0)
 		dl_stats.ds_failing++;
 	dl_queue_reset(ep);
+	acked_load(ep, json_object_object_get(st, "acked"));
+	json_object_put(ep->ep_saved_att);
+	ep->ep_saved_att = json_object_get(json_object_object_get(st,
+	    "attempts"));
 }
 
 /* Take the lease when nobody holds a live one. */
@@ -444,10 +534,29 @@ delivery_start(struct scimd *sd)
 }
 
 void
+delivery_drain(void)
+{
+	dl_draining = 1;
+}
+
+int
+delivery_inflight(void)
+{
+	return ((int)dl_stats.ds_inflight);
+}
+
+void
 delivery_stop(void)
 {
 	struct dl_ep	*ep;
 
+	/* the saves under way, then each endpoint's last state */
+	dl_draining = 1;
+	commit_flush();
+	TAILQ_FOREACH(ep, &dl_eps, ep_entry)
+		if (ep->ep_owned && !ep->ep_saving && !ep->ep_dead)
+			save_now(ep, 1);
+	commit_flush();
 	while ((ep = TAILQ_FIRST(&dl_eps)) != NULL) {
 		TAILQ_REMOVE(&dl_eps, ep, ep_entry);
 		ep->ep_dead = 1;
@@ -463,38 +572,21 @@ delivery_stop(void)
 	curlev_free();
 }
 
+/*
+ * The owner's own, or (another instance delivers, or none was made since
+ * this one took over) those its state was saved with.
+ */
 struct json_object *
 delivery_attempts(uint32_t tenant, const char *name)
 {
-	struct dl_ep		*ep = ep_find(tenant, name);
-	struct dl_attempt	*a;
-	struct json_object	*arr, *o;
-	char			 when[40];
-	int			 i, n;
+	struct dl_ep	*ep = ep_find(tenant, name);
 
-	if (ep == NULL || !ep->ep_owned)
+	if (ep == NULL)
 		return (NULL);
-	arr = json_object_new_array();
-	n = ep->ep_natt < DELIVERY_ATTEMPTS ? ep->ep_natt : DELIVERY_ATTEMPTS;
-	for (i = 1; i <= n; i++) {
-		a = &ep->ep_att[(ep->ep_natt - i) % DELIVERY_ATTEMPTS];
-		o = json_object_new_object();
-		json_object_object_add(o, "seq",
-		    json_object_new_int64((int64_t)a->at_seq));
-		json_object_object_add(o, "eventId",
-		    json_object_new_string(a->at_id));
-		util_time_fmt(a->at_time, when, sizeof(when));
-		json_object_object_add(o, "time", json_object_new_string(when));
-		json_object_object_add(o, "status",
-		    json_object_new_int64(a->at_status));
-		json_object_object_add(o, "latencyMs",
-		    json_object_new_int64(a->at_ms));
-		if (a->at_err[0] != '\0')
-			json_object_object_add(o, "error",
-			    json_object_new_string(a->at_err));
-		json_object_array_add(arr, o);
-	}
-	return (arr);
+	if (ep->ep_owned && ep->ep_natt > 0)
+		return (attempts_json(ep));
+	return (json_object_is_type(ep->ep_saved_att, json_type_array) ?
+	    json_object_get(ep->ep_saved_att) : NULL);
 }
 
 int
@@ -556,6 +648,7 @@ delivery_metrics(struct evbuffer *b)
 #define BACKOFF_MIN_MS	1000
 #define BACKOFF_MAX_MS	300000
 #define BLOCK_SLOTS	2048	/* > 2 * the longest queue */
+#define RES_MAX		256	/* a resourceId kept for the order */
 
 int
 dl_queue_max(void)
@@ -579,11 +672,47 @@ drop(struct dl_event *de)
 	free(de);
 }
 
+uint64_t *
+dl_acked(struct dl_ep *ep, size_t *n)
+{
+	struct dl_event	*de;
+	uint64_t	*a;
+	size_t		 i, cap = ep->ep_nacked;
+
+	TAILQ_FOREACH(de, &ep->ep_q, de_entry)
+		cap += de->de_acked;
+	*n = 0;
+	if (cap == 0)
+		return (NULL);
+	a = xcalloc(cap, sizeof(*a));
+	/* the queue holds up to ep_loaded, the stored list may go on */
+	TAILQ_FOREACH(de, &ep->ep_q, de_entry)
+		if (de->de_acked && de->de_seq >= ep->ep_cursor)
+			a[(*n)++] = de->de_seq;
+	for (i = 0; i < ep->ep_nacked; i++)
+		if (ep->ep_acked[i] > ep->ep_loaded &&
+		    ep->ep_acked[i] >= ep->ep_cursor)
+			a[(*n)++] = ep->ep_acked[i];
+	if (*n == 0) {
+		free(a);
+		a = NULL;
+	}
+	return (a);
+}
+
 /* Drop the queue: it is read again from the cursor. */
 void
 dl_queue_reset(struct dl_ep *ep)
 {
 	struct dl_event	*de;
+	uint64_t	*a;
+	size_t		 n;
+
+	/* what was acknowledged stays so */
+	a = dl_acked(ep, &n);
+	free(ep->ep_acked);
+	ep->ep_acked = a;
+	ep->ep_nacked = n;
 
 	while ((de = TAILQ_FIRST(&ep->ep_q)) != NULL) {
 		TAILQ_REMOVE(&ep->ep_q, de, de_entry);
@@ -676,6 +805,7 @@ sent(CURL *easy, CURLcode cc, void *arg)
 	de->de_state = DE_WAIT;	/* no longer in flight, whatever came */
 	if (status >= 200 && status <= 299) {
 		de->de_state = DE_DONE;
+		de->de_acked = 1;
 		ep->ep_last_ok = now;
 		dl_stats.ds_delivered++;
 		dl_save_soon(ep);
@@ -736,7 +866,7 @@ dl_dispatch(struct dl_ep *ep)
 	int64_t		 now = util_mono_ms(), wake = 0;
 	int		 conc = dl_sd->sd_conf->cf_webhook_concurrency;
 
-	if (!ep->ep_owned || ep->ep_failing || ep->ep_dead ||
+	if (!ep->ep_owned || ep->ep_failing || ep->ep_dead || dl_draining ||
 	    now >= ep->ep_lease_mono)
 		return;
 	memset(set, 0, sizeof(set));
@@ -765,15 +895,84 @@ struct fill {
 	unsigned	 f_gen;
 };
 
+/*
+ * The string member key at the top level of json (end: one past it) into
+ * buf, skipping nested values without building them: an event's resource
+ * can be large, and its head is all a queue needs.  -1 when key is not
+ * there, not a string, holds an escape or does not fit: then the event is
+ * parsed in full.
+ */
+static int
+head_str(const char *p, const char *end, const char *key, char *buf,
+    size_t size)
+{
+	size_t		 klen = strlen(key);
+	const char	*s;
+	int		 depth = 0;
+
+	while (p < end) {
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']')
+			depth--;
+		if (*p++ != '"')
+			continue;
+		for (s = p; p < end && *p != '"'; p++)
+			if (*p == '\\' && ++p == end)
+				return (-1);
+		if (p++ == end)
+			return (-1);
+		/* a member's name is followed by ':', a value never */
+		if (depth != 1 || p >= end || *p != ':' ||
+		    (size_t)(p - 1 - s) != klen || memcmp(s, key, klen) != 0)
+			continue;
+		if (++p >= end || *p != '"')
+			return (-1);
+		for (s = ++p; p < end && *p != '"' && *p != '\\'; p++)
+			;
+		if (p == end || *p != '"' || (size_t)(p - s) >= size)
+			return (-1);
+		memcpy(buf, s, (size_t)(p - s));
+		buf[p - s] = '\0';
+		return (0);
+	}
+	return (-1);
+}
+
+/* The event's id, type and resourceId: 0, or -1 when it is unreadable. */
+static int
+event_head(const char *json, size_t len, char *id, char *type, char *res)
+{
+	struct json_object	*o = NULL;
+	struct scim_errbuf	 eb;
+	const char		*end = json + len;
+	int			 rc = -1;
+
+	if (head_str(json, end, "id", id, 64) == 0 &&
+	    head_str(json, end, "type", type, 64) == 0 &&
+	    head_str(json, end, "resourceId", res, RES_MAX) == 0)
+		return (0);
+	if (jsonutil_parse(json, len, SCIM_JSON_DEPTH, &o, &eb) != SCIM_OK)
+		return (-1);
+	if (jsonutil_get_str(o, "id") != NULL &&
+	    jsonutil_get_str(o, "type") != NULL) {
+		strlcpy(id, jsonutil_get_str(o, "id"), 64);
+		strlcpy(type, jsonutil_get_str(o, "type"), 64);
+		strlcpy(res, jsonutil_get_str(o, "resourceId") != NULL ?
+		    jsonutil_get_str(o, "resourceId") : "", RES_MAX);
+		rc = 0;
+	}
+	json_object_put(o);
+	return (rc);
+}
+
 static int
 fill_one(uint64_t seq, const char *json, size_t len, void *arg)
 {
 	struct fill		*f = arg;
 	struct dl_ep		*ep = f->f_ep;
 	struct dl_event		*de;
-	struct json_object	*o = NULL;
-	struct scim_errbuf	 eb;
-	const char		*type, *res, *id;
+	char			 id[64], type[64], res[RES_MAX];
 
 	if (ep->ep_gen != f->f_gen || ep->ep_dead)
 		return (1);	/* reset meanwhile: read again */
@@ -781,19 +980,19 @@ fill_one(uint64_t seq, const char *json, size_t len, void *arg)
 	de->de_ep = ep;
 	de->de_seq = seq;
 	de->de_state = DE_DONE;
-	if (jsonutil_parse(json, len, SCIM_JSON_DEPTH, &o, &eb) == SCIM_OK &&
-	    (type = jsonutil_get_str(o, "type")) != NULL &&
-	    (id = jsonutil_get_str(o, "id")) != NULL &&
+	/* acknowledged before a restart: not again */
+	if (ep->ep_nacked > 0 && bsearch(&seq, ep->ep_acked, ep->ep_nacked,
+	    sizeof(seq), seq_cmp) != NULL)
+		de->de_acked = 1;
+	else if (event_head(json, len, id, type, res) == 0 &&
 	    webhook_events_match(ep->ep_events, type)) {
-		res = jsonutil_get_str(o, "resourceId");
 		de->de_state = DE_WAIT;
 		strlcpy(de->de_id, id, sizeof(de->de_id));
-		de->de_res = xstrdup(res != NULL ? res : "");
+		de->de_res = xstrdup(res);
 		de->de_body = xmalloc(len);
 		memcpy(de->de_body, json, len);
 		de->de_len = len;
 	}
-	json_object_put(o);
 	if (de->de_res == NULL)
 		de->de_res = xstrdup("");
 	TAILQ_INSERT_TAIL(&ep->ep_q, de, de_entry);
@@ -833,7 +1032,7 @@ dl_fill(struct dl_ep *ep)
 	if (ep->ep_filling)
 		ep->ep_again = 1;
 	if (ep->ep_filling || ep->ep_dead || !ep->ep_owned ||
-	    ep->ep_failing) {
+	    ep->ep_failing || dl_draining) {
 		dl_dispatch(ep);
 		return;
 	}

@@ -12,9 +12,12 @@
  * failure: then the endpoint is marked failing (log, list, metrics) and
  * nothing more is sent to it until a replay.  The cursor (lowest seq not
  * acknowledged) advances over the acknowledged prefix and is written
- * through the group commit at most every DELIVERY_SAVE_MS, so a restart or
- * kill -9 resumes there: what was delivered after the last save is sent
- * again, with the same webhook-id.
+ * through the group commit at most every DELIVERY_SAVE_MS, with the seqs
+ * above it acknowledged out of order, so a restart or kill -9 resumes
+ * there: what was delivered after the last save is sent again, with the
+ * same webhook-id.  A graceful stop (delivery_drain, then delivery_stop)
+ * starts nothing new, lets what is in flight finish and saves the state
+ * last, so nothing acknowledged is sent again.
  *
  * On PostgreSQL several instances share the endpoints with leases: the
  * state record names its owner and a lease expiry, taken and renewed in
@@ -43,15 +46,25 @@ struct scimd;
 
 /* Start delivering on sd's loop (after commit_init). */
 void	delivery_start(struct scimd *sd);
-/* Stop: in-flight deliveries are abandoned (sent again after a restart). */
+/* Stopping: start no more deliveries; those in flight go on. */
+void	delivery_drain(void);
+/* Deliveries in flight. */
+int	delivery_inflight(void);
+/*
+ * Stop: the state of every endpoint is saved (and, with several
+ * instances, its lease let go); deliveries still in flight are abandoned
+ * (sent again after a restart).  Before commit_free.
+ */
 void	delivery_stop(void);
 /* Something was committed (here or by another instance): look for work. */
 void	delivery_kick(void *arg);
 
 /*
- * The endpoint's recent attempts, newest first, as a new array of
- * {"seq","eventId","time","status","latencyMs","error"?}, or NULL when this
- * instance does not deliver to it.
+ * The endpoint's recent attempts (the last DELIVERY_ATTEMPTS), newest
+ * first, as a new array of {"seq","eventId","time","status","latencyMs",
+ * "error"?}, or NULL when there are none.  They are saved with the
+ * endpoint's state, so an instance that does not deliver to it (or a
+ * restarted one) shows those of the last save.
  */
 struct json_object *delivery_attempts(uint32_t tenant, const char *name);
 /* Retry now: waiting retries go at once; a failing endpoint resumes. */

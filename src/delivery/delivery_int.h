@@ -34,6 +34,7 @@ struct dl_event {
 	size_t			 de_len;
 	enum dl_state		 de_state;
 	int			 de_tries;
+	int			 de_acked;	/* a 2xx came */
 	int64_t			 de_first_fail;	/* wall ms, 0: none yet */
 	int64_t			 de_next;	/* mono ms: retry not before */
 	int64_t			 de_t0;		/* mono ms: sent */
@@ -61,6 +62,8 @@ struct dl_ep {
 	int64_t			 ep_epoch;
 	uint64_t		 ep_cursor;	/* lowest seq not acknowledged */
 	uint64_t		 ep_loaded;	/* last seq queued */
+	uint64_t		*ep_acked;	/* acknowledged, not queued */
+	size_t			 ep_nacked;
 	unsigned		 ep_gen;	/* queue generation */
 	struct dl_queue		 ep_q;
 	int			 ep_nq;
@@ -82,16 +85,24 @@ struct dl_ep {
 	struct event		*ep_retry_ev;
 	struct dl_attempt	 ep_att[DELIVERY_ATTEMPTS];
 	int			 ep_natt;	/* attempts recorded, ever */
+	struct json_object	*ep_saved_att;	/* as the stored state has them */
 };
 
 /* endpoints (delivery.c, first half) */
 extern struct scimd		*dl_sd;
 extern struct delivery_stats	 dl_stats;
+extern int			 dl_draining;	/* stopping: nothing new */
 void	dl_save_soon(struct dl_ep *);
 void	dl_ep_release(struct dl_ep *);	/* busy--, free when dead */
 
 /* queues (delivery.c, second half) */
 void	dl_queue_reset(struct dl_ep *);
+/*
+ * The seqs above the cursor that were acknowledged (out of order: an
+ * earlier event still waits), sorted, a new array of *n; NULL when none.
+ * The state keeps them so that no restart sends them again.
+ */
+uint64_t *dl_acked(struct dl_ep *, size_t *n);
 void	dl_fill(struct dl_ep *);	/* read more events, then send */
 void	dl_dispatch(struct dl_ep *);	/* send what may go now */
 int	dl_queue_max(void);

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "log.h"
 #include "util.h"
@@ -50,30 +52,34 @@ whsig_secret_key(const char *secret, uint8_t *key, size_t *keylen)
 	return (0);
 }
 
+/*
+ * HMAC fetched once and one context re-keyed per signature: building an
+ * EVP_PKEY and a signing context per delivery cost more than the hash.
+ */
 void
 whsig_sign(const uint8_t *key, size_t keylen, const char *id,
     int64_t timestamp, const void *body, size_t bodylen, char *out)
 {
-	EVP_MD_CTX	*md;
-	EVP_PKEY	*pk;
-	uint8_t		 mac[EVP_MAX_MD_SIZE];
-	size_t		 maclen = sizeof(mac);
-	char		 ts[32];
-	int		 n;
+	static EVP_MAC		*mac;
+	static EVP_MAC_CTX	*ctx;
+	OSSL_PARAM		 params[2];
+	uint8_t			 sum[EVP_MAX_MD_SIZE];
+	size_t			 sumlen = 0;
+	char			 ts[32];
+	int			 n;
 
+	if (ctx == NULL && ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) ==
+	    NULL || (ctx = EVP_MAC_CTX_new(mac)) == NULL))
+		fatalx("%s: no HMAC", __func__);
 	n = snprintf(ts, sizeof(ts), ".%" PRId64 ".", timestamp);
-	if ((md = EVP_MD_CTX_new()) == NULL || (pk =
-	    EVP_PKEY_new_raw_private_key(EVP_PKEY_HMAC, NULL, key,
-	    keylen)) == NULL)
-		fatalx("%s: out of memory", __func__);
-	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) != 1 ||
-	    EVP_DigestSignUpdate(md, id, strlen(id)) != 1 ||
-	    EVP_DigestSignUpdate(md, ts, (size_t)n) != 1 ||
-	    EVP_DigestSignUpdate(md, body, bodylen) != 1 ||
-	    EVP_DigestSignFinal(md, mac, &maclen) != 1)
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(ctx, key, keylen, params) != 1 ||
+	    EVP_MAC_update(ctx, (const uint8_t *)id, strlen(id)) != 1 ||
+	    EVP_MAC_update(ctx, (const uint8_t *)ts, (size_t)n) != 1 ||
+	    EVP_MAC_update(ctx, body, bodylen) != 1 ||
+	    EVP_MAC_final(ctx, sum, &sumlen, sizeof(sum)) != 1)
 		fatalx("%s: HMAC failed", __func__);
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(pk);
 	memcpy(out, "v1,", 3);
-	EVP_EncodeBlock((unsigned char *)out + 3, mac, (int)maclen);
+	EVP_EncodeBlock((unsigned char *)out + 3, sum, (int)sumlen);
 }

@@ -97,6 +97,9 @@ event_append(struct store_txn *t, const struct event_spec *en, uint64_t *seqp)
 	if (en->en_resource != NULL)
 		json_object_object_add(o, "resource",
 		    json_object_get(en->en_resource));
+	if (en->en_partial)
+		json_object_object_add(o, "partial",
+		    json_object_new_boolean(1));
 	s = jsonutil_compact(o, &len);
 	k = event_key(kb, en->en_tenant, seq);
 	zpack_pack(&zb, s, len, &v.sv_data, &v.sv_len);

@@ -11,7 +11,7 @@
  *    "time":"2026-01-02T03:04:05.678Z","changeId":UUID,
  *    "resourceType":"User|Group","resourceId":ID,
  *    "modifiedProperties":[{"name","oldValue","newValue"}],
- *    "members":[ID,...]?, "resource":{...}?}
+ *    "members":[ID,...]?, "resource":{...}?, "partial":true?}
  *
  * seq comes from the tenant's counter, read and raised in the write
  * transaction: writers are serialised (LMDB's single writer, PostgreSQL's
@@ -41,6 +41,7 @@ struct event_spec {
 	struct json_object	*en_props;	/* modifiedProperties, borrowed */
 	struct json_object	*en_members;	/* member ids, borrowed, or NULL */
 	struct json_object	*en_resource;	/* borrowed, NULL on delete */
+	int			 en_partial;	/* "partial": true */
 };
 
 /*

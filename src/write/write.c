@@ -102,7 +102,8 @@ write_apply(struct store_txn *t, struct commit_op *op)
 	/* the record of a success is part of its change */
 	write_audit_event(wo, SCIM_OK, &ev);
 	if ((rc = audit_write(t, &ev)) == SCIM_OK)
-		rc = write_event(t, &wo->wo_ctx, &ev, wo->wo_rid);
+		rc = write_event(t, &wo->wo_ctx, &ev, wo->wo_rid,
+		    wo->wo_groups, wo->wo_had);
 	if (rc == SCIM_OK && wo->wo_applied != NULL)
 		wo->wo_applied(wo->wo_arg, SCIM_OK,
 		    jsonutil_get_str(ev.ae_new ? ev.ae_new : ev.ae_old, "id"));
@@ -141,6 +142,8 @@ write_op_free(struct write_op *wo)
 	json_object_put(wo->wo_new);
 	json_object_put(wo->wo_added);
 	json_object_put(wo->wo_removed);
+	json_object_put(wo->wo_groups);
+	json_object_put(wo->wo_had);
 	json_object_put(wo->wo_body);
 	patch_free(wo->wo_patch);
 	free(wo->wo_id);

@@ -11,7 +11,9 @@
 #include "event.h"
 #include "jsonutil.h"
 #include "member.h"
+#include "record.h"
 #include "schema.h"
+#include "store.h"
 #include "tenant.h"
 #include "write.h"
 #include "write_event.h"
@@ -57,20 +59,20 @@ props_part(struct json_object *props, int members)
 /* The resource after the change; a big group without its members. */
 static int
 render(struct store_txn *t, const struct write_ctx *wc,
-    const struct audit_event *ev, uint64_t rid, struct json_object **out,
-    int *inlined)
+    const struct resource_type *rt, struct json_object *doc, uint64_t rid,
+    struct json_object **out, int *inlined)
 {
 	size_t	n = 0;
 	int	rc;
 
 	*inlined = 1;
-	if (ev->ae_rt->rt_tag == RT_TAG_GROUP) {
+	if (rt->rt_tag == RT_TAG_GROUP) {
 		if ((rc = member_count(t, wc->wc_tenant, rid, &n)) != SCIM_OK)
 			return (rc);
 		*inlined = n <= WRITE_EVENT_INLINE_MEMBERS;
 	}
-	return (wc->wc_render(t, wc->wc_render_arg, ev->ae_rt, rid, ev->ae_new,
-	    !*inlined, out));
+	return (wc->wc_render(t, wc->wc_render_arg, rt, rid, doc, !*inlined,
+	    out));
 }
 
 struct change {
@@ -78,6 +80,7 @@ struct change {
 	struct json_object	*c_props;
 	struct json_object	*c_added;
 	struct json_object	*c_removed;
+	struct json_object	*c_had;		/* a deleted group's members */
 	char			 c_type[32];
 	const char		*c_prefix;	/* "user" or "group" */
 };
@@ -116,6 +119,64 @@ emit_update(struct store_txn *t, struct change *c, const char *what)
 	return (rc);
 }
 
+/*
+ * A delete: the old values, and a group's members.  On a store so full that
+ * only deletes are taken these can be too big for the pages kept for them:
+ * the event then says "partial" and the audit record keeps the old values.
+ */
+static int
+emit_delete(struct store_txn *t, struct change *c)
+{
+	if (store_low_space(t)) {
+		c->c_en.en_partial = 1;
+		return (emit(t, c, "deleted", NULL, NULL));
+	}
+	return (emit(t, c, "deleted", c->c_props, c->c_had));
+}
+
+/*
+ * A resource deleted while a member of group grid left it: that group's
+ * group.members_removed, the group as it is now.
+ */
+static int
+emit_left(struct store_txn *t, const struct write_ctx *wc,
+    const struct change *dc, uint64_t grid)
+{
+	const struct resource_type	*rt = schema_type_by_tag(RT_TAG_GROUP);
+	struct json_object		*doc = NULL, *res = NULL, *props, *p;
+	struct json_object		*ids;
+	struct change			 c;
+	int				 rc, inlined;
+
+	if ((rc = record_load(t, wc->wc_tenant, rt, grid, &doc)) != SCIM_OK)
+		return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
+	if (wc->wc_render != NULL && !dc->c_en.en_partial &&
+	    (rc = render(t, wc, rt, doc, grid, &res, &inlined)) != SCIM_OK) {
+		json_object_put(doc);
+		return (rc);
+	}
+	c = *dc;
+	c.c_prefix = "group";
+	c.c_en.en_rt = rt->rt_name;
+	c.c_en.en_id = jsonutil_get_str(doc, "id");
+	c.c_en.en_resource = res;
+	ids = json_object_new_array();
+	json_object_array_add(ids, json_object_new_string(dc->c_en.en_id));
+	p = json_object_new_object();
+	json_object_object_add(p, "name", json_object_new_string("members"));
+	json_object_object_add(p, "oldValue", json_object_new_string(
+	    dc->c_en.en_id));
+	json_object_object_add(p, "newValue", NULL);
+	props = json_object_new_array();
+	json_object_array_add(props, p);
+	rc = emit(t, &c, "members_removed", props, ids);
+	json_object_put(props);
+	json_object_put(ids);
+	json_object_put(res);
+	json_object_put(doc);
+	return (rc);
+}
+
 static int
 emit_all(struct store_txn *t, struct change *c, const struct audit_event *ev,
     int inlined)
@@ -130,8 +191,7 @@ emit_all(struct store_txn *t, struct change *c, const struct audit_event *ev,
 			rc = emit(t, c, "members_added", NULL, c->c_added);
 		return (rc);
 	case AUDIT_DELETE:
-		/* small, so that deletes fit in a full store's reserve */
-		return (emit(t, c, "deleted", NULL, NULL));
+		return (emit_delete(t, c));
 	case AUDIT_DISABLE:
 		return (emit_update(t, c, "disabled"));
 	case AUDIT_ENABLE:
@@ -143,17 +203,20 @@ emit_all(struct store_txn *t, struct change *c, const struct audit_event *ev,
 
 int
 write_event(struct store_txn *t, const struct write_ctx *wc,
-    const struct audit_event *ev, uint64_t rid)
+    const struct audit_event *ev, uint64_t rid, struct json_object *groups,
+    struct json_object *had)
 {
 	struct change		 c;
 	struct json_object	*res = NULL, *doc;
 	char			 tname[TENANT_NAME_MAX + 1];
+	size_t			 i, n;
 	int			 rc = SCIM_OK, inlined = 1;
 
 	if (ev->ae_status != AUDIT_SUCCESS || ev->ae_action == AUDIT_OTHER)
 		return (SCIM_OK);
 	if (ev->ae_new != NULL && wc->wc_render != NULL &&
-	    (rc = render(t, wc, ev, rid, &res, &inlined)) != SCIM_OK)
+	    (rc = render(t, wc, ev->ae_rt, ev->ae_new, rid, &res,
+	    &inlined)) != SCIM_OK)
 		return (rc);
 	if (tenant_name(t, ev->ae_tenant, tname, sizeof(tname)) != SCIM_OK)
 		tname[0] = '\0';
@@ -170,7 +233,13 @@ write_event(struct store_txn *t, const struct write_ctx *wc,
 	/* a replace drops every member and adds them back: only the net */
 	c.c_added = ids_minus(ev->ae_members_added, ev->ae_members_removed);
 	c.c_removed = ids_minus(ev->ae_members_removed, ev->ae_members_added);
+	c.c_had = had;
 	rc = emit_all(t, &c, ev, inlined);
+	n = rc == SCIM_OK && ev->ae_action == AUDIT_DELETE && groups != NULL ?
+	    json_object_array_length(groups) : 0;
+	for (i = 0; rc == SCIM_OK && i < n; i++)
+		rc = emit_left(t, wc, &c, (uint64_t)json_object_get_int64(
+		    json_object_array_get_idx(groups, i)));
 	json_object_put(c.c_props);
 	json_object_put(c.c_added);
 	json_object_put(c.c_removed);

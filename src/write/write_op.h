@@ -71,6 +71,8 @@ struct write_op {
 	struct json_object		*wo_new;
 	struct json_object		*wo_added;
 	struct json_object		*wo_removed;
+	struct json_object		*wo_groups;	/* delete: group rids */
+	struct json_object		*wo_had;	/* group delete: ids */
 	uint64_t			 wo_rid;
 	int				 wo_noop;	/* nothing changed */
 	struct scim_errbuf		 wo_eb;

@@ -203,6 +203,51 @@ try {
 	    'Summary counts the Create', JSON.stringify(sum.create));
 	await shot(page, '5-summary.png');
 
+	// --- Webhooks: an endpoint that refuses, its attempts, retry now ---------
+	await page.click('nav a[data-page="webhooks"]');
+	await visible('page-webhooks');
+	const wh = page.locator('#webhooks-table tr[data-webhook="e2e-hook"]');
+	await wh.waitFor();
+	const whCells = await wh.locator('td').allTextContents();
+	ok(whCells[2] === 'active' && Number(whCells[3]) >= 1,
+	    'the endpoint is listed, events waiting', JSON.stringify(whCells));
+	const attempts = () => page.evaluate(() =>
+	    [...document.querySelectorAll('#attempts-table tbody tr')]
+	    .map((tr) => [...tr.cells].map((c) => c.textContent)));
+	// the events of the creates above are tried (and refused) meanwhile
+	let att = [];
+	for (let i = 0; i < 40 && att.length === 0; i++) {
+		await wh.locator('button', { hasText: 'Attempts' }).click();
+		await page.locator('#attempts-table').waitFor({ state: 'visible' });
+		att = await attempts();
+		if (att.length === 0)
+			await page.waitForTimeout(250);
+	}
+	ok(att.length >= 1 && att[0][3] === '-' && att[0][5] !== '',
+	    'recent attempts: no answer, the error named', JSON.stringify(att));
+	// wait until the backoff is longer than this test waits, then retry now
+	for (let i = 0; i < 60; i++) {
+		await page.waitForTimeout(250);
+		await wh.locator('button', { hasText: 'Attempts' }).click();
+		att = await attempts();
+		if (att.length >= 4)
+			break;
+	}
+	const before = att.length;
+	const t0 = Date.now();
+	await wh.locator('button', { hasText: 'Retry now' }).click();
+	await page.locator('#banner', { hasText: 'Retrying' }).waitFor();
+	ok(true, 'Retry now is acknowledged');
+	let more = false;
+	while (!more && Date.now() - t0 < 3000) {
+		await page.waitForTimeout(200);
+		await wh.locator('button', { hasText: 'Attempts' }).click();
+		more = (await attempts()).length > before;
+	}
+	ok(more, 'retry now: a new attempt at once, backoff or not',
+	    `${before} attempts before`);
+	await shot(page, '7-webhooks.png');
+
 	// --- revoke ----------------------------------------------------------------
 	await page.click('nav a[data-page="integration"]');
 	await visible('page-integration');

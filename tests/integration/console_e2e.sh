@@ -2,8 +2,9 @@
 # The admin console end to end in headless Chromium (issue 10): sign in
 # with an admin token from scimctl, generate a SCIM token in the page, use
 # it with curl, watch the Create record arrive (follow), open it, check
-# that a userName holding <script> is text, see the Summary chart, revoke
-# the token in the page (curl then gets 401), and manage a tenant.  The
+# that a userName holding <script> is text, see the Summary chart, see a
+# webhook's failed attempts and retry it now, revoke the token in the page
+# (curl then gets 401), and manage a tenant.  The
 # browser part is tests/e2e/console.mjs (playwright-core).
 #
 # Needs chromium (Debian package; CHROMIUM=path to use another), node, and
@@ -45,6 +46,9 @@ ADM=$CTL_LAST
 ctl token create e2e-root --admin --all-tenants ||
     bail "cannot create an all-tenant admin token"
 ROOTTOK=$CTL_LAST
+# an endpoint nobody listens on: its attempts fail, "retry now" retries
+ctl webhook create e2e-hook --url http://127.0.0.1:1/hook ||
+    bail "cannot create a webhook"
 
 diag "chromium: $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null | head -n 1))" \
     "playwright-core: $PWDIR" "screenshots: $OUT_DIR"
@@ -68,7 +72,8 @@ if [ $RC -ne 0 ] && [ -s "$SCIM_TMP/e2e.err" ]; then
 	diag "node stderr:" "$(tail -n 20 "$SCIM_TMP/e2e.err")"
 fi
 is "$RC" 0 "the browser run exited 0 (124: timed out)"
-for p in 1-signin 2-integration 3-log 4-record 5-summary 6-tenants; do
+for p in 1-signin 2-integration 3-log 4-record 5-summary 6-tenants \
+    7-webhooks; do
 	ok "screenshot $p.png" test -s "$OUT_DIR/$p.png"
 done
 diag "took $(( $(date +%s) - START )) s"

@@ -80,6 +80,9 @@ json_is '.events[8].members|join(",")' "$BOB" "members_removed names bob"
 json_is '.events[9].members' null "PUT with the same members: no member event"
 json_is '.events[10].resource' null "delete: no resource"
 json_is '.events[10].resourceId' "$BOB" "delete: resourceId"
+json_is '.events[10].modifiedProperties[]|select(.name == "userName")|.oldValue' \
+    bob "delete: modifiedProperties has the old values"
+json_is '.events[10].partial' null "delete: not partial"
 
 feed "after=2&limit=2"
 json_is '[.events[].seq]|join(",")' "3,4" "after and limit page"
@@ -138,5 +141,55 @@ json_is '.events|length' 0 "events older than event_retention are pruned"
 mkuser erin || bail "create"
 feed "after=0"
 json_is '[.events[].seq]|join(",")' 14 "seq goes on after pruning"
+
+# deletes and memberships: a deleted member leaves its groups (one
+# group.members_removed each, same change); a deleted group names its members
+stop_scimd || true
+start_scimd || bail "restart"
+ADMIN=$ROOT/admin/v1
+mkuser frank || bail "create"
+FRANK=$UID_
+mkuser gina || bail "create"
+GINA=$UID_
+mkgroup g1 || bail "group"
+G1=$GID_
+mkgroup g2 || bail "group"
+G2=$GID_
+for g in "$G1" "$G2"; do
+	req PATCH "/Groups/$g" "$(patch_body "{\"op\":\"add\",\"path\":\"members\",\"value\":[{\"value\":\"$FRANK\"},{\"value\":\"$GINA\"}]}")"
+done
+feed "after=0&limit=1000"
+before=$(jqr .next)
+req DELETE "/Users/$FRANK"
+status_is 204 "delete a member of two groups"
+C_DEL=$(hdr X-Request-Id)
+feed "after=$before"
+json_is '[.events[].type]|join(",")' \
+    "user.deleted,group.members_removed,group.members_removed" \
+    "the delete, then members_removed for each group it was in"
+json_is '[.events[].changeId]|unique|join(",")' "$C_DEL" "all of one change"
+json_is '[.events[1:][].resourceId]|sort|join(",")' \
+    "$(printf '%s\n' "$G1" "$G2" | sort | paste -sd, -)" "one event per group"
+json_is '[.events[1:][].members|join(",")]|unique|join(",")' "$FRANK" \
+    "each names the deleted user"
+json_is '[.events[1:][].modifiedProperties[0]|.name + "=" + .oldValue]|unique|join(",")' \
+    "members=$FRANK" "modifiedProperties: the member as old value"
+json_is '[.events[1:][].resource.members|map(.value)|join(",")]|unique|join(",")' \
+    "$GINA" "the groups as they are now"
+req GET "/Groups/$G1"
+json_is '[.members[].value]|join(",")' "$GINA" "the membership is gone"
+before=$((before + 3))
+req DELETE "/Groups/$G1"
+status_is 204 "delete a group"
+feed "after=$before"
+json_is '[.events[].type]|join(",")' group.deleted "group.deleted alone"
+json_is '.events[0].members|join(",")' "$GINA" "group.deleted names its members"
+json_is '.events[0].modifiedProperties[]|select(.name == "displayName")|.oldValue' \
+    g1 "group.deleted: old values"
+req DELETE "/Users/$GINA"
+feed "after=$((before + 1))"
+json_is '[.events[].type]|join(",")' "user.deleted,group.members_removed" \
+    "a deleted group is no longer among a member's groups"
+json_is '.events[1].resourceId' "$G2" "only the group left"
 
 done_testing

@@ -14,12 +14,14 @@ command -v prlimit >/dev/null 2>&1 || skip_all "prlimit(1) is not installed"
 # --- 1. a full map ------------------------------------------------------------
 
 # (LMDB only: PostgreSQL has no map to fill)
-if skip_unless_lmdb 23 "an LMDB map filled to the last page"; then
+if skip_unless_lmdb 24 "an LMDB map filled to the last page"; then
 	# No audit pruning while filling (the pruner would make room behind our
 	# back); audit records keep old values, so deletes make room for creates
 	# only once the pruner trims them: the second start turns it on.
 	start_scimd "map_size = 2M" "log_level = warn" || bail "scimd did not start"
 	[ "$NEW_TOKEN" = 1 ] || bail "no token printed"
+	ctl token create adm --admin || bail "no admin token"
+	ADM=$CTL_LAST
 
 	# Bulk requests of 20 users (3 KB each) until one of them is refused: 507
 	pad=$(head -c 3000 /dev/zero | tr '\0' p)
@@ -83,6 +85,9 @@ if skip_unless_lmdb 23 "an LMDB map filled to the last page"; then
 		[ "$STATUS" = 204 ] && dels=$((dels + 1))
 	done
 	is "$dels" 50 "50 deletes on the full store all answered 204"
+	AUTH=$ADM req GET "$ROOT/admin/v1/events?after=0&limit=1000"
+	is "$(jqr '[.events[] | select(.type == "user.deleted")][0] | [.partial, (.modifiedProperties | length)] | join(",")')" \
+	    "true,0" "a delete on the full store: its event is partial"
 	req GET "/Users/$first"
 	scim_error 404 "" "a deleted user is gone"
 	stop_scimd

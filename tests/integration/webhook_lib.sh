@@ -2,8 +2,8 @@
 # webhooks_pg.sh (sourced after lib.sh).
 #
 # recv_start [PORT] starts tests/webhook/receiver (signature checks, 30% of
-# first attempts failed, answers after 20 ms; RPORT is its port, its lines
-# go to $RECV_OUT); recv_stop stops it.  change METHOD PATH [BODY] sends a
+# first attempts failed, answers after RECV_DELAY ms, default 20; RPORT is
+# its port, its lines go to $RECV_OUT); recv_stop stops it.  change METHOD PATH [BODY] sends a
 # request that must succeed and notes its X-Request-Id in $CHANGES;
 # provision ROUND makes users and a group and changes them every way there
 # is.  wait_delivered waits until every event of the tenant was
@@ -22,7 +22,8 @@ RECV_PID=
 recv_start()
 {
 	rm -f "$SCIM_TMP/rport"
-	"$RECEIVER" -s "@$SCIM_TMP/secret" -o "$RECV_OUT" -f 30 -S 16 -d 20 \
+	"$RECEIVER" -s "@$SCIM_TMP/secret" -o "$RECV_OUT" -f 30 -S 16 \
+	    -d "${RECV_DELAY:-20}" \
 	    -p "$SCIM_TMP/rport" ${1:+-P "$1"} 2> "$SCIM_TMP/receiver.err" &
 	RECV_PID=$!
 	for _ in $(seq 50); do

@@ -2,7 +2,8 @@
 # Webhook delivery with two scimd on one PostgreSQL database (issue 16):
 # changes made through both instances, the instance that holds the
 # endpoint's lease killed with SIGKILL under load; the other takes the
-# lease over once it expired and delivers the rest.  The checks of
+# lease over once it expired and delivers the rest; both instances show
+# the recent attempts.  The checks of
 # webhooks.sh (webhook_lib.sh) hold at the end.  PostgreSQL only
 # (pg_suite.sh runs it with SCIMD_TEST_PG set).
 . "$(dirname "$0")/lib.sh"
@@ -35,6 +36,18 @@ owners=0
 grep -q "webhook crm: delivering" "$SCIMD_ERR" && owners=$((owners + 1)) && OWNER=a
 grep -q "webhook crm: delivering" "$b_ERR" && owners=$((owners + 1)) && OWNER=b
 is "$owners" 1 "one instance holds the lease"
+# both show the recent attempts: the one that does not deliver reads those
+# saved with the endpoint's state
+ctl token create whadm --admin || bail "admin token"
+for r in "$ROOT" "$b_ROOT"; do
+	for _ in $(seq 30); do
+		AUTH=$CTL_LAST req GET "$r/admin/v1/webhooks/crm/attempts"
+		n=$(jqr '.attempts|length')
+		[ "${n:-0}" -gt 0 ] && break
+		sleep 0.1
+	done
+	ok "$r shows the endpoint's recent attempts ($n)" [ "${n:-0}" -gt 0 ]
+done
 if [ "$OWNER" = a ]; then
 	kill -KILL "$SCIMD_PID"; wait "$SCIMD_PID" 2>/dev/null; SCIMD_PID=
 	SURVIVOR_ERR=$b_ERR
