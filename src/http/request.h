@@ -56,6 +56,12 @@ struct request *request_new(struct evhttp_request *req, struct scimd *sd);
 /* Requests whose reply is still pending (shutdown waits for 0). */
 int	request_inflight(void);
 
+/*
+ * Write the access lines still buffered and free the event that writes
+ * them: at shutdown, before the event base goes.
+ */
+void	request_shutdown(void);
+
 /* Query parameter (decoded) or NULL. */
 const char *request_param(struct request *, const char *name);
 /* Request header or NULL. */
