@@ -202,7 +202,9 @@ plan_leaf(struct qctx *qc, const struct filter *f, struct idset *out,
 		return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 	} else
 		return (SCIM_OK);
-	*indexed = 1;
+	/* 2: the probe alone decides this comparison */
+	*indexed = !prefix && index_probe_exact(kind, (p->sp_sub != NULL ?
+	    p->sp_sub : p->sp_attr)->sa_case_exact, len) ? 2 : 1;
 	return (index_probe(qc->qc_t, q->q_tenant, q->q_rt, kind, s, len,
 	    prefix, 0, out));
 }
@@ -211,7 +213,8 @@ plan_leaf(struct qctx *qc, const struct filter *f, struct idset *out,
  * Candidates of f into out (empty on entry).  Inside a value path the
  * comparisons carry the parent attribute, so "emails[type eq "work" and
  * value eq x]" plans exactly like "emails.value eq x": an element matching
- * the bracket has that value, hence the superset still holds.
+ * the bracket has that value, hence the superset still holds.  *indexed is
+ * 2 only for a lone comparison the index decides exactly (plan_leaf).
  */
 static int
 plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
@@ -225,7 +228,9 @@ plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
 	case FILTER_SW:
 		return (plan_leaf(qc, f, out, indexed));
 	case FILTER_VALUEPATH:
-		return (plan(qc, f->f_left, out, indexed));
+		rc = plan(qc, f->f_left, out, indexed);
+		*indexed = *indexed != 0;
+		return (rc);
 	case FILTER_AND:
 		if ((rc = plan(qc, f->f_left, out, &ia)) != SCIM_OK)
 			return (rc);
@@ -242,7 +247,7 @@ plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
 			*out = b;
 			b.is_v = NULL;
 		}
-		*indexed = ia || ib;
+		*indexed = ia || ib;	/* never 2: a superset */
 		break;
 	case FILTER_OR:
 		if ((rc = plan(qc, f->f_left, out, &ia)) != SCIM_OK || !ia)
@@ -251,7 +256,7 @@ plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
 			break;
 		if (ib)
 			idset_union(out, &b);
-		*indexed = ib;
+		*indexed = ib != 0;
 		break;
 	default:
 		return (SCIM_OK);
@@ -773,16 +778,26 @@ scan(struct qctx *qc, struct scim_errbuf *eb)
 	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 }
 
-/* Read the candidates of an indexed plan, in resource number order. */
+/*
+ * Read the candidates of an indexed plan, in resource number order.  When
+ * the index decided the filter exactly and nothing is sorted, the matches
+ * are the candidates: no document is read or judged (qr_docs NULL).
+ */
 static int
-fetch(struct qctx *qc, const struct idset *cand, struct scim_errbuf *eb)
+fetch(struct qctx *qc, const struct idset *cand, int exact,
+    struct scim_errbuf *eb)
 {
 	const struct query	*q = qc->qc_q;
 	struct json_object	*doc;
 	size_t			 i;
 	int			 rc;
 
-	for (i = 0; i < cand->is_n; i++) {
+	for (i = 0; exact && i < cand->is_n; i++) {
+		if (on_page(qc, cand->is_v[i]))
+			page_add(qc, cand->is_v[i], NULL);
+		qc->qc_r->qr_total++;
+	}
+	for (i = 0; !exact && i < cand->is_n; i++) {
 		if ((rc = too_many(qc, eb)) != SCIM_OK)
 			return (rc);
 		rc = record_load_with(qc->qc_tok, qc->qc_t, q->q_tenant,
@@ -845,7 +860,8 @@ query_run(struct store_txn *t, const struct query *q, struct query_result *r,
 			goto done;
 	}
 	if (indexed)
-		rc = fetch(&qc, &cand, eb);
+		rc = fetch(&qc, &cand, indexed == 2 && q->q_sort == NULL &&
+		    !qc.qc_ext, eb);
 	else
 		rc = scan(&qc, eb);
 	if (rc == SCIM_OK && q->q_sort != NULL)

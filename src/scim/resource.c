@@ -576,6 +576,11 @@ list_type(struct request *rq, const struct resource_type *rt,
 			free(raw);
 			continue;
 		}
+		/* not read when the index alone decided the filter */
+		if (r.qr_docs[i] == NULL && (rc = record_load(t,
+		    rq->rq_tenant, rt, r.qr_rids[i], &r.qr_docs[i])) !=
+		    SCIM_OK)
+			goto done;
 		if ((rc = render_resource(t, rq, rt, r.qr_rids[i],
 		    r.qr_docs[i], &one)) != SCIM_OK)
 			goto done;
