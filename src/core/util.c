@@ -214,9 +214,20 @@ util_time_parse(const char *s, int64_t *ms)
 void
 util_sha256(const void *buf, size_t len, uint8_t out[32])
 {
-	unsigned int	n = 32;
+	static const EVP_MD	*md;
+	unsigned int		 n = 32;
 
-	if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1)
+	/*
+	 * Fetched once: EVP_sha256() makes OpenSSL 3 look the provider up at
+	 * every digest, and every request hashes its token.
+	 */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("%s: EVP_MD_fetch failed", __func__);
+#else
+	md = EVP_sha256();
+#endif
+	if (EVP_Digest(buf, len, out, &n, md, NULL) != 1)
 		fatalx("%s: EVP_Digest failed", __func__);
 }
 

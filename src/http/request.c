@@ -304,6 +304,13 @@ request_reply_raw(struct request *rq, int status, const char *json,
 }
 
 void
+request_reply_buf(struct request *rq, int status, struct evbuffer *buf,
+    const char *etag, const char *location)
+{
+	reply(rq, status, buf, etag, location);
+}
+
+void
 request_reply_json(struct request *rq, int status, struct json_object *o,
     const char *etag, const char *location)
 {

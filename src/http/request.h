@@ -18,6 +18,7 @@
 #include "scimd.h"
 #include "token.h"
 
+struct evbuffer;
 struct evhttp_request;
 struct evkeyvalq;
 struct json_object;
@@ -81,6 +82,12 @@ const char *request_peer(struct request *);
  */
 int	request_read_json(struct request *, size_t max);
 
+/*
+ * Reply with the JSON in buf, which the reply drains (the caller still
+ * frees it): no copy of a large body.
+ */
+void	request_reply_buf(struct request *, int status, struct evbuffer *buf,
+	    const char *etag, const char *location);
 /* Reply with a JSON body (status 200/201...); etag and location may be NULL. */
 void	request_reply_json(struct request *, int status, struct json_object *,
 	    const char *etag, const char *location);

@@ -70,6 +70,8 @@ struct qctx {
 	int			 qc_partial;
 };
 
+static struct json_tokener	*query_tok;
+
 void
 query_result_free(struct query_result *r)
 {
@@ -943,8 +945,14 @@ query_run(struct store_txn *t, const struct query *q, struct query_result *r,
 	qc.qc_r = r;
 	qc.qc_skip = q->q_start > 1 ? q->q_start - 1 : 0;
 	qc.qc_desc = q->q_desc;
-	if ((qc.qc_tok = json_tokener_new_ex(SCIM_JSON_DEPTH)) == NULL)
+	/*
+	 * One tokener for every query, kept: each parse is reset first and
+	 * ends before any store call, so queries on fibers can share it.
+	 */
+	if (query_tok == NULL &&
+	    (query_tok = json_tokener_new_ex(SCIM_JSON_DEPTH)) == NULL)
 		return (SCIM_ENOMEM);
+	qc.qc_tok = query_tok;
 	if (q->q_sort != NULL)
 		qc.qc_exact = (a = sort_attr(q->q_sort)) != NULL &&
 		    a->sa_case_exact;
@@ -970,6 +978,5 @@ query_run(struct store_txn *t, const struct query *q, struct query_result *r,
 		free(qc.qc_hits[i].h_key.sk_str);
 	free(qc.qc_hits);
 	idset_free(&cand);
-	json_tokener_free(qc.qc_tok);
 	return (rc);
 }
