@@ -12,6 +12,9 @@
 # same backend and run, and to the floor: a bare evhttp server
 # (tests/bench/floor.c, one fixed 600-byte body) started and pinned like
 # scimd and loaded like static in the same round robin (scenario "floor").
+# "CPU ratio" is the floor's (or static's) CPU time per request over the
+# scenario's: what req/s would be with the server's core to itself, the
+# figure to trust on a shared machine.
 #
 # It builds nothing: it uses the scimd, scimctl and scimbench of a built
 # tree (top_builddir, or SCIMD, SCIMCTL and SCIMBENCH).  It talks only to
@@ -537,10 +540,11 @@ cp "$RESULTS" "$OUT.jsonl"
 	| ($all | map(select(.scenario == "static")
 	    | {key: bkey, value: {rps, us: .srv_us_per_req}}) | from_entries)
 	    as $static
-	| ($all | map(select(.scenario == "floor") | {key: bkey, value: .rps})
-	    | from_entries) as $floor
-	| "| users | backend | scenario | conns | req/s | ratio to floor | ratio to static | p50 ms | p99 ms | p99.9 ms | errors | scimd CPU µs/req | CPU ratio to static | postgres CPU µs/req | notes |",
-	  "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+	| ($all | map(select(.scenario == "floor")
+	    | {key: bkey, value: {rps, us: .srv_us_per_req}}) | from_entries)
+	    as $floor
+	| "| users | backend | scenario | conns | req/s | ratio to floor | ratio to static | p50 ms | p99 ms | p99.9 ms | errors | scimd CPU µs/req | CPU ratio to floor | CPU ratio to static | postgres CPU µs/req | notes |",
+	  "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
 	  ($all | map(select(.scenario != "startup" and .scenario != "storage"
 	       and .scenario != "rss"))
 	   | group_by([.size, (.scenario | order), .scenario, .backend])
@@ -550,10 +554,14 @@ cp "$RESULTS" "$OUT.jsonl"
 	       | if $s != null and $s > 0 and $x.scenario != "static"
 	       then $x.rps / $s else null end) | map(select(. != null))
 	       | median) as $ratio
-	   | ($g | map(. as $x | $floor[$x | bkey] as $f
+	   | ($g | map(. as $x | $floor[$x | bkey].rps as $f
 	       | if $f != null and $f > 0 and $x.scenario != "floor"
 	       then $x.rps / $f else null end) | map(select(. != null))
 	       | median) as $fratio
+	   | ($g | map(. as $x | $floor[$x | bkey].us as $f
+	       | if $f != null and $x.srv_us_per_req > 0 and
+	       $x.scenario != "floor" then $f / $x.srv_us_per_req else null
+	       end) | map(select(. != null)) | median) as $fcratio
 	   | ($g | map(. as $x | $static[$x | bkey].us as $s
 	       | if $s != null and $x.srv_us_per_req > 0 and
 	       $x.scenario != "static" then $s / $x.srv_us_per_req else null
@@ -567,7 +575,7 @@ cp "$RESULTS" "$OUT.jsonl"
 	     "\($g | map(.p999_ms) | median | r(2)) | " +
 	     "\($g | map(.errors) | add) | " +
 	     "\($g | map(.srv_us_per_req) | median | r(0)) | " +
-	     "\($cratio | r(2)) | " +
+	     "\($fcratio | r(2)) | \($cratio | r(2)) | " +
 	     "\($g | map(.db_us_per_req | select(. != null and . >= 0))
 	       | median | r(0)) | " +
 	     ([ (if $g[0].users_per_s != null and $g[0].scenario != "create"
