@@ -215,7 +215,9 @@ on_flush(evutil_socket_t fd, short ev, void *arg)
 /*
  * The line goes to log.c's buffer; a zero timeout writes it at the next
  * loop iteration, together with the lines of every request answered until
- * then: one write(2) per iteration instead of one per request.
+ * then: one write(2) per iteration instead of one per request.  Priority
+ * 0 (main.c's, of signals) runs it before the requests' socket writes, so
+ * a client never sees its reply before the log has its line.
  */
 static void
 access_log(struct request *rq)
@@ -233,10 +235,13 @@ access_log(struct request *rq)
 	    rq->rq_method_name, path, rq->rq_status, rq->rq_bytes,
 	    (long long)(util_mono_ms() - rq->rq_start), rq->rq_change_id))
 		return;
-	if (request_flush_ev == NULL && (request_flush_ev = evtimer_new(
-	    rq->rq_sd->sd_base, on_flush, NULL)) == NULL) {
-		log_flush();
-		return;
+	if (request_flush_ev == NULL) {
+		if ((request_flush_ev = evtimer_new(rq->rq_sd->sd_base,
+		    on_flush, NULL)) == NULL) {
+			log_flush();
+			return;
+		}
+		event_priority_set(request_flush_ev, 0);
 	}
 	if (!evtimer_pending(request_flush_ev, NULL))
 		evtimer_add(request_flush_ev, &now);
