@@ -316,6 +316,43 @@ test_escape(void)
 	ok(strlen(small) < sizeof(small), "escapes never overflow");
 }
 
+/* jsonutil_raw_member: r and, when found, the value's first bytes. */
+static void
+raw_member(const char *s, const char *key, int want, const char *head)
+{
+	const char	*v = NULL;
+	int		 r;
+
+	r = jsonutil_raw_member(s, strlen(s), key, &v);
+	ok(r == want && (r != 1 || strncmp(v, head, strlen(head)) == 0),
+	    "raw_member %s in %s: %d%s%s", key, s, r, r == 1 ? " at " : "",
+	    r == 1 ? v : "");
+}
+
+static void
+test_raw_member(void)
+{
+	const char	*doc = "{\"schemas\":[\"a\",\"b\"],\"id\":\"x\","
+	    "\"userName\":\"emails\\\"\",\"n\":12,\"ok\":true,"
+	    "\"name\":{\"emails\":[1],\"s\":\"}]\"},\"emails\":[{\"type\":"
+	    "\"work\",\"value\":\"a@b\"}],\"z\":null}";
+
+	raw_member(doc, "emails", 1, "[{\"type\":\"work\"");
+	raw_member(doc, "n", 1, "12,");
+	raw_member(doc, "ok", 1, "true,");
+	raw_member(doc, "z", 1, "null}");
+	raw_member(doc, "schemas", 1, "[\"a\"");
+	raw_member(doc, "title", 0, NULL);
+	raw_member(doc, "s", 0, NULL);		/* nested only */
+	raw_member(" { \"a\" : 1 , \"b\" : [ ] } ", "b", 1, "[ ]");
+	raw_member("{}", "a", 0, NULL);
+	raw_member("[1]", "a", -1, NULL);
+	raw_member("{\"a\":\"unterminated", "b", -1, NULL);
+	raw_member("{\"a\":[1,2", "b", -1, NULL);
+	raw_member("{\"\\u0061\":1}", "a", -1, NULL);	/* escaped key */
+	raw_member("{\"a\":1", "b", -1, NULL);
+}
+
 int
 main(void)
 {
@@ -326,5 +363,6 @@ main(void)
 	test_encode();
 	test_json();
 	test_escape();
+	test_raw_member();
 	return (done_testing());
 }

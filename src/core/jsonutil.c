@@ -248,3 +248,97 @@ jsonutil_utf8_ok(const char *s, size_t len)
 	}
 	return (1);
 }
+
+/* Past the string that opens at s[i] ('"'), or len when unterminated. */
+static size_t
+raw_string_end(const char *s, size_t i, size_t len)
+{
+	for (i++; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return (i + 1);
+	}
+	return (len);
+}
+
+/* Past the value that starts at s[i], at the ',' or '}' after a scalar. */
+static size_t
+raw_value_end(const char *s, size_t i, size_t len)
+{
+	int	depth = 0;
+
+	for (; i < len; i++) {
+		switch (s[i]) {
+		case '"':
+			i = raw_string_end(s, i, len);
+			if (depth == 0 || i >= len)
+				return (i);
+			i--;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return (i);
+			if (--depth == 0)
+				return (i + 1);
+			break;
+		case ',':
+			if (depth == 0)
+				return (i);
+			break;
+		default:
+			break;
+		}
+	}
+	return (len);
+}
+
+static size_t
+raw_ws(const char *s, size_t i, size_t len)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	    s[i] == '\r'))
+		i++;
+	return (i);
+}
+
+int
+jsonutil_raw_member(const char *s, size_t len, const char *key,
+    const char **val)
+{
+	size_t	klen = strlen(key), i, ks, ke;
+
+	if ((i = raw_ws(s, 0, len)) >= len || s[i] != '{')
+		return (-1);
+	if ((i = raw_ws(s, i + 1, len)) < len && s[i] == '}')
+		return (0);
+	for (;;) {
+		if (i >= len || s[i] != '"')
+			return (-1);
+		ks = i + 1;
+		if ((ke = raw_string_end(s, i, len)) >= len)
+			return (-1);
+		/* an escape in a key could spell any name: let a parser judge */
+		if (memchr(s + ks, '\\', ke - 1 - ks) != NULL)
+			return (-1);
+		if ((i = raw_ws(s, ke, len)) >= len || s[i] != ':')
+			return (-1);
+		i = raw_ws(s, i + 1, len);
+		if (ke - 1 - ks == klen && memcmp(s + ks, key, klen) == 0) {
+			*val = s + i;
+			return (i < len ? 1 : -1);
+		}
+		if ((i = raw_ws(s, raw_value_end(s, i, len), len)) >= len)
+			return (-1);
+		if (s[i] == '}')
+			return (0);
+		if (s[i] != ',')
+			return (-1);
+		i = raw_ws(s, i + 1, len);
+	}
+}

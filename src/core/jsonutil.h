@@ -56,6 +56,16 @@ const char *jsonutil_get_str(struct json_object *obj, const char *name);
 /* Compact serialisation, owned by obj (see json_object_to_json_string_ext). */
 const char *jsonutil_compact(struct json_object *obj, size_t *lenp);
 
+/*
+ * Find the top-level member key (exact bytes, as json-c writes it) in the
+ * JSON object text s (len bytes, not NUL-terminated) without parsing it:
+ * 1 with its value at *val (the text from there on), 0 when the object
+ * has no such member, -1 when the text is not an object this scanner
+ * reads with certainty (an escaped key, a truncation): parse it instead.
+ */
+int	jsonutil_raw_member(const char *s, size_t len, const char *key,
+	    const char **val);
+
 /* 1 when s (len bytes) is valid UTF-8 with no NUL bytes, else 0. */
 int	jsonutil_utf8_ok(const char *s, size_t len);
 

@@ -6,17 +6,77 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
+#define LOG_LINE	2048
+#define LOG_BUF		(32 * 1024)
+
 static const char	*log_prog = "scimd";
 static int		 log_level = LOG_LVL_INFO;
+static char		 log_buf[LOG_BUF];	/* access lines not yet written */
+static size_t		 log_len;
 
 void
 log_init(const char *progname, int level)
 {
+	static int	registered;
+
 	log_prog = progname;
 	log_level = level;
+	if (!registered && atexit(log_flush) == 0)
+		registered = 1;
+}
+
+/*
+ * All of it or give up: a short write is retried, an error (stderr closed,
+ * a full disk) drops the lines rather than stall the loop on them.
+ */
+void
+log_flush(void)
+{
+	size_t	off = 0;
+	ssize_t	n;
+	int	saved = errno;
+
+	while (off < log_len) {
+		n = write(STDERR_FILENO, log_buf + off, log_len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	log_len = 0;
+	errno = saved;
+}
+
+int
+log_access(const char *fmt, ...)
+{
+	va_list	ap;
+	char	line[LOG_LINE + 64];
+	size_t	len;
+	int	n;
+
+	if (log_level < LOG_LVL_INFO)
+		return (log_len > 0);
+	n = snprintf(line, sizeof(line), "%s: info: ", log_prog);
+	len = n < 0 ? 0 : (size_t)n;
+	if (len > sizeof(line) - LOG_LINE)
+		len = sizeof(line) - LOG_LINE;
+	va_start(ap, fmt);
+	n = vsnprintf(line + len, LOG_LINE - 1, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		len += (size_t)n < LOG_LINE - 2 ? (size_t)n : LOG_LINE - 2;
+	line[len++] = '\n';
+	if (log_len + len > sizeof(log_buf))
+		log_flush();
+	memcpy(log_buf + log_len, line, len);
+	log_len += len;
+	return (1);
 }
 
 void
@@ -35,10 +95,11 @@ static void
 vlog(int level, const char *emsg, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
-	char		msg[2048];
+	char		msg[LOG_LINE];
 
 	if (level > log_level)
 		return;
+	log_flush();		/* the access lines before it stay before it */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (emsg != NULL)
 		fprintf(stderr, "%s: %s: %s: %s\n", log_prog, names[level], msg,

@@ -24,6 +24,17 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /*
+ * The access log: info-level lines kept in a buffer and written by
+ * log_flush, so a busy loop writes once per iteration rather than once per
+ * request.  Every other log line flushes the buffer first (lines stay in
+ * order), a full buffer flushes itself, and exit(3) flushes (atexit).  The
+ * caller arranges the periodic log_flush; log_access returns 1 when the
+ * buffer holds lines.
+ */
+int	log_access(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_flush(void);
+
+/*
  * Copy s (len bytes) into buf with control characters, quotes, backslashes
  * and non-ASCII bytes escaped as \xNN, truncated to fit; returns buf.
  */

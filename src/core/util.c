@@ -88,11 +88,17 @@ util_uuid(char *buf)
 	used += sizeof(b);
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(buf, SCIM_ID_MAX,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-	    b[10], b[11], b[12], b[13], b[14], b[15]);
+	/* 8-4-4-4-12 hex digits, without snprintf's parsing per request */
+	util_hex(b, 4, buf);
+	buf[8] = '-';
+	util_hex(b + 4, 2, buf + 9);
+	buf[13] = '-';
+	util_hex(b + 6, 2, buf + 14);
+	buf[18] = '-';
+	util_hex(b + 8, 2, buf + 19);
+	buf[23] = '-';
+	util_hex(b + 10, 6, buf + 24);
+	buf[36] = '\0';
 }
 
 int
@@ -214,9 +220,20 @@ util_time_parse(const char *s, int64_t *ms)
 void
 util_sha256(const void *buf, size_t len, uint8_t out[32])
 {
-	unsigned int	n = 32;
+	static const EVP_MD	*md;
+	unsigned int		 n = 32;
 
-	if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1)
+	/*
+	 * Fetched once: EVP_sha256() makes OpenSSL 3 look the provider up at
+	 * every digest, and every request hashes its token.
+	 */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("%s: EVP_MD_fetch failed", __func__);
+#else
+	md = EVP_sha256();
+#endif
+	if (EVP_Digest(buf, len, out, &n, md, NULL) != 1)
 		fatalx("%s: EVP_Digest failed", __func__);
 }
 

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <json-c/json.h>
@@ -27,7 +28,8 @@
 
 #define CONTENT_TYPE	"application/scim+json"
 
-static int	request_live;	/* requests not yet replied */
+static int		 request_live;	/* requests not yet replied */
+static struct event	*request_flush_ev;	/* the access log's write */
 
 /* Status to reason phrase; only the statuses scimd sends are named. */
 static const struct {
@@ -202,19 +204,56 @@ request_free(struct request *rq)
 }
 
 static void
+on_flush(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	log_flush();
+}
+
+/*
+ * The line goes to log.c's buffer; a zero timeout writes it at the next
+ * loop iteration, together with the lines of every request answered until
+ * then: one write(2) per iteration instead of one per request.  Priority
+ * 0 (main.c's, of signals) runs it before the requests' socket writes, so
+ * a client never sees its reply before the log has its line.
+ */
+static void
 access_log(struct request *rq)
 {
-	const char	*peer;
-	char		 path[512];
+	static const struct timeval	 now = { 0, 0 };
+	const char			*peer;
+	char				 path[512];
 
 	if (!rq->rq_sd->sd_conf->cf_access_log)
 		return;
 	peer = request_peer(rq);
 	log_escape(rq->rq_path ? rq->rq_path : "-",
 	    rq->rq_path ? strlen(rq->rq_path) : 1, path, sizeof(path));
-	log_info("%s %s %s %d %zu %lldms %s", peer ? peer : "-",
+	if (!log_access("%s %s %s %d %zu %lldms %s", peer ? peer : "-",
 	    rq->rq_method_name, path, rq->rq_status, rq->rq_bytes,
-	    (long long)(util_mono_ms() - rq->rq_start), rq->rq_change_id);
+	    (long long)(util_mono_ms() - rq->rq_start), rq->rq_change_id))
+		return;
+	if (request_flush_ev == NULL) {
+		if ((request_flush_ev = evtimer_new(rq->rq_sd->sd_base,
+		    on_flush, NULL)) == NULL) {
+			log_flush();
+			return;
+		}
+		event_priority_set(request_flush_ev, 0);
+	}
+	if (!evtimer_pending(request_flush_ev, NULL))
+		evtimer_add(request_flush_ev, &now);
+}
+
+void
+request_shutdown(void)
+{
+	log_flush();
+	if (request_flush_ev != NULL)
+		event_free(request_flush_ev);
+	request_flush_ev = NULL;
 }
 
 static const char *
@@ -267,6 +306,13 @@ request_reply_raw(struct request *rq, int status, const char *json,
 	evbuffer_add(buf, json, len);
 	reply(rq, status, buf, etag, location);
 	evbuffer_free(buf);
+}
+
+void
+request_reply_buf(struct request *rq, int status, struct evbuffer *buf,
+    const char *etag, const char *location)
+{
+	reply(rq, status, buf, etag, location);
 }
 
 void

@@ -18,6 +18,7 @@
 #include "scimd.h"
 #include "token.h"
 
+struct evbuffer;
 struct evhttp_request;
 struct evkeyvalq;
 struct json_object;
@@ -56,6 +57,12 @@ struct request *request_new(struct evhttp_request *req, struct scimd *sd);
 /* Requests whose reply is still pending (shutdown waits for 0). */
 int	request_inflight(void);
 
+/*
+ * Write the access lines still buffered and free the event that writes
+ * them: at shutdown, before the event base goes.
+ */
+void	request_shutdown(void);
+
 /* Query parameter (decoded) or NULL. */
 const char *request_param(struct request *, const char *name);
 /* Request header or NULL. */
@@ -75,6 +82,12 @@ const char *request_peer(struct request *);
  */
 int	request_read_json(struct request *, size_t max);
 
+/*
+ * Reply with the JSON in buf, which the reply drains (the caller still
+ * frees it): no copy of a large body.
+ */
+void	request_reply_buf(struct request *, int status, struct evbuffer *buf,
+	    const char *etag, const char *location);
 /* Reply with a JSON body (status 200/201...); etag and location may be NULL. */
 void	request_reply_json(struct request *, int status, struct json_object *,
 	    const char *etag, const char *location);

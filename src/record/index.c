@@ -329,6 +329,19 @@ index_probe(struct store_txn *t, uint32_t tenant,
 	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 }
 
+int
+index_probe_exact(enum index_kind kind, int case_exact, size_t len)
+{
+	size_t	i;
+
+	/* the key is the value, folded like filter.c's LOWER or not at all */
+	for (i = 0; i < NDEFS; i++)
+		if (index_defs[i].ix_kind == kind)
+			return (len <= INDEX_VAL_MAX &&
+			    index_defs[i].ix_fold == !case_exact);
+	return (0);
+}
+
 /* Does index db hold exactly (key -> rid)? */
 static int
 entry_exists(struct store_txn *t, const struct index_def *d,

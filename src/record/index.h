@@ -62,6 +62,14 @@ int	index_probe(struct store_txn *, uint32_t tenant,
 	    struct idset *out);
 
 /*
+ * Does an eq probe of kind (not a prefix) on a value of len bytes give
+ * exactly the resources whose attribute equals it under the filter's
+ * comparison (caseExact as given, ASCII folding otherwise)?  Then the
+ * candidates need no re-check.  0 for hashed (long) values.
+ */
+int	index_probe_exact(enum index_kind kind, int case_exact, size_t len);
+
+/*
  * Check that the index entries of tenant are exactly those derived from the
  * stored resources; *bad counts the differences (each logged).  For
  * scimctl verify and the tests.

@@ -22,6 +22,7 @@
 #include "error.h"
 #include "filter.h"
 #include "index.h"
+#include "jsonutil.h"
 #include "keys.h"
 #include "member.h"
 #include "query.h"
@@ -48,6 +49,8 @@ struct hit {
 	struct skey	h_key;
 };
 
+#define QUERY_KEYS	4	/* top-level members a partial read takes */
+
 struct qctx {
 	struct store_txn	*qc_t;
 	const struct query	*qc_q;
@@ -61,7 +64,13 @@ struct qctx {
 	struct hit		*qc_hits;	/* sorted queries only */
 	size_t			 qc_nhits;
 	size_t			 qc_hits_cap;
+	/* the members the filter reads: candidates are parsed only there */
+	const char		*qc_keys[QUERY_KEYS];
+	size_t			 qc_nkeys;
+	int			 qc_partial;
 };
+
+static struct json_tokener	*query_tok;
 
 void
 query_result_free(struct query_result *r)
@@ -111,6 +120,87 @@ filter_has_ext(const struct filter *f)
 	default:
 		return (path_external(&f->f_path));
 	}
+}
+
+/*
+ * Add to qc_keys the top-level members f reads (an extension's by its URN):
+ * filter_match finds every value through them.  0 when they do not fit.
+ */
+static int
+filter_keys(struct qctx *qc, const struct filter *f)
+{
+	const struct schema_path	*p = &f->f_path;
+	const char			*k;
+	size_t				 i;
+
+	switch (f->f_op) {
+	case FILTER_AND:
+	case FILTER_OR:
+		return (filter_keys(qc, f->f_left) &&
+		    filter_keys(qc, f->f_right));
+	case FILTER_NOT:
+		return (filter_keys(qc, f->f_left));
+	case FILTER_VALUEPATH:
+		if (!filter_keys(qc, f->f_left))
+			return (0);
+		break;
+	default:
+		break;
+	}
+	if (p->sp_ext != NULL)
+		k = p->sp_ext->sc_id;
+	else if (p->sp_attr != NULL)
+		k = p->sp_attr->sa_name;
+	else
+		return (1);	/* unassigned: read nowhere */
+	for (i = 0; i < qc->qc_nkeys; i++)
+		if (strcmp(qc->qc_keys[i], k) == 0)
+			return (1);
+	if (qc->qc_nkeys == QUERY_KEYS)
+		return (0);
+	qc->qc_keys[qc->qc_nkeys++] = k;
+	return (1);
+}
+
+/*
+ * A candidate's document for the filter: with qc_partial only the members
+ * in qc_keys, parsed out of the stored text (a ~1 KB user parsed whole
+ * costs more than the rest of a filtered request), else all of it.
+ */
+static int
+cand_doc(struct qctx *qc, const char *raw, size_t len,
+    struct json_object **out)
+{
+	struct json_object	*o, *v;
+	const char		*val;
+	size_t			 i;
+	int			 r;
+
+	if (!qc->qc_partial || (o = json_object_new_object()) == NULL)
+		return (record_parse(qc->qc_tok, raw, len, out));
+	for (i = 0; i < qc->qc_nkeys; i++) {
+		if ((r = jsonutil_raw_member(raw, len, qc->qc_keys[i],
+		    &val)) == 0)
+			continue;
+		if (r < 0)
+			break;
+		/* one value, then the tokener stops: the rest is not read */
+		json_tokener_reset(qc->qc_tok);
+		v = json_tokener_parse_ex(qc->qc_tok, val,
+		    (int)(len - (size_t)(val - raw)));
+		if (json_tokener_get_error(qc->qc_tok) != json_tokener_success ||
+		    json_object_object_add_ex(o, qc->qc_keys[i], v,
+		    JSON_C_OBJECT_KEY_IS_CONSTANT) != 0) {
+			json_object_put(v);
+			break;
+		}
+	}
+	if (i < qc->qc_nkeys) {
+		json_object_put(o);
+		return (record_parse(qc->qc_tok, raw, len, out));
+	}
+	*out = o;
+	return (SCIM_OK);
 }
 
 /*
@@ -202,7 +292,9 @@ plan_leaf(struct qctx *qc, const struct filter *f, struct idset *out,
 		return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 	} else
 		return (SCIM_OK);
-	*indexed = 1;
+	/* 2: the probe alone decides this comparison */
+	*indexed = !prefix && index_probe_exact(kind, (p->sp_sub != NULL ?
+	    p->sp_sub : p->sp_attr)->sa_case_exact, len) ? 2 : 1;
 	return (index_probe(qc->qc_t, q->q_tenant, q->q_rt, kind, s, len,
 	    prefix, 0, out));
 }
@@ -211,7 +303,8 @@ plan_leaf(struct qctx *qc, const struct filter *f, struct idset *out,
  * Candidates of f into out (empty on entry).  Inside a value path the
  * comparisons carry the parent attribute, so "emails[type eq "work" and
  * value eq x]" plans exactly like "emails.value eq x": an element matching
- * the bracket has that value, hence the superset still holds.
+ * the bracket has that value, hence the superset still holds.  *indexed is
+ * 2 only for a lone comparison the index decides exactly (plan_leaf).
  */
 static int
 plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
@@ -225,7 +318,9 @@ plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
 	case FILTER_SW:
 		return (plan_leaf(qc, f, out, indexed));
 	case FILTER_VALUEPATH:
-		return (plan(qc, f->f_left, out, indexed));
+		rc = plan(qc, f->f_left, out, indexed);
+		*indexed = *indexed != 0;
+		return (rc);
 	case FILTER_AND:
 		if ((rc = plan(qc, f->f_left, out, &ia)) != SCIM_OK)
 			return (rc);
@@ -242,7 +337,7 @@ plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
 			*out = b;
 			b.is_v = NULL;
 		}
-		*indexed = ia || ib;
+		*indexed = ia || ib;	/* never 2: a superset */
 		break;
 	case FILTER_OR:
 		if ((rc = plan(qc, f->f_left, out, &ia)) != SCIM_OK || !ia)
@@ -251,7 +346,7 @@ plan(struct qctx *qc, const struct filter *f, struct idset *out, int *indexed)
 			break;
 		if (ib)
 			idset_union(out, &b);
-		*indexed = ib;
+		*indexed = ib != 0;
 		break;
 	default:
 		return (SCIM_OK);
@@ -680,10 +775,14 @@ visit(struct qctx *qc, uint64_t rid, struct json_object *doc)
 		h->h_rid = rid;
 		skey_make(q->q_sort, doc, &h->h_key);
 		json_object_put(doc);
-	} else if (on_page(qc, rid))
+	} else if (on_page(qc, rid) && !qc->qc_partial)
 		page_add(qc, rid, doc);
-	else
+	else {
+		/* a partial document is the filter's, not the page's */
+		if (on_page(qc, rid))
+			page_add(qc, rid, NULL);
 		json_object_put(doc);
+	}
 	qc->qc_r->qr_total++;
 	return (SCIM_OK);
 }
@@ -765,7 +864,7 @@ scan(struct qctx *qc, struct scim_errbuf *eb)
 			continue;
 		rid = util_get_be64((const uint8_t *)k.sv_data + 5);
 		if ((rc = too_many(qc, eb)) != SCIM_OK ||
-		    (rc = record_parse(qc->qc_tok, v.sv_data, v.sv_len, &doc)) !=
+		    (rc = cand_doc(qc, v.sv_data, v.sv_len, &doc)) !=
 		    SCIM_OK || (rc = visit(qc, rid, doc)) != SCIM_OK)
 			break;
 	}
@@ -773,24 +872,36 @@ scan(struct qctx *qc, struct scim_errbuf *eb)
 	return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 }
 
-/* Read the candidates of an indexed plan, in resource number order. */
+/*
+ * Read the candidates of an indexed plan, in resource number order.  When
+ * the index decided the filter exactly and nothing is sorted, the matches
+ * are the candidates: no document is read or judged (qr_docs NULL).
+ */
 static int
-fetch(struct qctx *qc, const struct idset *cand, struct scim_errbuf *eb)
+fetch(struct qctx *qc, const struct idset *cand, int exact,
+    struct scim_errbuf *eb)
 {
 	const struct query	*q = qc->qc_q;
 	struct json_object	*doc;
-	size_t			 i;
+	const char		*raw;
+	size_t			 i, len;
 	int			 rc;
 
-	for (i = 0; i < cand->is_n; i++) {
+	for (i = 0; exact && i < cand->is_n; i++) {
+		if (on_page(qc, cand->is_v[i]))
+			page_add(qc, cand->is_v[i], NULL);
+		qc->qc_r->qr_total++;
+	}
+	for (i = 0; !exact && i < cand->is_n; i++) {
 		if ((rc = too_many(qc, eb)) != SCIM_OK)
 			return (rc);
-		rc = record_load_with(qc->qc_tok, qc->qc_t, q->q_tenant,
-		    q->q_rt->rt_tag, cand->is_v[i], &doc);
+		rc = record_raw(qc->qc_t, q->q_tenant, q->q_rt->rt_tag,
+		    cand->is_v[i], &raw, &len);
 		if (rc == SCIM_ENOTFOUND)
 			continue;	/* a superset may name other kinds */
-		if (rc != SCIM_OK || (rc = visit(qc, cand->is_v[i], doc)) !=
-		    SCIM_OK)
+		if (rc != SCIM_OK ||
+		    (rc = cand_doc(qc, raw, len, &doc)) != SCIM_OK ||
+		    (rc = visit(qc, cand->is_v[i], doc)) != SCIM_OK)
 			return (rc);
 	}
 	return (SCIM_OK);
@@ -834,18 +945,28 @@ query_run(struct store_txn *t, const struct query *q, struct query_result *r,
 	qc.qc_r = r;
 	qc.qc_skip = q->q_start > 1 ? q->q_start - 1 : 0;
 	qc.qc_desc = q->q_desc;
-	if ((qc.qc_tok = json_tokener_new_ex(SCIM_JSON_DEPTH)) == NULL)
+	/*
+	 * One tokener for every query, kept: each parse is reset first and
+	 * ends before any store call, so queries on fibers can share it.
+	 */
+	if (query_tok == NULL &&
+	    (query_tok = json_tokener_new_ex(SCIM_JSON_DEPTH)) == NULL)
 		return (SCIM_ENOMEM);
+	qc.qc_tok = query_tok;
 	if (q->q_sort != NULL)
 		qc.qc_exact = (a = sort_attr(q->q_sort)) != NULL &&
 		    a->sa_case_exact;
 	if (q->q_filter != NULL) {
 		qc.qc_ext = filter_has_ext(q->q_filter);
+		/* sorting and members/groups need the whole document */
+		qc.qc_partial = q->q_sort == NULL && !qc.qc_ext &&
+		    filter_keys(&qc, q->q_filter);
 		if ((rc = plan(&qc, q->q_filter, &cand, &indexed)) != SCIM_OK)
 			goto done;
 	}
 	if (indexed)
-		rc = fetch(&qc, &cand, eb);
+		rc = fetch(&qc, &cand, indexed == 2 && q->q_sort == NULL &&
+		    !qc.qc_ext, eb);
 	else
 		rc = scan(&qc, eb);
 	if (rc == SCIM_OK && q->q_sort != NULL)
@@ -857,6 +978,5 @@ query_run(struct store_txn *t, const struct query *q, struct query_result *r,
 		free(qc.qc_hits[i].h_key.sk_str);
 	free(qc.qc_hits);
 	idset_free(&cand);
-	json_tokener_free(qc.qc_tok);
 	return (rc);
 }

@@ -5,7 +5,9 @@
  * into index probes, sw on userName and emails.value into prefix scans, and
  * intersects (and) or unions (or, when every branch is indexed); anything
  * else scans the tenant's range.  Every candidate is re-checked with
- * filter_match, so the index only has to give a superset.
+ * filter_match, so the index only has to give a superset; except a lone
+ * eq the index decides exactly (index_probe_exact), unsorted: its
+ * candidates are the matches, their documents are not read.
  */
 #ifndef QUERY_H
 #define QUERY_H
@@ -36,7 +38,9 @@ struct query {
 struct query_result {
 	size_t			  qr_total;	/* totalResults, exact */
 	size_t			  qr_n;		/* resources on this page */
-	struct json_object	**qr_docs;	/* stored documents, owned */
+	struct json_object	**qr_docs;	/* stored documents, owned;
+						   NULL: not read (the index
+						   decided the filter) */
 	uint64_t		 *qr_rids;	/* their resource numbers */
 	int			  qr_scanned;	/* the plan walked the range */
 	int			  qr_more;	/* cursor: matches after the page */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/buffer.h>
 #include <json-c/json.h>
 
 #include "config.h"
@@ -515,7 +516,7 @@ list_params_read(struct request *rq, struct list_run *lr,
 static int
 list_type(struct request *rq, const struct resource_type *rt,
     struct list_run *lr, long long start, long long count,
-    struct store_txn *t, FILE *res, size_t *nres, size_t *total,
+    struct store_txn *t, struct evbuffer *res, size_t *nres, size_t *total,
     struct scim_errbuf *eb)
 {
 	struct list_params	*lp = &lr->lr_lp;
@@ -569,18 +570,23 @@ list_type(struct request *rq, const struct resource_type *rt,
 		lr->lr_last = r.qr_rids[r.qr_n - 1];
 	for (i = 0; i < r.qr_n; i++) {
 		if ((*nres)++ > 0)
-			fputc(',', res);
+			evbuffer_add(res, ",", 1);
 		if (render_raw(t, rq, rt, r.qr_rids[i], &raw, &rawlen,
 		    etag, sizeof(etag))) {
-			fwrite(raw, 1, rawlen, res);
+			evbuffer_add(res, raw, rawlen);
 			free(raw);
 			continue;
 		}
+		/* not read when the index alone decided the filter */
+		if (r.qr_docs[i] == NULL && (rc = record_load(t,
+		    rq->rq_tenant, rt, r.qr_rids[i], &r.qr_docs[i])) !=
+		    SCIM_OK)
+			goto done;
 		if ((rc = render_resource(t, rq, rt, r.qr_rids[i],
 		    r.qr_docs[i], &one)) != SCIM_OK)
 			goto done;
 		json = jsonutil_compact(one, &rawlen);
-		fwrite(json, 1, rawlen, res);
+		evbuffer_add(res, json, rawlen);
 		json_object_put(one);
 	}
  done:
@@ -589,31 +595,33 @@ list_type(struct request *rq, const struct resource_type *rt,
 	return (rc);
 }
 
-/* The ListResponse around the n resources already written to items. */
+/*
+ * The ListResponse around the n resources already written to items: the
+ * head goes in front, no copy of the resources.
+ */
 static void
-list_reply(struct request *rq, size_t total, const char *items, size_t len,
+list_reply(struct request *rq, size_t total, struct evbuffer *items,
     size_t n, struct list_run *lr)
 {
-	char	*out = NULL, cur[40];
-	size_t	 outlen = 0;
-	FILE	*f;
+	char	head[256], cur[40];
+	int	len;
 
-	if ((f = open_memstream(&out, &outlen)) == NULL)
-		fatal("open_memstream");
-	fprintf(f, "{\"schemas\":[\"%s\"],\"totalResults\":%zu,"
-	    "\"itemsPerPage\":%zu,", SCIM_MSG_LIST, total, n);
+	len = snprintf(head, sizeof(head), "{\"schemas\":[\"%s\"],"
+	    "\"totalResults\":%zu,\"itemsPerPage\":%zu,", SCIM_MSG_LIST,
+	    total, n);
 	if (!lr->lr_cursor)
-		fprintf(f, "\"startIndex\":%lld,", lr->lr_start);
+		len += snprintf(head + len, sizeof(head) - len,
+		    "\"startIndex\":%lld,", lr->lr_start);
 	else if (lr->lr_more) {
 		cursor_make(rq, lr->lr_last, cur, sizeof(cur));
-		fprintf(f, "\"nextCursor\":\"%s\",", cur);
+		len += snprintf(head + len, sizeof(head) - len,
+		    "\"nextCursor\":\"%s\",", cur);
 	}
-	fputs("\"Resources\":[", f);
-	fwrite(items, 1, len, f);
-	fputs("]}", f);
-	fclose(f);
-	request_reply_raw(rq, 200, out, outlen, NULL, NULL);
-	free(out);
+	len += snprintf(head + len, sizeof(head) - len, "\"Resources\":[");
+	if (evbuffer_prepend(items, head, len) != 0 ||
+	    evbuffer_add(items, "]}", 2) != 0)
+		fatal("%s: evbuffer", __func__);
+	request_reply_buf(rq, 200, items, NULL, NULL);
 }
 
 /*
@@ -630,9 +638,8 @@ resource_list(struct request *rq)
 	struct json_object		*keep = NULL;
 	struct scim_errbuf		 eb;
 	long long			 start, want;
-	size_t				 total = 0, n, seen = 0, nres = 0, len = 0;
-	char				*items = NULL;
-	FILE				*res = NULL;
+	size_t				 total = 0, n, seen = 0, nres = 0;
+	struct evbuffer			*res = NULL;
 	int				 rc;
 
 	memset(&lr, 0, sizeof(lr));
@@ -646,8 +653,8 @@ resource_list(struct request *rq)
 	}
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK)
 		goto fail;
-	if ((res = open_memstream(&items, &len)) == NULL)
-		fatal("open_memstream");
+	if ((res = evbuffer_new()) == NULL)
+		fatal("evbuffer_new");
 	for (tp = rq->rq_rt != NULL ? one : schema_types; *tp != NULL; tp++) {
 		start = lr.lr_start > (long long)seen ?
 		    lr.lr_start - (long long)seen : 1;
@@ -661,17 +668,14 @@ resource_list(struct request *rq)
 	}
 	store_abort(t);
 	t = NULL;
-	fclose(res);
-	res = NULL;
-	list_reply(rq, total, items, len, nres, &lr);
+	list_reply(rq, total, res, nres, &lr);
 	goto done;
  fail:
 	store_abort(t);
 	request_reply_error(rq, rc, eb.eb_msg);
  done:
 	if (res != NULL)
-		fclose(res);
-	free(items);
+		evbuffer_free(res);
 	json_object_put(keep);
 	free(lr.lr_lp.lp_attrs);
 	free(lr.lr_lp.lp_excl);

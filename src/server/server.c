@@ -435,4 +435,5 @@ server_free(void)
 	server_http = NULL;
 	connlimit_shutdown();	/* security: after evhttp_free closed all */
 	ratelimit_shutdown();
+	request_shutdown();	/* the access lines of the last requests */
 }

@@ -9,7 +9,12 @@
 # size runs every scenario BENCH_RUNS times (round robin, so drift in the
 # machine's load spreads over all of them).  Prints one Markdown table of
 # medians for all backends; ratios are to the static-document rate of the
-# same backend and run.
+# same backend and run, and to the floor: a bare evhttp server
+# (tests/bench/floor.c, one fixed 600-byte body) started and pinned like
+# scimd and loaded like static in the same round robin (scenario "floor").
+# "CPU ratio" is the floor's (or static's) CPU time per request over the
+# scenario's: what req/s would be with the server's core to itself, the
+# figure to trust on a shared machine.
 #
 # It builds nothing: it uses the scimd, scimctl and scimbench of a built
 # tree (top_builddir, or SCIMD, SCIMCTL and SCIMBENCH).  It talks only to
@@ -32,7 +37,8 @@
 #   BENCH_CHURN=1000             members added then removed per cycle
 #   BENCH_MEMBER_BATCHES="1 1000" members per PATCH, one scenario each
 #   BENCH_MEMBER_CONNS=16        connections for member PATCHes of 1
-#   BENCH_SCENARIOS="static filter get patch create sync members"
+#   BENCH_SCENARIOS="floor static filter filter-email filter-ext get patch
+#                   create sync members"
 #                                (and "mixed": GET by id on 4 connections
 #                                beside BENCH_CONNS connections of creates)
 #   BENCH_DURABILITY=full        LMDB: scimd's durability; PostgreSQL:
@@ -66,7 +72,8 @@ GROUP_SIZE=${BENCH_GROUP_SIZE:-100000}
 CHURN=${BENCH_CHURN:-1000}
 MEMBER_BATCHES=${BENCH_MEMBER_BATCHES:-"1 1000"}
 MEMBER_CONNS=${BENCH_MEMBER_CONNS:-16}
-SCENARIOS=${BENCH_SCENARIOS:-"static filter get patch create sync members"}
+SCENARIOS=${BENCH_SCENARIOS:-"floor static filter filter-email filter-ext get
+    patch create sync members"}
 DURABILITY=${BENCH_DURABILITY:-full}
 ACCESS_LOG=${BENCH_ACCESS_LOG:-yes}
 MAP_SIZE=${BENCH_MAP_SIZE:-16G}
@@ -82,6 +89,7 @@ builddir=${top_builddir:-$here/../..}
 SCIMD=${SCIMD:-$builddir/src/scimd}
 SCIMCTL=${SCIMCTL:-$builddir/src/scimctl}
 SCIMBENCH=${SCIMBENCH:-$builddir/tests/bench/scimbench}
+FLOOR=${BENCH_FLOOR_BIN:-$builddir/tests/bench/floor}
 CLUSTER=${BENCH_PG_CLUSTER:-$here/../pg/cluster.sh}
 
 die()
@@ -102,6 +110,7 @@ both)		BACKENDS="lmdb pg" ;;
 esac
 [ -x "$SCIMD" ] || die "no scimd at $SCIMD (build first, or set SCIMD)"
 [ -x "$SCIMBENCH" ] || die "no scimbench at $SCIMBENCH (make bench builds it)"
+[ -x "$FLOOR" ] || die "no floor at $FLOOR (make bench builds it)"
 command -v jq >/dev/null 2>&1 || die "jq is needed for the summary"
 command -v timeout >/dev/null 2>&1 || die "timeout (coreutils) is needed"
 case " $BACKENDS " in
@@ -116,6 +125,7 @@ case "$OUT" in /*) ;; *) OUT=$(pwd)/$OUT ;; esac
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/scimbench.XXXXXX") || die "mktemp failed"
 SCIMD_PID=
+FLOOR_PID=
 PGDIR=
 
 cleanup()
@@ -129,6 +139,7 @@ cleanup()
 		kill -KILL "$SCIMD_PID" 2>/dev/null
 		wait "$SCIMD_PID" 2>/dev/null
 	fi
+	[ -z "$FLOOR_PID" ] || stop_floor
 	[ -z "$PGDIR" ] || stop_pg
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "run.sh: kept $TMP" >&2
@@ -267,6 +278,31 @@ stop_scimd()
 	SCIMD_PID=
 }
 
+# start_floor: the bare evhttp server, pinned like scimd; sets FLOOR_PID
+# and FLOOR_URL (any path gets the body).
+start_floor()
+{
+	local i=0
+
+	"${PIN_SRV[@]}" "$FLOOR" -p "$TMP/floor.port" 2> "$TMP/floor.err" &
+	FLOOR_PID=$!
+	while ! grep -q '^[0-9][0-9]*$' "$TMP/floor.port" 2>/dev/null; do
+		kill -0 "$FLOOR_PID" 2>/dev/null || die "floor exited"
+		i=$((i + 1))
+		[ $i -lt 3000 ] || die "floor did not start within 30 s"
+		sleep 0.01
+	done
+	FLOOR_URL=http://127.0.0.1:$(cat "$TMP/floor.port")/scim/v2
+}
+
+stop_floor()
+{
+	kill -TERM "$FLOOR_PID" 2>/dev/null
+	wait "$FLOOR_PID" 2>/dev/null
+	FLOOR_PID=
+	rm -f "$TMP/floor.port"
+}
+
 RESULTS=$TMP/results.jsonl
 : > "$RESULTS"
 
@@ -276,8 +312,9 @@ bench()
 	local size=$1 run=$2 limit=$3 line
 	shift 3
 
-	timeout "$limit" "${PIN_CLI[@]}" "$SCIMBENCH" -u "$URL" -t "$TOKEN" \
-	    -p "$SCIMD_PID" "${STORE_ARGS[@]}" -S "$SEED" "$@" \
+	timeout "$limit" "${PIN_CLI[@]}" "$SCIMBENCH" -u "${BENCH_URL:-$URL}" \
+	    -t "$TOKEN" -p "${BENCH_PID:-$SCIMD_PID}" "${STORE_ARGS[@]}" \
+	    -S "$SEED" "$@" \
 	    > "$TMP/one.out" 2> "$TMP/one.err"
 	local rc=$?
 	grep -v '^{' "$TMP/one.out" | sed 's/^/   /' >&2
@@ -376,6 +413,7 @@ EOF
 
 	say "$B: sizes $SIZES, ${SECONDS_} s x $RUNS runs, durability" \
 	    "$DURABILITY, $pinned"
+	start_floor
 	start_scimd
 	if [ -z "$TOKEN" ]; then
 		# no first token printed (the store was not new): mint one
@@ -417,7 +455,13 @@ EOF
 				run_scenario "$sc"
 			done
 		done
+		# scimd's private memory after this size's scenarios
+		jq -nc --arg b "$B" --argjson size "$size" --argjson kb \
+		    "$(awk '/^RssAnon:/ { print $2 }' "/proc/$SCIMD_PID/status")" \
+		    '{scenario: "rss", backend: $b, size: $size, run: 0,
+		    rss_anon_kb: $kb}' >> "$RESULTS"
 	done
+	stop_floor
 	stop_scimd
 	[ "$B" != pg ] || stop_pg
 }
@@ -429,7 +473,11 @@ run_scenario()
 
 	common=(-d "$SECONDS_" -w "$WARMUP" -n "$size")
 	case $sc in
-	static|filter)
+	floor)
+		BENCH_NAME=floor BENCH_URL=$FLOOR_URL BENCH_PID=$FLOOR_PID \
+		    bench "$size" "$run" "$limit" \
+		    -s static -c "$CONNS" "${common[@]}" ;;
+	static|filter|filter-email|filter-ext)
 		BENCH_NAME='' bench "$size" "$run" "$limit" \
 		    -s "$sc" -c "$CONNS" "${common[@]}" ;;
 	get|patch)
@@ -493,8 +541,9 @@ cp "$RESULTS" "$OUT.jsonl"
 	def kb2mb: if . == null then null else . / 1024 end;
 	def bname: if . == "pg" then "PostgreSQL" elif . == "lmdb" then "LMDB"
 	    else . end;
-	def order: if . == "populate" then 0 elif . == "static" then 1
-	    elif . == "filter" then 2 elif . == "get" then 3
+	def order: if . == "populate" then 0 elif . == "floor" then 0.5
+	    elif . == "static" then 1
+	    elif (startswith("filter")) then 2 elif . == "get" then 3
 	    elif . == "patch" then 4 elif . == "create" then 5
 	    elif . == "sync" then 6 else 7 end;
 	def bkey: "\(.backend // "lmdb")/\(.size)/\(.run)";
@@ -502,9 +551,13 @@ cp "$RESULTS" "$OUT.jsonl"
 	| ($all | map(select(.scenario == "static")
 	    | {key: bkey, value: {rps, us: .srv_us_per_req}}) | from_entries)
 	    as $static
-	| "| users | backend | scenario | conns | req/s | ratio to static | p50 ms | p99 ms | p99.9 ms | errors | scimd CPU µs/req | CPU ratio to static | postgres CPU µs/req | notes |",
-	  "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-	  ($all | map(select(.scenario != "startup" and .scenario != "storage"))
+	| ($all | map(select(.scenario == "floor")
+	    | {key: bkey, value: {rps, us: .srv_us_per_req}}) | from_entries)
+	    as $floor
+	| "| users | backend | scenario | conns | req/s | ratio to floor | ratio to static | p50 ms | p99 ms | p99.9 ms | errors | scimd CPU µs/req | CPU ratio to floor | CPU ratio to static | postgres CPU µs/req | notes |",
+	  "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+	  ($all | map(select(.scenario != "startup" and .scenario != "storage"
+	       and .scenario != "rss"))
 	   | group_by([.size, (.scenario | order), .scenario, .backend])
 	   | .[]
 	   | . as $g
@@ -512,19 +565,28 @@ cp "$RESULTS" "$OUT.jsonl"
 	       | if $s != null and $s > 0 and $x.scenario != "static"
 	       then $x.rps / $s else null end) | map(select(. != null))
 	       | median) as $ratio
+	   | ($g | map(. as $x | $floor[$x | bkey].rps as $f
+	       | if $f != null and $f > 0 and $x.scenario != "floor"
+	       then $x.rps / $f else null end) | map(select(. != null))
+	       | median) as $fratio
+	   | ($g | map(. as $x | $floor[$x | bkey].us as $f
+	       | if $f != null and $x.srv_us_per_req > 0 and
+	       $x.scenario != "floor" then $f / $x.srv_us_per_req else null
+	       end) | map(select(. != null)) | median) as $fcratio
 	   | ($g | map(. as $x | $static[$x | bkey].us as $s
 	       | if $s != null and $x.srv_us_per_req > 0 and
 	       $x.scenario != "static" then $s / $x.srv_us_per_req else null
 	       end) | map(select(. != null)) | median) as $cratio
 	   | "| \($g[0].size) | \($g[0].backend | bname) | \($g[0].scenario) | " +
 	     "\($g[0].conns) | " +
-	     "\($g | map(.rps) | median | r(0)) | \($ratio | r(2)) | " +
+	     "\($g | map(.rps) | median | r(0)) | \($fratio | r(2)) | " +
+	     "\($ratio | r(2)) | " +
 	     "\($g | map(.p50_ms) | median | r(2)) | " +
 	     "\($g | map(.p99_ms) | median | r(2)) | " +
 	     "\($g | map(.p999_ms) | median | r(2)) | " +
 	     "\($g | map(.errors) | add) | " +
 	     "\($g | map(.srv_us_per_req) | median | r(0)) | " +
-	     "\($cratio | r(2)) | " +
+	     "\($fcratio | r(2)) | \($cratio | r(2)) | " +
 	     "\($g | map(.db_us_per_req | select(. != null and . >= 0))
 	       | median | r(0)) | " +
 	     ([ (if $g[0].users_per_s != null and $g[0].scenario != "create"
@@ -542,18 +604,22 @@ cp "$RESULTS" "$OUT.jsonl"
 	       "RssAnon \($g | map(.rss_anon_kb) | max | kb2mb | r(1)) MB"
 	      ] | join("; ")) + " |"),
 	  "",
-	  "| users | backend | start-up ms | store bytes after populate | bytes per user | scimd RssAnon under load, max (peak) MB |",
-	  "|---:|---|---:|---:|---:|---:|",
+	  "| users | backend | start-up ms | store bytes after populate | bytes per user | scimd RssAnon under load, max (peak) MB | RssAnon after the scenarios MB |",
+	  "|---:|---|---:|---:|---:|---:|---:|",
 	  ($all | map(select(.scenario == "startup")) | sort_by(.size, .backend)
 	   | .[] | . as $s
 	   | ($all | map(select(.size == $s.size and .backend == $s.backend
 	       and .scenario != "startup" and .scenario != "storage"
-	       and .scenario != "populate"))) as $l
+	       and .scenario != "populate" and .scenario != "floor"
+	       and .scenario != "rss"))) as $l
+	   | ($all | map(select(.size == $s.size and .backend == $s.backend
+	       and .scenario == "rss") | .rss_anon_kb) | max) as $after
 	   | "| \($s.size) | \($s.backend | bname) | \($s.startup_ms) | " +
 	     "\($s.store_after_populate) | " +
 	     "\($s.store_after_populate / $s.size | r(0)) | " +
 	     "\($l | map(.rss_anon_kb) | max | kb2mb | r(1)) " +
-	     "(\($l | map(.rss_anon_peak_kb) | max | kb2mb | r(1))) |"),
+	     "(\($l | map(.rss_anon_peak_kb) | max | kb2mb | r(1))) | " +
+	     "\($after | kb2mb | r(1)) |"),
 	  "",
 	  ($all | map(select(.scenario == "storage")) | sort_by(.size, .backend)
 	   | .[] | . as $st |
@@ -566,7 +632,8 @@ cp "$RESULTS" "$OUT.jsonl"
 	   (if $st.free_bytes != null then "; free pages " +
 	     "\($st.free_bytes / 4096 | floor)" else "" end)),
 	  "",
-	  ($all | map(select(.scenario == "filter" or .scenario == "get"))
+	  ($all | map(select((.scenario | startswith("filter")) or
+	       .scenario == "get" or .scenario == "floor"))
 	   | group_by([.backend, .scenario]) | .[] | . as $g
 	   | ($g | map(.size) | unique) as $sz
 	   | select(($sz | length) >= 2)

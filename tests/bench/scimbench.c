@@ -38,12 +38,12 @@
 
 enum scenario {
 	SC_POPULATE, SC_STATIC, SC_FILTER, SC_GET, SC_PATCH, SC_CREATE,
-	SC_SYNC, SC_MEMBERS, SC_IDS
+	SC_SYNC, SC_MEMBERS, SC_IDS, SC_FILTER_EMAIL, SC_FILTER_EXT
 };
 
 static const char *const scen_names[] = {
 	"populate", "static", "filter", "get", "patch", "create", "sync",
-	"members", "ids"
+	"members", "ids", "filter-email", "filter-ext"
 };
 
 /* Latency samples in microseconds, sorted at the end. */
@@ -463,6 +463,21 @@ id_add(struct bench *b, const char *id)
 
 static void	on_reply(struct evhttp_request *, void *);
 
+/* The three indexed filters Entra sends, on user i (user_body's values). */
+static void
+filter_of(enum scenario sc, char *buf, size_t len, const char *un,
+    uint64_t i)
+{
+	if (sc == SC_FILTER_EMAIL)
+		snprintf(buf, len, "emails[type eq \"work\"].value eq \"%s\"",
+		    un);
+	else if (sc == SC_FILTER_EXT)
+		snprintf(buf, len, "externalId eq \"%08" PRIx64
+		    "-5d1e-4c1a-9f3b-%012" PRIx64 "\"", i & 0xffffffffu, i);
+	else
+		snprintf(buf, len, "userName eq \"%s\"", un);
+}
+
 static struct evhttp_request *
 new_request(struct bench *b, void (*cb)(struct evhttp_request *, void *),
     void *arg, const char *body, size_t blen)
@@ -758,9 +773,11 @@ issue(struct conn *c)
 		send_conn(c, EVHTTP_REQ_GET, path, NULL, 0, 200, 200);
 		break;
 	case SC_FILTER:
+	case SC_FILTER_EMAIL:
+	case SC_FILTER_EXT:
 		i = rnd_below(&c->rng, b->npop);
 		user_name(un, sizeof(un), "user", NULL, i);
-		snprintf(flt, sizeof(flt), "userName eq \"%s\"", un);
+		filter_of(b->sc, flt, sizeof(flt), un, i);
 		urlenc(enc, sizeof(enc), flt);
 		snprintf(path, sizeof(path), "%s/Users?filter=%s", b->prefix,
 		    enc);
@@ -1181,8 +1198,9 @@ usage(void)
 	    "                 [-f idfile] [-p scimd-pid] [-D data-dir] "
 	    "[-P postmaster-pid]\n"
 	    "                 [-r tag] [-q]\n"
-	    "scenarios: populate static filter get patch create sync members "
-	    "ids\n");
+	    "scenarios: populate static filter filter-email filter-ext get "
+	    "patch create\n"
+	    "           sync members ids\n");
 	exit(2);
 }
 

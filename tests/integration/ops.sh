@@ -259,6 +259,60 @@ lost=$(comm -23 <(echo "$acked") <(echo "$stored") | tr '\n' ' ')
 is "$lost" "" "every acknowledged write survived the shutdown"
 diag "$(echo "$acked" | grep -c late) of 40 requests were answered before the shutdown"
 
+# --- the access log: buffered per loop iteration, never lost, in order -------
+# acl PHASE: 4 keep-alive connections of 50 requests each, in parallel,
+# so lines of several requests share one write.
+acl()
+{
+	local c i pids=
+
+	for c in 1 2 3 4; do
+		for i in $(seq 1 50); do
+			printf 'url = "%s/Users/acl-%s-%s-%s"\noutput = /dev/null\n' \
+			    "$BASE" "$1" "$c" "$i"
+		done > "$SCIM_TMP/acl.$c"
+		curl -s --max-time 30 -H "Authorization: Bearer $TOKEN" \
+		    -K "$SCIM_TMP/acl.$c" &
+		pids="$pids $!"
+	done
+	wait $pids
+}
+# acl_lines PHASE: the phase's access lines, as "connection request".
+acl_lines()
+{
+	sed -n "s|.* GET /scim/v2/Users/acl-$1-\([0-9]*\)-\([0-9]*\) 404 .*|\1 \2|p" \
+	    "$SCIMD_ERR"
+}
+# (the scimd restarted after the drain test)
+acl a
+# written at the loop's next turn, not held until the buffer fills
+i=0
+while [ "$(acl_lines a | wc -l)" -lt 200 ] && [ $i -lt 20 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+is "$(acl_lines a | wc -l)" 200 "the lines are written while scimd idles"
+hup
+ok "SIGHUP: all 200 lines logged before the reload's own" test \
+    "$(sed '/SIGHUP: reloading/q' "$SCIMD_ERR" | grep -c ' /scim/v2/Users/acl-a-')" = 200
+acl b
+stop_scimd
+is "$?" 0 "SIGTERM after the access log test: exit 0"
+is "$(acl_lines b | wc -l)" 200 "SIGTERM: every line of the last requests written"
+ok "after the reload's line" test "$(sed '1,/SIGHUP: reloading/d' "$SCIMD_ERR" |
+    grep -c ' /scim/v2/Users/acl-b-')" = 200
+for ph in a b; do
+	acl_lines $ph > "$SCIM_TMP/acl.lines"
+	inorder=yes
+	for c in 1 2 3 4; do
+		[ "$(sed -n "s/^$c //p" "$SCIM_TMP/acl.lines" | tr '\n' ' ')" = \
+		    "$(seq 1 50 | tr '\n' ' ')" ] || inorder=no
+	done
+	is "$inorder" yes "phase $ph: each connection's lines in request order"
+done
+ok "nothing logged twice" test \
+    "$(grep -c ' /scim/v2/Users/acl-' "$SCIMD_ERR")" = 400
+
 # shutdown_timeout = 0: exit at once, still cleanly
 stop_scimd
 start_scimd "shutdown_timeout = 0" || bail "start with shutdown_timeout = 0"
