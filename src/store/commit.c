@@ -19,7 +19,10 @@ static struct event		*commit_ev;
 static struct store		*commit_store;
 static int			 commit_max = 256;
 static int			 commit_queued;
-static int			 commit_busy;	/* a batch is being applied */
+/* batches being applied: one, or on a database up to COMMIT_FLIGHTS */
+#define COMMIT_FLIGHTS		2
+static struct commit_queue	*commit_flight[COMMIT_FLIGHTS];
+static int			 commit_nflights;
 static struct commit_stats	 commit_st;
 static struct commit_watcher {
 	void	(*cw_fn)(void *);
@@ -65,6 +68,66 @@ usec_now(void)
 	return ((unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+/* 1 if a batch being applied writes tenant's data. */
+static int
+commit_in_flight(uint32_t tenant)
+{
+	struct commit_op	*op;
+	int			 i;
+
+	for (i = 0; i < COMMIT_FLIGHTS; i++)
+		if (commit_flight[i] != NULL)
+			TAILQ_FOREACH(op, commit_flight[i], co_entry)
+				if (op->co_tenant == tenant)
+					return (1);
+	return (0);
+}
+
+/*
+ * Move the queued ops the next batch may apply to batch, and register it
+ * in flight: everything when no batch is being applied.  While one is (a
+ * store that waits), the ops of the tenants no batch in flight writes, so
+ * that one batch waiting for a tenant's lock holds up no other tenant; an
+ * op of an unknown tenant waits for the batches in flight.
+ */
+static int
+commit_take(struct commit_queue *batch)
+{
+	struct commit_op	*op, *next;
+	int			 i;
+
+	if (commit_nflights > 0 && (commit_nflights == COMMIT_FLIGHTS ||
+	    !store_async(commit_store)))
+		return (0);
+	for (op = TAILQ_FIRST(&commit_q); op != NULL; op = next) {
+		next = TAILQ_NEXT(op, co_entry);
+		if (commit_nflights > 0 && (op->co_tenant == 0 ||
+		    commit_in_flight(op->co_tenant)))
+			continue;
+		TAILQ_REMOVE(&commit_q, op, co_entry);
+		TAILQ_INSERT_TAIL(batch, op, co_entry);
+		commit_queued--;
+	}
+	if (TAILQ_EMPTY(batch))
+		return (0);
+	for (i = 0; commit_flight[i] != NULL; i++)
+		;
+	commit_flight[i] = batch;
+	commit_nflights++;
+	return (1);
+}
+
+static void
+commit_landed(struct commit_queue *batch)
+{
+	int	i;
+
+	for (i = 0; i < COMMIT_FLIGHTS; i++)
+		if (commit_flight[i] == batch)
+			commit_flight[i] = NULL;
+	commit_nflights--;
+}
+
 /* Apply every queued op in one transaction, then run their callbacks. */
 void
 commit_flush(void)
@@ -76,16 +139,13 @@ commit_flush(void)
 	size_t			 i;
 	int			 rc, n = 0, b;
 
-	/*
-	 * One batch at a time: while a store that waits (a database) applies
-	 * one, new changes queue for the next.
-	 */
-	if (TAILQ_EMPTY(&commit_q) || commit_busy)
+	if (TAILQ_EMPTY(&commit_q) || !commit_take(&batch))
 		return;
-	commit_busy = 1;
-	TAILQ_CONCAT(&batch, &commit_q, co_entry);
-	commit_queued = 0;
 	rc = store_begin(commit_store, 1, &txn);
+	/* every tenant's lock first, in order: batches cannot deadlock */
+	TAILQ_FOREACH(op, &batch, co_entry)
+		if (rc == SCIM_OK && op->co_tenant != 0)
+			rc = store_lock_tenant(txn, op->co_tenant);
 	TAILQ_FOREACH(op, &batch, co_entry) {
 		n++;
 		if (rc != SCIM_OK) {
@@ -118,7 +178,7 @@ commit_flush(void)
 	for (b = 0; b < 7 && (1 << (b + 1)) <= n; b++)
 		;
 	commit_st.cs_hist[b]++;
-	commit_busy = 0;
+	commit_landed(&batch);
 	while ((op = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, op, co_entry);
 		op->co_done(op, op->co_rc);	/* may free op */

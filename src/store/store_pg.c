@@ -9,11 +9,17 @@
  * group displayName keys are the database's own guard against two
  * instances creating the same name.
  *
- * A write transaction first locks the one row of scim_lock (a row lock,
- * which every engine speaking the protocol has, unlike advisory locks):
- * writers of all instances commit one at a time, as LMDB's single writer
- * does, so counters and audit sequence numbers follow commit order and no
- * two writers deadlock.  Readers run at REPEATABLE READ (one snapshot) and never wait.
+ * A write transaction locks, before its first statement on a tenant's data,
+ * that tenant's row of scim_tenant_lock (a row lock, which every engine
+ * speaking the protocol has, unlike advisory locks; the row is created by
+ * the locking upsert itself): writers of one tenant commit one at a time,
+ * as LMDB's single writer does, so the tenant's audit and event sequence
+ * numbers follow commit order and its read-modify-writes (counts, event
+ * seq) never race, while writers of different tenants never wait for each
+ * other.  store_lock_tenant takes the locks up front (in tenant order, so
+ * that two batches of several tenants cannot deadlock); a lock taken in a
+ * savepoint is released by its rollback and forgotten here too.  Readers
+ * run at REPEATABLE READ (one snapshot) and never wait.
  * Nested transactions are savepoints.  Each committing writer sends NOTIFY
  * scimd_change; every instance LISTENs, which moves store_txnid (so caches
  * of store contents, tokens above all, are dropped) and wakes audit
@@ -37,7 +43,7 @@
 
 #define PG_BATCH_FIRST		16
 #define PG_SP_MAX		4	/* savepoint depth */
-#define PG_PRE_MAX		(2 + PG_SP_MAX)
+#define PG_PRE_MAX		(2 + PG_SP_MAX)	/* BEGIN, locks, savepoints */
 #define PG_BATCH_MAX		1024
 
 
@@ -86,8 +92,18 @@ struct pg_txn {
 	int			 t_dirty;	/* wrote something */
 	int			 t_failed;	/* sticky error (root) */
 	int			 t_failed_depth;
+	struct pg_lock		*t_locks;	/* tenants locked (root) */
+	size_t			 t_nlocks, t_caplocks;
+	size_t			 t_nsent;	/* t_locks[t_nsent..]: to send */
+	char			*t_locksql;	/* the last lock statement sent */
 	PGresult		**t_held;	/* get results, valid until a write */
 	size_t			 t_nheld, t_capheld;
+};
+
+/* A tenant's writers' lock, held from savepoint depth pl_depth on. */
+struct pg_lock {
+	uint32_t	 pl_tenant;
+	int		 pl_depth;
 };
 
 struct pg_cursor {
@@ -289,10 +305,120 @@ txn_ready(struct pg_txn *t)
 	return (SCIM_OK);
 }
 
+/* ---- the tenants' writers' locks ---- */
+
 /*
- * What to send ahead of a statement, in the same round trip: BEGIN at the
- * transaction's first (writers then queue on one advisory lock), and the
- * savepoints opened since the last statement.
+ * The tenant whose lock a statement on key k of the table of statement id
+ * needs: the key's tenant prefix, or for meta the tenant of a count ("n" T
+ * K) or an event seq ("e" T); 0 for none (other global data, a scan
+ * without a key).
+ */
+static uint32_t
+lock_tenant(int id, const struct store_val *k)
+{
+	const uint8_t	*b;
+	int		 db = id / Q_N;
+
+	if (id >= STORE_NDB * Q_N || k == NULL || k->sv_len < 4)
+		return (0);
+	b = k->sv_data;
+	if (!pg_dbs[db].global)
+		return (util_get_be32(b));
+	if (db == STORE_META && ((b[0] == 'n' && k->sv_len == 6) ||
+	    (b[0] == 'e' && k->sv_len == 5)))
+		return (util_get_be32(b + 1));
+	return (0);
+}
+
+/* Ask for tenant's lock: sent ahead of the transaction's next statement. */
+static void
+lock_want(struct pg_txn *t, uint32_t tenant)
+{
+	struct pg_txn	*root = t->t_root;
+	size_t		 i;
+
+	if (tenant == 0 || !root->t_rw)
+		return;
+	for (i = 0; i < root->t_nlocks; i++)
+		if (root->t_locks[i].pl_tenant == tenant)
+			return;
+	if (root->t_nlocks == root->t_caplocks) {
+		root->t_caplocks = root->t_caplocks ? root->t_caplocks * 2 : 4;
+		root->t_locks = xrealloc(root->t_locks, root->t_caplocks *
+		    sizeof(*root->t_locks));
+	}
+	root->t_locks[root->t_nlocks].pl_tenant = tenant;
+	root->t_locks[root->t_nlocks++].pl_depth = -1;
+}
+
+static int
+lock_cmp(const void *a, const void *b)
+{
+	uint32_t	x = ((const struct pg_lock *)a)->pl_tenant;
+	uint32_t	y = ((const struct pg_lock *)b)->pl_tenant;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * The statement locking the wanted tenants, in tenant order, at savepoint
+ * depth: one upsert, which creates a missing row and locks an existing one.
+ */
+static const char *
+lock_stmt(struct pg_txn *root, int depth)
+{
+	struct pg_lock	*l = root->t_locks + root->t_nsent;
+	size_t		 n = root->t_nlocks - root->t_nsent, i, len;
+	char		*sql;
+
+	qsort(l, n, sizeof(*l), lock_cmp);
+	len = 160 + n * 14;
+	sql = xmalloc(len);
+	snprintf(sql, len, "INSERT INTO scim_tenant_lock AS l (tenant) "
+	    "VALUES ");
+	for (i = 0; i < n; i++) {
+		l[i].pl_depth = depth;
+		snprintf(sql + strlen(sql), len - strlen(sql), "%s(%u)",
+		    i > 0 ? ", " : "", (unsigned)l[i].pl_tenant);
+	}
+	snprintf(sql + strlen(sql), len - strlen(sql), " ON CONFLICT "
+	    "(tenant) DO UPDATE SET tenant = l.tenant");
+	root->t_nsent = root->t_nlocks;
+	free(root->t_locksql);
+	root->t_locksql = sql;
+	return (sql);
+}
+
+/*
+ * Savepoint depth d ends: rolled back (its locks are gone) or released
+ * (they pass to the level above).
+ */
+static void
+lock_end(struct pg_txn *root, int d, int rollback)
+{
+	size_t	i, n = 0, sent = 0;
+
+	for (i = 0; i < root->t_nlocks; i++) {
+		struct pg_lock	l = root->t_locks[i];
+
+		if (i < root->t_nsent && l.pl_depth >= d) {
+			if (rollback)
+				continue;
+			l.pl_depth = d - 1;
+		}
+		if (i < root->t_nsent)
+			sent++;
+		root->t_locks[n++] = l;
+	}
+	root->t_nlocks = n;
+	root->t_nsent = sent;
+}
+
+/*
+ * What to send ahead of a statement of t, in the same round trip: BEGIN at
+ * the transaction's first, the tenant locks wanted since the last statement
+ * (before the savepoints not yet opened: a lock outlives them), and those
+ * savepoints.
  */
 static int
 begin_stmts(struct pg_txn *t, const char **pre)
@@ -304,15 +430,12 @@ begin_stmts(struct pg_txn *t, const char **pre)
 
 	if (!root->t_begun) {
 		root->t_begun = 1;
-		if (!root->t_rw)
-			pre[n++] = "BEGIN ISOLATION LEVEL REPEATABLE READ "
-			    "READ ONLY";
-		else {
-			pre[n++] = "BEGIN";
-			pre[n++] = "SELECT 1 FROM scim_lock WHERE id = 1 "
-			    "FOR UPDATE";
-		}
+		pre[n++] = root->t_rw ? "BEGIN" : "BEGIN ISOLATION LEVEL "
+		    "REPEATABLE READ READ ONLY";
 	}
+	if (root->t_nsent < root->t_nlocks)
+		pre[n++] = lock_stmt(root, root->t_sp_lo > 0 ?
+		    root->t_sp_lo - 1 : t->t_depth);
 	if (root->t_sp_lo > 0) {
 		for (d = root->t_sp_lo; d <= root->t_sp_hi; d++)
 			pre[n++] = sp[d];
@@ -336,6 +459,7 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 	*out = NULL;
 	if ((rc = txn_ready(t)) != SCIM_OK)
 		return (rc);
+	lock_want(t, lock_tenant(id, k));
 	for (; *p != '\0'; p++, n++) {
 		switch (*p) {
 		case 't':
@@ -434,6 +558,8 @@ txn_end(struct pg_txn *t)
 {
 	held_clear(t);
 	free(t->t_held);
+	free(t->t_locks);
+	free(t->t_locksql);
 	pgpool_release(t->t_s->s_pool, t->t_conn);
 	free(t);
 }
@@ -472,8 +598,16 @@ nested_abort(struct pg_txn *t)
 	    simple(t, sql) == SCIM_OK && root->t_failed != SCIM_OK &&
 	    root->t_failed_depth >= t->t_depth)
 		root->t_failed = SCIM_OK;
+	lock_end(root, t->t_depth, 1);
 	held_clear(t);
 	free(t);
+}
+
+static int
+pg_lock_tenant(struct store_txn *tb, uint32_t tenant)
+{
+	lock_want((struct pg_txn *)tb, tenant);
+	return (SCIM_OK);
 }
 
 static int
@@ -505,6 +639,7 @@ pg_commit(struct store_txn *tb)
 			} else if ((rc = pgconn_send(t->t_root->t_conn,
 			    sql)) != SCIM_OK)
 				fail(t, rc);
+			lock_end(t->t_root, t->t_depth, 0);
 		}
 		held_clear(t);
 		free(t);
@@ -1133,6 +1268,7 @@ static const struct store_ops pg_ops = {
 	.async = pg_async,
 	.begin = pg_begin,
 	.begin_nested = pg_begin_nested,
+	.lock_tenant = pg_lock_tenant,
 	.commit = pg_commit,
 	.abort = pg_abort,
 	.get = pg_get,
