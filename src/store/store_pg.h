@@ -24,6 +24,9 @@ extern const struct pg_table	 pg_dbs[STORE_NDB];
 #define PG_NCOUNTERS		4
 extern const char *const	 pg_counters[PG_NCOUNTERS];
 
+/* The SQL interface for a product sharing the database (migration 3). */
+extern const char		 pg_views_sql[];
+
 /*
  * Bring the schema to this scimd's version (only check it with rdonly);
  * *version is then the schema's.  SCIM_OK, or an error with a reason in eb.

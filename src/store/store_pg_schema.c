@@ -15,7 +15,7 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define PG_SCHEMA_VERSION	2
+#define PG_SCHEMA_VERSION	3
 /* the migration's advisory lock (int4, int4): "scim", 1 */
 #define PG_LOCK_MIGRATE		"1935894893, 1"
 
@@ -102,9 +102,27 @@ migration_2(void)
 	return (tables(STORE_EVENTS, STORE_NDB));
 }
 
+/*
+ * Version 3: the writers' lock per tenant instead of one for all (a row
+ * of scim_tenant_lock per tenant, made by the first writer that locks it),
+ * and the read-only views for a product sharing the database
+ * (store_pg_views.c).
+ */
+static char *
+migration_3(void)
+{
+	char	*sql;
+
+	if (asprintf(&sql, "CREATE TABLE scim_tenant_lock (tenant integer "
+	    "PRIMARY KEY);\nDROP TABLE scim_lock;\n%s", pg_views_sql) == -1)
+		fatalx("out of memory");
+	return (sql);
+}
+
 static char *(*const pg_migrations[])(void) = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 #define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
 
