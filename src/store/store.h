@@ -80,8 +80,8 @@ int	store_begin_nested(struct store_txn *parent, struct store_txn **out);
  * anyway before the transaction's first statement on its data; the locks
  * asked for here go together with the next statement, in ascending tenant
  * order, so that a transaction asking first for every tenant it will touch
- * cannot deadlock with another.  With LMDB (one writer at a time) it does
- * nothing.
+ * cannot deadlock with another.  Tenant 0 stands for the global data
+ * (tenants, tokens).  With LMDB (one writer at a time) it does nothing.
  */
 int	store_lock_tenant(struct store_txn *, uint32_t tenant);
 /* Commit (SCIM_ESTORAGE when the store is full, else SCIM_ESTORE on failure). */

@@ -16,7 +16,8 @@
  * as LMDB's single writer does, so the tenant's audit and event sequence
  * numbers follow commit order and its read-modify-writes (counts, event
  * seq) never race, while writers of different tenants never wait for each
- * other.  store_lock_tenant takes the locks up front (in tenant order, so
+ * other.  The global data (tenants, tokens) has the row of tenant 0.
+ * store_lock_tenant takes the locks up front (in tenant order, so
  * that two batches of several tenants cannot deadlock); a lock taken in a
  * savepoint is released by its rollback and forgotten here too.  Readers
  * run at REPEATABLE READ (one snapshot) and never wait.
@@ -308,36 +309,40 @@ txn_ready(struct pg_txn *t)
 /* ---- the tenants' writers' locks ---- */
 
 /*
- * The tenant whose lock a statement on key k of the table of statement id
- * needs: the key's tenant prefix, or for meta the tenant of a count ("n" T
- * K) or an event seq ("e" T); 0 for none (other global data, a scan
- * without a key).
+ * The lock a statement on key k of the table of statement id needs: the
+ * key's tenant; for meta, the tenant of a count ("n" T K) or of an event
+ * seq ("e" T), for tenants that of a tenant's record ("i" T); 0, the lock of the global data, for the rest of the global
+ * tables (tenants, tokens: their read-modify-writes, such as a token's
+ * last use against its revocation, need it as much); -1 for none (a scan
+ * of a tenant table without a key).
  */
-static uint32_t
+static int64_t
 lock_tenant(int id, const struct store_val *k)
 {
-	const uint8_t	*b;
+	const uint8_t	*b = k != NULL ? k->sv_data : NULL;
 	int		 db = id / Q_N;
 
-	if (id >= STORE_NDB * Q_N || k == NULL || k->sv_len < 4)
-		return (0);
-	b = k->sv_data;
+	if (id >= STORE_NDB * Q_N)
+		return (-1);
 	if (!pg_dbs[db].global)
-		return (util_get_be32(b));
-	if (db == STORE_META && ((b[0] == 'n' && k->sv_len == 6) ||
-	    (b[0] == 'e' && k->sv_len == 5)))
+		return (k != NULL && k->sv_len >= 4 ?
+		    (int64_t)util_get_be32(b) : -1);
+	if (db == STORE_META && k != NULL && ((k->sv_len == 6 &&
+	    b[0] == 'n') || (k->sv_len == 5 && b[0] == 'e')))
+		return (util_get_be32(b + 1));
+	if (db == STORE_TENANTS && k != NULL && k->sv_len == 5 && b[0] == 'i')
 		return (util_get_be32(b + 1));
 	return (0);
 }
 
 /* Ask for tenant's lock: sent ahead of the transaction's next statement. */
 static void
-lock_want(struct pg_txn *t, uint32_t tenant)
+lock_want(struct pg_txn *t, int64_t tenant)
 {
 	struct pg_txn	*root = t->t_root;
 	size_t		 i;
 
-	if (tenant == 0 || !root->t_rw)
+	if (tenant < 0 || !root->t_rw)
 		return;
 	for (i = 0; i < root->t_nlocks; i++)
 		if (root->t_locks[i].pl_tenant == tenant)
@@ -347,7 +352,7 @@ lock_want(struct pg_txn *t, uint32_t tenant)
 		root->t_locks = xrealloc(root->t_locks, root->t_caplocks *
 		    sizeof(*root->t_locks));
 	}
-	root->t_locks[root->t_nlocks].pl_tenant = tenant;
+	root->t_locks[root->t_nlocks].pl_tenant = (uint32_t)tenant;
 	root->t_locks[root->t_nlocks++].pl_depth = -1;
 }
 
