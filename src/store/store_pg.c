@@ -46,12 +46,18 @@
 #define PG_SP_MAX		4	/* savepoint depth */
 #define PG_PRE_MAX		(2 + PG_SP_MAX)	/* BEGIN, locks, savepoints */
 #define PG_BATCH_MAX		1024
+/* resource kind tags (store_db.h's K), for documents read ahead */
+#define PG_TAG_USER		0x55	/* 'U' */
+#define PG_TAG_GROUP		0x47	/* 'G' */
 
 
 /* Statements per table; params: t tenant, k key, v value, l limit. */
 enum pg_q {
 	Q_GET, Q_PUT, Q_INSERT, Q_DEL, Q_DELPAIR, Q_GE, Q_GT, Q_LT, Q_FIRST,
-	Q_LAST, Q_COUNTKEY, Q_COUNT, Q_N
+	Q_LAST, Q_COUNTKEY, Q_COUNT,
+	Q_GETJ,		/* readers: Q_GET of id2r with the document it names */
+	Q_GEJ,		/* readers: Q_GE of an index with the documents of key */
+	Q_N
 };
 #define STMT_ID(db, q)		((int)(db) * Q_N + (q))
 #define STMT_NEXTVAL(i)		(STORE_NDB * Q_N + (int)(i))
@@ -79,6 +85,8 @@ struct pg_store {
 	int			 s_version;
 	int			 s_closing;
 	int			 s_warned;
+	uint64_t		 s_blk_next[PG_NCOUNTERS];	/* a block */
+	uint64_t		 s_blk_end[PG_NCOUNTERS];	/* of values */
 };
 
 struct pg_txn {
@@ -97,8 +105,18 @@ struct pg_txn {
 	size_t			 t_nlocks, t_caplocks;
 	size_t			 t_nsent;	/* t_locks[t_nsent..]: to send */
 	char			*t_locksql;	/* the last lock statement sent */
+	struct pg_ahead		*t_ahead;	/* documents read ahead (root) */
+	size_t			 t_nahead, t_capahead;
 	PGresult		**t_held;	/* get results, valid until a write */
 	size_t			 t_nheld, t_capheld;
+};
+
+/* A document a reader fetched with its index entry: res key -> value. */
+struct pg_ahead {
+	uint8_t		*pa_key;
+	size_t		 pa_klen;
+	char		*pa_val;
+	size_t		 pa_vlen;
 };
 
 /* A tenant's writers' lock, held from savepoint depth pl_depth on. */
@@ -180,6 +198,53 @@ range_stmts(struct pg_store *s, int db, const char *t, int dup)
 	}
 }
 
+/*
+ * Readers fetch a document with the index entry that leads to it, in the
+ * same statement (the caller's next get of it then costs no round trip):
+ * id2r's value is K R, an index's R after the kind tag of its table (in
+ * ix_extid's key after T); res's key is T K R.
+ */
+static const char *
+ahead_tag(int db)
+{
+	switch (db) {
+	case STORE_IX_USERNAME:
+	case STORE_IX_EMAIL:
+		return ("'\\x55'::bytea");	/* PG_TAG_USER */
+	case STORE_IX_GNAME:
+		return ("'\\x47'::bytea");	/* PG_TAG_GROUP */
+	case STORE_IX_EXTID:
+		return ("substring(a.k FROM 5 FOR 1)");
+	}
+	return (NULL);
+}
+
+static void
+ahead_stmts(struct pg_store *s)
+{
+	char	buf[640];
+	int	db, dup;
+
+	stmt_set(s, STMT_ID(STORE_ID2R, Q_GETJ), xstrdup("SELECT a.v, b.v "
+	    "FROM scim_id2r a LEFT JOIN scim_res b ON b.tenant = a.tenant AND "
+	    "b.k = substring(a.k FROM 1 FOR 4) || a.v WHERE a.tenant = $1 "
+	    "AND a.k = $2 ORDER BY a.v LIMIT 1"), "tk");
+	for (db = 0; db < STORE_NDB; db++) {
+		if (ahead_tag(db) == NULL)
+			continue;
+		dup = pg_dbs[db].dup;
+		snprintf(buf, sizeof(buf), "SELECT a.k, a.v, b.v FROM %s a "
+		    "LEFT JOIN scim_res b ON a.k = $2 AND b.tenant = a.tenant "
+		    "AND b.k = substring(a.k FROM 1 FOR 4) || %s || a.v "
+		    "WHERE (a.tenant, a.k%s) >= ($1, $2%s) ORDER BY a.tenant, "
+		    "a.k%s LIMIT $%d", pg_dbs[db].table, ahead_tag(db),
+		    dup ? ", a.v" : "", dup ? ", $3" : "", dup ? ", a.v" : "",
+		    dup ? 4 : 3);
+		stmt_set(s, STMT_ID(db, Q_GEJ), xstrdup(buf), dup ? "tkvl" :
+		    "tkl");
+	}
+}
+
 /* Every statement, built once from the table list. */
 static void
 stmts_build(struct pg_store *s)
@@ -218,6 +283,7 @@ stmts_build(struct pg_store *s)
 		stmt_set(s, STMT_ID(db, Q_COUNT), sqlf("SELECT count(*) FROM %s",
 		    t), "");
 	}
+	ahead_stmts(s);
 	for (i = 0; i < PG_NCOUNTERS; i++) {
 		snprintf(buf, sizeof(buf), "SELECT nextval('scim_seq_%s')",
 		    pg_counters[i]);
@@ -565,6 +631,12 @@ txn_end(struct pg_txn *t)
 	free(t->t_held);
 	free(t->t_locks);
 	free(t->t_locksql);
+	while (t->t_nahead > 0) {
+		t->t_nahead--;
+		free(t->t_ahead[t->t_nahead].pa_key);
+		free(t->t_ahead[t->t_nahead].pa_val);
+	}
+	free(t->t_ahead);
 	pgpool_release(t->t_s->s_pool, t->t_conn);
 	free(t);
 }
@@ -683,6 +755,82 @@ pg_abort(struct store_txn *tb)
 	txn_end(t);
 }
 
+/* ---- documents read ahead (readers only: one snapshot, no writes) ---- */
+
+/* Keep the document in column col of row i of r under res key prefix||R. */
+static void
+ahead_add(struct pg_txn *t, PGresult *r, int i, int col,
+    const struct store_val *prefix, const struct store_val *kr)
+{
+	struct pg_txn	*root = t->t_root;
+	struct pg_ahead	*a;
+
+	if (PQgetisnull(r, i, col))
+		return;
+	if (root->t_nahead == root->t_capahead) {
+		root->t_capahead = root->t_capahead ? root->t_capahead * 2 : 4;
+		root->t_ahead = xrealloc(root->t_ahead, root->t_capahead *
+		    sizeof(*root->t_ahead));
+	}
+	a = &root->t_ahead[root->t_nahead++];
+	a->pa_klen = prefix->sv_len + kr->sv_len;
+	a->pa_key = xmalloc(a->pa_klen);
+	memcpy(a->pa_key, prefix->sv_data, prefix->sv_len);
+	memcpy(a->pa_key + prefix->sv_len, kr->sv_data, kr->sv_len);
+	a->pa_vlen = (size_t)PQgetlength(r, i, col);
+	a->pa_val = xmalloc(a->pa_vlen + 1);
+	memcpy(a->pa_val, PQgetvalue(r, i, col), a->pa_vlen + 1);
+}
+
+static int
+ahead_find(struct pg_txn *t, const struct store_val *key,
+    struct store_val *val)
+{
+	struct pg_txn	*root = t->t_root;
+	size_t		 i;
+
+	for (i = root->t_nahead; i-- > 0;) {
+		struct pg_ahead	*a = &root->t_ahead[i];
+
+		if (a->pa_klen == key->sv_len &&
+		    memcmp(a->pa_key, key->sv_data, a->pa_klen) == 0) {
+			if (val != NULL) {
+				val->sv_data = a->pa_val;
+				val->sv_len = a->pa_vlen;
+			}
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/* The documents a reader's index fetch brought: those of the key sought. */
+static void
+ahead_rows(struct pg_txn *t, enum store_db db, PGresult *r)
+{
+	struct store_val	 k, v, pre;
+	uint8_t			 pb[5];
+	int			 i;
+
+	for (i = 0; i < PQntuples(r); i++) {
+		if (PQgetisnull(r, i, 2))
+			continue;
+		k.sv_data = PQgetvalue(r, i, 0);
+		k.sv_len = (size_t)PQgetlength(r, i, 0);
+		v.sv_data = PQgetvalue(r, i, 1);
+		v.sv_len = (size_t)PQgetlength(r, i, 1);
+		if (k.sv_len < 5)
+			continue;
+		memcpy(pb, k.sv_data, 4);
+		pb[4] = db == STORE_IX_GNAME ? PG_TAG_GROUP :
+		    db == STORE_IX_EXTID ? ((const uint8_t *)k.sv_data)[4] :
+		    PG_TAG_USER;
+		pre.sv_data = pb;
+		pre.sv_len = 5;
+		ahead_add(t, r, i, 2, &pre, &v);
+	}
+}
+
 /* ---- data ---- */
 
 static int
@@ -690,12 +838,22 @@ pg_get(struct store_txn *tb, enum store_db db, const struct store_val *key,
     struct store_val *val)
 {
 	struct pg_txn	*t = (struct pg_txn *)tb;
+	struct store_val pre = { key->sv_data, 4 };
 	PGresult	*r;
-	int		 rc;
+	int		 rc, ahead = !t->t_root->t_rw && db == STORE_ID2R &&
+			    key->sv_len >= 4;
 
-	if ((rc = run(t, STMT_ID(db, Q_GET), key_tenant(db, key), key, NULL,
-	    0, &r)) != SCIM_OK)
+	if (!t->t_root->t_rw && db == STORE_RES && ahead_find(t, key, val))
+		return (SCIM_OK);
+	if ((rc = run(t, STMT_ID(db, ahead ? Q_GETJ : Q_GET), key_tenant(db,
+	    key), key, NULL, 0, &r)) != SCIM_OK)
 		return (rc);
+	if (ahead && PQntuples(r) > 0) {
+		struct store_val kr = { PQgetvalue(r, 0, 0),
+				    (size_t)PQgetlength(r, 0, 0) };
+
+		ahead_add(t, r, 0, 1, &pre, &kr);
+	}
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return (SCIM_ENOTFOUND);
@@ -824,10 +982,14 @@ fetch(struct pg_cursor *c, int q, const struct store_val *k,
 {
 	PGresult	*r;
 	int		 rc, lim = q == Q_LAST ? 1 : c->c_batch;
+	int		 ahead = q == Q_GE && !c->c_t->t_root->t_rw &&
+			    c->c_t->t_s->s_stmt[STMT_ID(c->c_db, Q_GEJ)].sql != NULL;
 
-	if ((rc = run(c->c_t, STMT_ID(c->c_db, q), key_tenant(c->c_db, k), k,
-	    v, lim, &r)) != SCIM_OK)
+	if ((rc = run(c->c_t, STMT_ID(c->c_db, ahead ? Q_GEJ : q),
+	    key_tenant(c->c_db, k), k, v, lim, &r)) != SCIM_OK)
 		return (rc);
+	if (ahead)
+		ahead_rows(c->c_t, c->c_db, r);
 	PQclear(c->c_old);
 	c->c_old = c->c_res;
 	c->c_res = r;
@@ -1034,21 +1196,36 @@ counter_index(const char *name)
 	return (-1);
 }
 
+/*
+ * A counter whose sequence steps by more than 1 (resource numbers,
+ * versions: they need only be unique and grow in each instance) is served
+ * from the block of values one nextval reserved for this instance, a round
+ * trip saved on most writes; the others (audit: its order is the tenant's
+ * commit order, under its lock) take one nextval each.
+ */
 static int
 pg_next_id(struct store_txn *tb, const char *counter, uint64_t *out)
 {
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	struct pg_store	*s = t->t_s;
 	PGresult	*r;
 	int		 i = counter_index(counter), rc;
 
 	if (i < 0)
 		return (SCIM_ESTORE);
-	if ((rc = run((struct pg_txn *)tb, STMT_NEXTVAL(i), 0, NULL, NULL, 0,
-	    &r)) != SCIM_OK)
+	if (s->s_blk_next[i] < s->s_blk_end[i]) {
+		*out = s->s_blk_next[i]++;
+		return (SCIM_OK);
+	}
+	if ((rc = run(t, STMT_NEXTVAL(i), 0, NULL, NULL, 0, &r)) != SCIM_OK)
 		return (rc);
 	rc = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 8 ? SCIM_OK :
 	    SCIM_ESTORE;
-	if (rc == SCIM_OK)
+	if (rc == SCIM_OK) {
 		*out = util_get_be64((const uint8_t *)PQgetvalue(r, 0, 0));
+		s->s_blk_next[i] = *out + 1;
+		s->s_blk_end[i] = *out + (uint64_t)pg_counter_step[i];
+	}
 	PQclear(r);
 	return (rc);
 }
@@ -1065,6 +1242,9 @@ pg_counter_floor(struct store_txn *tb, const char *counter, uint64_t floor)
 	    (int64_t)floor, &r)) != SCIM_OK)
 		return (rc);
 	PQclear(r);
+	/* the block may lie below the floor */
+	((struct pg_txn *)tb)->t_s->s_blk_next[i] = 0;
+	((struct pg_txn *)tb)->t_s->s_blk_end[i] = 0;
 	return (SCIM_OK);
 }
 
