@@ -587,7 +587,8 @@ cp "$RESULTS" "$OUT.jsonl"
 	   | "| \(.[0].size) | \(.[0].scenario) | \($lr | r(0)) | " +
 	     "\($pr | r(0)) | \(if $lr > 0 then $pr / $lr else null end | r(2))" +
 	     " | \($l | m(.p99_ms) | r(2)) | \($p | m(.p99_ms) | r(2)) | " +
-	     (if $ls != null and $ps != null and $ls > 0 then
+	     (if .[0].scenario == "sync" and $ls != null and $ps != null and
+	     $ls > 0 then
 	     "\($ls | r(1)) / \($ps | r(1)) (\($ps / $ls | r(2)))" else "" end)
 	     + " |")
 	' "$RESULTS"
