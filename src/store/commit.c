@@ -85,24 +85,30 @@ commit_in_flight(uint32_t tenant)
 
 /*
  * Move the queued ops the next batch may apply to batch, and register it
- * in flight: everything when no batch is being applied.  While one is (a
- * store that waits), the ops of the tenants no batch in flight writes, so
- * that one batch waiting for a tenant's lock holds up no other tenant; an
- * op of an unknown tenant waits for the batches in flight.
+ * in flight.  With LMDB, everything.  With a store that waits (a
+ * database), batches overlap: one takes the ops of tenants no batch in
+ * flight writes, so that a batch waiting for a tenant's lock holds up no
+ * other tenant; and ops of unknown tenant (0: token use, admin, delivery)
+ * go in batches of their own, which lock the global data first (tenant
+ * 0's lock, lowest) and one at a time: a batch of tenants' writes then
+ * never asks for the global lock after a tenant's, and two batches cannot
+ * deadlock.
  */
 static int
 commit_take(struct commit_queue *batch)
 {
 	struct commit_op	*op, *next;
-	int			 i;
+	int			 i, db = store_async(commit_store), kind = -1;
 
-	if (commit_nflights > 0 && (commit_nflights == COMMIT_FLIGHTS ||
-	    !store_async(commit_store)))
+	if (commit_nflights > 0 && (commit_nflights == COMMIT_FLIGHTS || !db))
 		return (0);
 	for (op = TAILQ_FIRST(&commit_q); op != NULL; op = next) {
 		next = TAILQ_NEXT(op, co_entry);
-		if (commit_nflights > 0 && (op->co_tenant == 0 ||
-		    commit_in_flight(op->co_tenant)))
+		if (db && commit_in_flight(op->co_tenant))
+			continue;
+		if (db && kind == -1)
+			kind = op->co_tenant != 0;
+		if (db && kind != (op->co_tenant != 0))
 			continue;
 		TAILQ_REMOVE(&commit_q, op, co_entry);
 		TAILQ_INSERT_TAIL(batch, op, co_entry);
@@ -142,9 +148,9 @@ commit_flush(void)
 	if (TAILQ_EMPTY(&commit_q) || !commit_take(&batch))
 		return;
 	rc = store_begin(commit_store, 1, &txn);
-	/* every tenant's lock first, in order: batches cannot deadlock */
+	/* every lock first, in order (0: the global data's) */
 	TAILQ_FOREACH(op, &batch, co_entry)
-		if (rc == SCIM_OK && op->co_tenant != 0)
+		if (rc == SCIM_OK)
 			rc = store_lock_tenant(txn, op->co_tenant);
 	TAILQ_FOREACH(op, &batch, co_entry) {
 		n++;

@@ -29,11 +29,12 @@ struct commit_op {
 	/* After the batch commit: rc is co_apply's, or the commit's failure. */
 	void			(*co_done)(struct commit_op *op, int rc);
 	/*
-	 * The tenant whose data co_apply writes, or 0 (unknown, several):
-	 * its writers' lock is taken before the batch applies anything, and
-	 * on a database an op of a tenant no batch in flight writes need not
-	 * wait for that batch (one waiting for a tenant's lock holds up no
-	 * other tenant).
+	 * The tenant whose data co_apply writes, or 0 (unknown, several, or
+	 * global data): its writers' lock (for 0 the global data's) is taken
+	 * before the batch applies anything, and on a database an op of a
+	 * tenant no batch in flight writes need not wait for that batch (one
+	 * waiting for a tenant's lock holds up no other tenant).  A write of
+	 * a tenant never touches global data (tenants, tokens).
 	 */
 	uint32_t		  co_tenant;
 	int			  co_rc;
