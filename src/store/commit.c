@@ -19,8 +19,12 @@ static struct event		*commit_ev;
 static struct store		*commit_store;
 static int			 commit_max = 256;
 static int			 commit_queued;
-/* batches being applied: one, or on a database up to COMMIT_FLIGHTS */
-#define COMMIT_FLIGHTS		2
+/*
+ * Batches being applied: one, or on a database up to COMMIT_FLIGHTS, two
+ * of tenants' writes and one of the rest (which may wait for a tenant's
+ * lock, too, without stopping the others).
+ */
+#define COMMIT_FLIGHTS		3
 static struct commit_queue	*commit_flight[COMMIT_FLIGHTS];
 static int			 commit_nflights;
 static struct commit_stats	 commit_st;
@@ -83,6 +87,19 @@ commit_in_flight(uint32_t tenant)
 	return (0);
 }
 
+/* Batches of tenants' writes in flight. */
+static int
+commit_tenant_flights(void)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < COMMIT_FLIGHTS; i++)
+		if (commit_flight[i] != NULL &&
+		    TAILQ_FIRST(commit_flight[i])->co_tenant != 0)
+			n++;
+	return (n);
+}
+
 /*
  * Move the queued ops the next batch may apply to batch, and register it
  * in flight.  With LMDB, everything.  With a store that waits (a
@@ -106,8 +123,12 @@ commit_take(struct commit_queue *batch)
 		next = TAILQ_NEXT(op, co_entry);
 		if (db && commit_in_flight(op->co_tenant))
 			continue;
-		if (db && kind == -1)
+		if (db && kind == -1) {
+			if (op->co_tenant != 0 &&
+			    commit_tenant_flights() == COMMIT_FLIGHTS - 1)
+				continue;
 			kind = op->co_tenant != 0;
+		}
 		if (db && kind != (op->co_tenant != 0))
 			continue;
 		TAILQ_REMOVE(&commit_q, op, co_entry);
