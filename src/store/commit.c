@@ -23,7 +23,14 @@ static struct event		*commit_ev;
 static struct store		*commit_store;
 static int			 commit_max = 256;
 static int			 commit_queued;
-static int			 commit_busy;	/* a batch is being applied */
+/*
+ * Batches being applied: one, or on a database up to COMMIT_FLIGHTS, two
+ * of tenants' writes and one of the rest (which may wait for a tenant's
+ * lock, too, without stopping the others).
+ */
+#define COMMIT_FLIGHTS		3
+static struct commit_queue	*commit_flight[COMMIT_FLIGHTS];
+static int			 commit_nflights;
 static struct commit_stats	 commit_st;
 static struct commit_watcher {
 	void	(*cw_fn)(void *);
@@ -106,6 +113,90 @@ usec_now(void)
 	return ((unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
+/* 1 if a batch being applied writes tenant's data. */
+static int
+commit_in_flight(uint32_t tenant)
+{
+	struct commit_op	*op;
+	int			 i;
+
+	for (i = 0; i < COMMIT_FLIGHTS; i++)
+		if (commit_flight[i] != NULL)
+			TAILQ_FOREACH(op, commit_flight[i], co_entry)
+				if (op->co_tenant == tenant)
+					return (1);
+	return (0);
+}
+
+/* Batches of tenants' writes in flight. */
+static int
+commit_tenant_flights(void)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < COMMIT_FLIGHTS; i++)
+		if (commit_flight[i] != NULL &&
+		    TAILQ_FIRST(commit_flight[i])->co_tenant != 0)
+			n++;
+	return (n);
+}
+
+/*
+ * Move the queued ops the next batch may apply to batch, and register it
+ * in flight.  With LMDB, everything.  With a store that waits (a
+ * database), batches overlap: one takes the ops of tenants no batch in
+ * flight writes, so that a batch waiting for a tenant's lock holds up no
+ * other tenant; and ops of unknown tenant (0: token use, admin, delivery)
+ * go in batches of their own, which lock the global data first (tenant
+ * 0's lock, lowest) and one at a time: a batch of tenants' writes then
+ * never asks for the global lock after a tenant's, and two batches cannot
+ * deadlock.  A batch waiting for its flush (sy.batch) holds up the next.
+ */
+static int
+commit_take(struct commit_queue *batch)
+{
+	struct commit_op	*op, *next;
+	int			 i, db = store_async(commit_store), kind = -1;
+
+	if (!TAILQ_EMPTY(&sy.batch) ||
+	    (commit_nflights > 0 && (commit_nflights == COMMIT_FLIGHTS || !db)))
+		return (0);
+	for (op = TAILQ_FIRST(&commit_q); op != NULL; op = next) {
+		next = TAILQ_NEXT(op, co_entry);
+		if (db && commit_in_flight(op->co_tenant))
+			continue;
+		if (db && kind == -1) {
+			if (op->co_tenant != 0 &&
+			    commit_tenant_flights() == COMMIT_FLIGHTS - 1)
+				continue;
+			kind = op->co_tenant != 0;
+		}
+		if (db && kind != (op->co_tenant != 0))
+			continue;
+		TAILQ_REMOVE(&commit_q, op, co_entry);
+		TAILQ_INSERT_TAIL(batch, op, co_entry);
+		commit_queued--;
+	}
+	if (TAILQ_EMPTY(batch))
+		return (0);
+	for (i = 0; commit_flight[i] != NULL; i++)
+		;
+	commit_flight[i] = batch;
+	commit_nflights++;
+	return (1);
+}
+
+static void
+commit_landed(struct commit_queue *batch)
+{
+	int	i;
+
+	for (i = 0; i < COMMIT_FLIGHTS; i++)
+		if (commit_flight[i] == batch)
+			commit_flight[i] = NULL;
+	commit_nflights--;
+}
+
 /* Replies in order, then the watchers; what queued meanwhile goes next. */
 static void
 batch_finish(struct commit_queue *batch, int rc)
@@ -113,7 +204,6 @@ batch_finish(struct commit_queue *batch, int rc)
 	struct commit_op	*op;
 	size_t			 i;
 
-	commit_busy = 0;
 	while ((op = TAILQ_FIRST(batch)) != NULL) {
 		TAILQ_REMOVE(batch, op, co_entry);
 		op->co_done(op, op->co_rc);	/* may free op */
@@ -136,16 +226,13 @@ commit_apply(void)
 	unsigned long long	 t0 = usec_now();
 	int			 rc, n = 0, b;
 
-	/*
-	 * One batch at a time: while a store that waits (a database) applies
-	 * one, new changes queue for the next.
-	 */
-	if (TAILQ_EMPTY(&commit_q) || commit_busy)
+	if (TAILQ_EMPTY(&commit_q) || !commit_take(&batch))
 		return;
-	commit_busy = 1;
-	TAILQ_CONCAT(&batch, &commit_q, co_entry);
-	commit_queued = 0;
 	rc = store_begin(commit_store, 1, &txn);
+	/* every lock first, in order (0: the global data's) */
+	TAILQ_FOREACH(op, &batch, co_entry)
+		if (rc == SCIM_OK)
+			rc = store_lock_tenant(txn, op->co_tenant);
 	TAILQ_FOREACH(op, &batch, co_entry) {
 		n++;
 		if (rc != SCIM_OK) {
@@ -178,8 +265,9 @@ commit_apply(void)
 	for (b = 0; b < 7 && (1 << (b + 1)) <= n; b++)
 		;
 	commit_st.cs_hist[b]++;
+	commit_landed(&batch);
 	if (sy.on && rc == SCIM_OK) {
-		/* busy until the flush is done: replies wait for it */
+		/* the next batch waits for the flush, as do these replies */
 		TAILQ_CONCAT(&sy.batch, &batch, co_entry);
 		pthread_mutex_lock(&sy.mtx);
 		sy.want++;

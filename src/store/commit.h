@@ -13,6 +13,7 @@
 #define COMMIT_H
 
 #include <sys/queue.h>
+#include <stdint.h>
 
 struct event_base;
 struct store;
@@ -30,6 +31,15 @@ struct commit_op {
 				    struct commit_op *op, int rc);
 	/* After the batch commit: rc is co_apply's, or the commit's failure. */
 	void			(*co_done)(struct commit_op *op, int rc);
+	/*
+	 * The tenant whose data co_apply writes, or 0 (unknown, several, or
+	 * global data): its writers' lock (for 0 the global data's) is taken
+	 * before the batch applies anything, and on a database an op of a
+	 * tenant no batch in flight writes need not wait for that batch (one
+	 * waiting for a tenant's lock holds up no other tenant).  A write of
+	 * a tenant never touches global data (tenants, tokens).
+	 */
+	uint32_t		  co_tenant;
 	int			  co_rc;
 	TAILQ_ENTRY(commit_op)	  co_entry;
 };

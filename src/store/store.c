@@ -66,6 +66,12 @@ store_run(struct store *s, void (*fn)(void *), void *arg)
 }
 
 int
+store_async(struct store *s)
+{
+	return (OPS(s)->async(s));
+}
+
+int
 store_version(struct store *s)
 {
 	return (OPS(s)->version(s));
@@ -93,6 +99,12 @@ int
 store_begin_nested(struct store_txn *parent, struct store_txn **out)
 {
 	return (TOPS(parent)->begin_nested(parent, out));
+}
+
+int
+store_lock_tenant(struct store_txn *t, uint32_t tenant)
+{
+	return (TOPS(t)->lock_tenant(t, tenant));
 }
 
 int

@@ -65,6 +65,8 @@ void	store_attach(struct store *, struct event_base *,
  * backend on a coroutine of its own, so that a wait yields to the loop.
  */
 void	store_run(struct store *, void (*fn)(void *), void *arg);
+/* 1 when store calls may wait (a database: they run in store_run). */
+int	store_async(struct store *);
 /* Schema version of the open store (the format for LMDB). */
 int	store_version(struct store *);
 
@@ -89,6 +91,16 @@ int	store_sync(struct store *);
 int	store_begin(struct store *, int rw, struct store_txn **out);
 /* A child transaction of a write transaction: its abort undoes only itself. */
 int	store_begin_nested(struct store_txn *parent, struct store_txn **out);
+/*
+ * Serialise this write transaction with every other writer of tenant, in
+ * every process, until it ends.  A database backend takes a tenant's lock
+ * anyway before the transaction's first statement on its data; the locks
+ * asked for here go together with the next statement, in ascending tenant
+ * order, so that a transaction asking first for every tenant it will touch
+ * cannot deadlock with another.  Tenant 0 stands for the global data
+ * (tenants, tokens).  With LMDB (one writer at a time) it does nothing.
+ */
+int	store_lock_tenant(struct store_txn *, uint32_t tenant);
 /* Commit (SCIM_ESTORAGE when the store is full, else SCIM_ESTORE on failure). */
 int	store_commit(struct store_txn *);
 void	store_abort(struct store_txn *);

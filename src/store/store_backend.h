@@ -45,6 +45,7 @@ struct store_ops {
 	int	(*async)(struct store *);
 	int	(*begin)(struct store *, int rw, struct store_txn **);
 	int	(*begin_nested)(struct store_txn *, struct store_txn **);
+	int	(*lock_tenant)(struct store_txn *, uint32_t);
 	int	(*commit)(struct store_txn *);
 	void	(*abort)(struct store_txn *);
 	int	(*get)(struct store_txn *, enum store_db,

@@ -272,6 +272,13 @@ txn_release(struct lmdb_txn *t, int commit_done)
 	free(t);
 }
 
+/* One writer at a time already: nothing to lock. */
+static int
+lmdb_lock_tenant(struct store_txn *tb, uint32_t tenant)
+{
+	return (SCIM_OK);
+}
+
 static int
 lmdb_commit(struct store_txn *tb)
 {
@@ -614,6 +621,7 @@ static const struct store_ops lmdb_ops = {
 	.async = lmdb_async,
 	.begin = lmdb_begin,
 	.begin_nested = lmdb_begin_nested,
+	.lock_tenant = lmdb_lock_tenant,
 	.commit = lmdb_commit,
 	.abort = lmdb_abort,
 	.get = lmdb_get,

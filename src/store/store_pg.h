@@ -23,6 +23,11 @@ extern const struct pg_table	 pg_dbs[STORE_NDB];
 /* store_next_id's counters, each a sequence scim_seq_NAME. */
 #define PG_NCOUNTERS		4
 extern const char *const	 pg_counters[PG_NCOUNTERS];
+/* Each sequence's increment: the block of values one nextval reserves. */
+extern const int		 pg_counter_step[PG_NCOUNTERS];
+
+/* The SQL interface for a product sharing the database (migration 3). */
+extern const char		 pg_views_sql[];
 
 /*
  * Bring the schema to this scimd's version (only check it with rdonly);

@@ -15,7 +15,7 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define PG_SCHEMA_VERSION	2
+#define PG_SCHEMA_VERSION	3
 /* the migration's advisory lock (int4, int4): "scim", 1 */
 #define PG_LOCK_MIGRATE		"1935894893, 1"
 
@@ -40,6 +40,7 @@ const struct pg_table pg_dbs[STORE_NDB] = {
 
 const char *const pg_counters[PG_NCOUNTERS] = { "rid", "version", "audit",
     "tenant" };
+const int pg_counter_step[PG_NCOUNTERS] = { 32, 32, 1, 1 };
 
 /* A statement without a result to keep. */
 static int
@@ -102,9 +103,37 @@ migration_2(void)
 	return (tables(STORE_EVENTS, STORE_NDB));
 }
 
+/*
+ * Version 3: the writers' lock per tenant instead of one for all (a row
+ * of scim_tenant_lock per tenant, made by the first writer that locks it),
+ * sequences that reserve blocks (pg_counter_step), and the read-only
+ * views for a product sharing the database (store_pg_views.c).
+ */
+static char *
+migration_3(void)
+{
+	char	*sql, *tmp;
+	size_t	 i;
+
+	if (asprintf(&sql, "CREATE TABLE scim_tenant_lock (tenant integer "
+	    "PRIMARY KEY);\nDROP TABLE scim_lock;\n%s", pg_views_sql) == -1)
+		fatalx("out of memory");
+	for (i = 0; i < PG_NCOUNTERS; i++) {
+		if (pg_counter_step[i] == 1)
+			continue;
+		if (asprintf(&tmp, "%sALTER SEQUENCE scim_seq_%s INCREMENT BY "
+		    "%d;\n", sql, pg_counters[i], pg_counter_step[i]) == -1)
+			fatalx("out of memory");
+		free(sql);
+		sql = tmp;
+	}
+	return (sql);
+}
+
 static char *(*const pg_migrations[])(void) = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 #define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
 

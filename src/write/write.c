@@ -197,5 +197,6 @@ write_submit(const struct write_ctx *wc, const struct write_spec *ws)
 	wo->wo_op.co_apply = write_apply;
 	wo->wo_op.co_failed = write_failed;
 	wo->wo_op.co_done = write_done;
+	wo->wo_op.co_tenant = wc->wc_tenant;
 	commit_submit(&wo->wo_op);
 }

@@ -15,6 +15,8 @@
 # "CPU ratio" is the floor's (or static's) CPU time per request over the
 # scenario's: what req/s would be with the server's core to itself, the
 # figure to trust on a shared machine.
+# With both backends a second table sets them side by side:
+# PostgreSQL's rate over LMDB's per scenario.
 #
 # It builds nothing: it uses the scimd, scimctl and scimbench of a built
 # tree (top_builddir, or SCIMD, SCIMCTL and SCIMBENCH).  It talks only to
@@ -642,6 +644,32 @@ cp "$RESULTS" "$OUT.jsonl"
 	   | "\($g[0].backend | bname) \($g[0].scenario): \($sz[-1]) users " +
 	     "vs \($sz[0]) users: \($b | r(0)) vs \($a | r(0)) req/s, ratio " +
 	     "\($b / $a | r(2))")
+	' "$RESULTS"
+	# both backends: side by side, PostgreSQL over LMDB (the sync's time:
+	# PostgreSQL's over LMDB's)
+	[ "$BACKEND" != both ] || jq -rs '
+	def median: sort | if length == 0 then null
+	    else .[(length - 1) / 2 | floor] end;
+	def r(n): if . == null then "-" else (. * pow(10; n) | round) /
+	    pow(10; n) | tostring end;
+	def m(f): map(f | select(. != null)) | median;
+	map(select(.backend != null and .scenario != "startup" and
+	    .scenario != "storage" and .scenario != "populate"))
+	| "", "| users | scenario | LMDB req/s | PostgreSQL req/s | PG/LMDB | LMDB p99 ms | PG p99 ms | sync s LMDB / PG (PG/LMDB) |",
+	  "|---:|---|---:|---:|---:|---:|---:|---|",
+	  (group_by([.size, .scenario]) | .[]
+	   | (map(select(.backend == "lmdb"))) as $l
+	   | (map(select(.backend == "pg"))) as $p
+	   | select(($l | length) > 0 and ($p | length) > 0)
+	   | ($l | m(.rps)) as $lr | ($p | m(.rps)) as $pr
+	   | ($l | m(.seconds)) as $ls | ($p | m(.seconds)) as $ps
+	   | "| \(.[0].size) | \(.[0].scenario) | \($lr | r(0)) | " +
+	     "\($pr | r(0)) | \(if $lr > 0 then $pr / $lr else null end | r(2))" +
+	     " | \($l | m(.p99_ms) | r(2)) | \($p | m(.p99_ms) | r(2)) | " +
+	     (if .[0].scenario == "sync" and $ls != null and $ps != null and
+	     $ls > 0 then
+	     "\($ls | r(1)) / \($ps | r(1)) (\($ps / $ls | r(2)))" else "" end)
+	     + " |")
 	' "$RESULTS"
 } > "$OUT.md" || die "summary failed"
 cat "$OUT.md"

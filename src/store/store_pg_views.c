@@ -1,0 +1,70 @@
+/*
+ * The read-only SQL interface of the PostgreSQL schema (migration 3), for a
+ * product that shares the database: views over the key/value tables that
+ * name the tenant and decode the stored documents, and the expression
+ * indexes that make "user by userName or email, group by displayName, in
+ * tenant T" index scans.  Documented in scimd-sql(7); a change of a view's
+ * columns is a migration and a note there.
+ *
+ * The documents are UTF-8 JSON in bytea: scim_doc() decodes one.  It is
+ * declared IMMUTABLE (convert_from is only STABLE, for its encoding
+ * lookup, which is fixed for a database) so that indexes may use it; the
+ * views use the same expressions, so the planner matches them.  Kinds are
+ * the fifth byte of a resource key: 'U' (85) users, 'G' (71) groups.
+ */
+#include "store_pg.h"
+
+const char pg_views_sql[] =
+"CREATE FUNCTION scim_doc(bytea) RETURNS jsonb LANGUAGE sql IMMUTABLE\n"
+"    STRICT PARALLEL SAFE AS $$SELECT convert_from($1, 'UTF8')::jsonb$$;\n"
+"CREATE FUNCTION scim_be32(bytea) RETURNS integer LANGUAGE sql IMMUTABLE\n"
+"    STRICT PARALLEL SAFE AS $$SELECT (get_byte($1, 0) << 24) |\n"
+"    (get_byte($1, 1) << 16) | (get_byte($1, 2) << 8) | get_byte($1, 3)$$;\n"
+/* the primary email, else the first */
+"CREATE FUNCTION scim_email(d jsonb) RETURNS text LANGUAGE sql IMMUTABLE\n"
+"    PARALLEL SAFE AS $$SELECT coalesce((SELECT e ->> 'value' FROM\n"
+"    jsonb_array_elements(CASE jsonb_typeof(d -> 'emails') WHEN 'array'\n"
+"    THEN d -> 'emails' ELSE '[]' END) e WHERE e ->> 'primary' = 'true'\n"
+"    LIMIT 1), d -> 'emails' -> 0 ->> 'value')$$;\n"
+/* tenants: "n" name -> T */
+"CREATE VIEW scim_tenant_names AS SELECT convert_from(substring(k FROM 2),\n"
+"    'UTF8') AS name, scim_be32(v) AS id FROM scim_tenants\n"
+"    WHERE tenant = 0 AND get_byte(k, 0) = 110 AND length(v) = 4;\n"
+"CREATE INDEX scim_res_user_name ON scim_res\n"
+"    (tenant, (scim_doc(v) ->> 'userName')) WHERE get_byte(k, 4) = 85;\n"
+"CREATE INDEX scim_res_user_email ON scim_res\n"
+"    (tenant, scim_email(scim_doc(v))) WHERE get_byte(k, 4) = 85;\n"
+"CREATE INDEX scim_res_group_name ON scim_res\n"
+"    (tenant, (scim_doc(v) ->> 'displayName')) WHERE get_byte(k, 4) = 71;\n"
+"CREATE VIEW scimd_users AS SELECT t.name AS tenant,\n"
+"    scim_doc(r.v) ->> 'id' AS id,\n"
+"    scim_doc(r.v) ->> 'userName' AS user_name,\n"
+"    scim_doc(r.v) ->> 'externalId' AS external_id,\n"
+"    (scim_doc(r.v) ->> 'active')::boolean AS active,\n"
+"    scim_doc(r.v) ->> 'displayName' AS display_name,\n"
+"    scim_email(scim_doc(r.v)) AS email,\n"
+"    scim_doc(r.v) AS doc,\n"
+"    (scim_doc(r.v) -> 'meta' ->> 'created')::timestamptz AS created,\n"
+"    (scim_doc(r.v) -> 'meta' ->> 'lastModified')::timestamptz\n"
+"    AS last_modified\n"
+"    FROM scim_tenant_names t JOIN scim_res r ON r.tenant = t.id\n"
+"    WHERE get_byte(r.k, 4) = 85;\n"
+"CREATE VIEW scimd_groups AS SELECT t.name AS tenant,\n"
+"    scim_doc(r.v) ->> 'id' AS id,\n"
+"    scim_doc(r.v) ->> 'displayName' AS display_name,\n"
+"    scim_doc(r.v) ->> 'externalId' AS external_id,\n"
+"    scim_doc(r.v) AS doc,\n"
+"    (scim_doc(r.v) -> 'meta' ->> 'created')::timestamptz AS created,\n"
+"    (scim_doc(r.v) -> 'meta' ->> 'lastModified')::timestamptz\n"
+"    AS last_modified\n"
+"    FROM scim_tenant_names t JOIN scim_res r ON r.tenant = t.id\n"
+"    WHERE get_byte(r.k, 4) = 71;\n"
+/* members: T group-R -> K R; both ends found by their resource key */
+"CREATE VIEW scimd_group_members AS SELECT t.name AS tenant,\n"
+"    scim_doc(g.v) ->> 'id' AS group_id,\n"
+"    scim_doc(u.v) ->> 'id' AS member_id\n"
+"    FROM scim_tenant_names t JOIN scim_members m ON m.tenant = t.id\n"
+"    JOIN scim_res g ON g.tenant = m.tenant AND g.k =\n"
+"    substring(m.k FROM 1 FOR 4) || '\\x47'::bytea || substring(m.k FROM 5)\n"
+"    JOIN scim_res u ON u.tenant = m.tenant AND u.k =\n"
+"    substring(m.k FROM 1 FOR 4) || m.v;\n";
