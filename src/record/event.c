@@ -9,6 +9,7 @@
 #include "error.h"
 #include "event.h"
 #include "jsonutil.h"
+#include "keys.h"
 #include "store.h"
 #include "util.h"
 #include "zpack.h"
@@ -25,18 +26,14 @@ event_key(uint8_t *kb, uint32_t tenant, uint64_t seq)
 static struct store_val
 counter_key(uint8_t *kb, uint32_t tenant)
 {
-	struct store_val	k = { kb, 5 };
-
-	kb[0] = 'e';
-	util_put_be32(kb + 1, tenant);
-	return (k);
+	return (keys_tag_u32(kb, 'e', tenant));
 }
 
 int
 event_last(struct store_txn *t, uint32_t tenant, uint64_t *seq)
 {
 	struct store_val	k, v;
-	uint8_t			kb[5];
+	uint8_t			kb[KEYS_TAG_U32_LEN];
 	int			rc;
 
 	*seq = 0;
@@ -63,7 +60,7 @@ event_append(struct store_txn *t, const struct event_spec *en, uint64_t *seqp)
 	struct store_val	 k, v;
 	struct zpack_buf	 zb = { NULL, 0 };
 	char			 id[SCIM_ID_MAX], when[40];
-	uint8_t			 kb[EVENT_KEY_LEN], cb[5], sb[8];
+	uint8_t			 kb[EVENT_KEY_LEN], cb[KEYS_TAG_U32_LEN], sb[8];
 	uint64_t		 seq;
 	const char		*s;
 	size_t			 len;

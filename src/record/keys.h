@@ -68,6 +68,18 @@ keys_memberof(uint8_t *buf, uint32_t tenant, uint8_t tag, uint64_t rid)
 	return (keys_res(buf, tenant, tag, rid));
 }
 
+/* a tag byte and a u32: meta "e" T (event seq), tenants "i" T */
+#define KEYS_TAG_U32_LEN	5
+static inline struct store_val
+keys_tag_u32(uint8_t *buf, uint8_t tag, uint32_t n)
+{
+	struct store_val	v = { buf, KEYS_TAG_U32_LEN };
+
+	buf[0] = tag;
+	util_put_be32(buf + 1, n);
+	return (v);
+}
+
 /* meta: "n" T K -> resources of type K in tenant T (u64) */
 static inline struct store_val
 keys_count(uint8_t *buf, uint32_t tenant, uint8_t tag)

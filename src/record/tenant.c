@@ -40,11 +40,7 @@ name_key(char *kb, const char *name)
 static struct store_val
 id_key(uint8_t *ib, uint32_t id)
 {
-	struct store_val	k = { ib, 5 };
-
-	ib[0] = 'i';
-	util_put_be32(ib + 1, id);
-	return (k);
+	return (keys_tag_u32(ib, 'i', id));
 }
 
 int
@@ -71,7 +67,7 @@ tenant_create(struct store_txn *t, const char *name, uint32_t *id)
 	struct json_object	*o;
 	struct store_val	 k, v;
 	char			 kb[1 + TENANT_NAME_MAX];
-	uint8_t			 ib[5], tb[4];
+	uint8_t			 ib[KEYS_TAG_U32_LEN], tb[4];
 	uint64_t		 n;
 	int			 rc;
 
@@ -108,7 +104,7 @@ static int
 tenant_record(struct store_txn *t, uint32_t id, struct json_object **out)
 {
 	struct store_val	k, v;
-	uint8_t			ib[5];
+	uint8_t			ib[KEYS_TAG_U32_LEN];
 	int			rc;
 
 	k = id_key(ib, id);
@@ -159,7 +155,7 @@ tenant_delete(struct store_txn *t, uint32_t id)
 	struct store_val	 k;
 	const char		*name;
 	char			 kb[1 + TENANT_NAME_MAX];
-	uint8_t			 tb[4], ib[5], cb[6];
+	uint8_t			 tb[4], ib[KEYS_TAG_U32_LEN], cb[6];
 	size_t			 i;
 	int			 rc;
 
