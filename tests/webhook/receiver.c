@@ -19,6 +19,7 @@
  */
 #include "scimd.h"
 
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -55,7 +56,10 @@ struct pending {
 	struct evhttp_request	*p_req;
 	struct event		*p_ev;
 	int			 p_status;
+	LIST_ENTRY(pending)	 p_entry;
 };
+/* delayed answers not sent yet: freed at exit (a SIGTERM may cut them) */
+static LIST_HEAD(, pending)	 rc_pending = LIST_HEAD_INITIALIZER(rc_pending);
 
 static int
 load_key(void)
@@ -99,8 +103,10 @@ answer(evutil_socket_t fd, short what, void *arg)
 
 	evhttp_send_reply(p->p_req, p->p_status, p->p_status == 200 ? "OK" :
 	    "No", NULL);
-	if (p->p_ev != NULL)
+	if (p->p_ev != NULL) {
+		LIST_REMOVE(p, p_entry);
 		event_free(p->p_ev);
+	}
 	free(p);
 }
 
@@ -168,6 +174,7 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	p->p_ev = evtimer_new(rc_base, answer, p);
+	LIST_INSERT_HEAD(&rc_pending, p, p_entry);
 	tv.tv_sec = rc_delay_ms / 1000;
 	tv.tv_usec = (rc_delay_ms % 1000) * 1000;
 	evtimer_add(p->p_ev, &tv);
@@ -185,6 +192,7 @@ main(int argc, char *argv[])
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bs;
 	struct event			*ev;
+	struct pending			*p;
 	const char			*portfile = NULL, *secret = NULL;
 	const char			*outfile = NULL;
 	int				 ch, port = 0, seed = 1;
@@ -238,6 +246,11 @@ main(int argc, char *argv[])
 	event_add(ev, NULL);
 	event_base_dispatch(rc_base);
 	event_free(ev);
+	while ((p = LIST_FIRST(&rc_pending)) != NULL) {
+		LIST_REMOVE(p, p_entry);
+		event_free(p->p_ev);
+		free(p);
+	}
 	evhttp_free(http);
 	event_base_free(rc_base);
 	fclose(rc_out);
