@@ -236,6 +236,15 @@ pgconn_open(struct pgpool *p, struct pgconn **out, char *err, size_t errlen)
 		goto fail;
 	}
 	PQclear(r);
+	/*
+	 * Every statement is an index probe or a range from a key, for which
+	 * one generic plan is right; PostgreSQL's guess at LIMIT $n would
+	 * otherwise have it plan each execution anew.  An engine without the
+	 * setting plans its own way.
+	 */
+	if (pgconn_exec(c, -1, "SET plan_cache_mode = force_generic_plan", 0,
+	    NULL, NULL, NULL, &r) == SCIM_OK)
+		PQclear(r);
 	*out = c;
 	return (SCIM_OK);
  bad:

@@ -20,7 +20,11 @@
  * store_lock_tenant takes the locks up front (in tenant order, so
  * that two batches of several tenants cannot deadlock); a lock taken in a
  * savepoint is released by its rollback and forgotten here too.  Readers
- * run at REPEATABLE READ (one snapshot) and never wait.
+ * never wait.  A lookup is one statement, outside any transaction: an id
+ * or an index entry comes with its document, the groups the document is
+ * in and their documents (PG_GROUPS_SQL), all the caller then reads of it.
+ * A reader that goes on reads from a REPEATABLE READ snapshot opened at
+ * its second statement.
  * Nested transactions are savepoints.  Each committing writer sends NOTIFY
  * scimd_change; every instance LISTENs, which moves store_txnid (so caches
  * of store contents, tokens above all, are dropped) and wakes audit
@@ -49,6 +53,7 @@
 /* resource kind tags (store_db.h's K), for documents read ahead */
 #define PG_TAG_USER		0x55	/* 'U' */
 #define PG_TAG_GROUP		0x47	/* 'G' */
+#define PG_RES_KLEN		13	/* res and memberof keys: T K R */
 
 
 /* Statements per table; params: t tenant, k key, v value, l limit. */
@@ -97,6 +102,7 @@ struct pg_txn {
 	int			 t_rw;
 	int			 t_depth;	/* 0 root, savepoint depth */
 	int			 t_begun;
+	int			 t_nrun;	/* statements run (root) */
 	int			 t_sp_lo, t_sp_hi; /* savepoints not yet sent */
 	int			 t_dirty;	/* wrote something */
 	int			 t_failed;	/* sticky error (root) */
@@ -105,14 +111,20 @@ struct pg_txn {
 	size_t			 t_nlocks, t_caplocks;
 	size_t			 t_nsent;	/* t_locks[t_nsent..]: to send */
 	char			*t_locksql;	/* the last lock statement sent */
-	struct pg_ahead		*t_ahead;	/* documents read ahead (root) */
+	struct pg_ahead		*t_ahead;	/* rows kept (root) */
 	size_t			 t_nahead, t_capahead;
 	PGresult		**t_held;	/* get results, valid until a write */
 	size_t			 t_nheld, t_capheld;
 };
 
-/* A document a reader fetched with its index entry: res key -> value. */
+/*
+ * What a reader fetched with an index entry or a document: a document
+ * (res key -> value) or the groups a resource belongs to (memberof key ->
+ * the group numbers, 8 bytes each, in order); what a writer read of the
+ * tenants table, until it writes there.
+ */
 struct pg_ahead {
+	enum store_db	 pa_db;
 	uint8_t		*pa_key;
 	size_t		 pa_klen;
 	char		*pa_val;
@@ -135,6 +147,7 @@ struct pg_cursor {
 	int			 c_row;		/* current row, -1 before row 0 */
 	int			 c_back;	/* fetched in descending order */
 	int			 c_more;	/* rows may follow the fetch */
+	int			 c_keyend;	/* the batch ends its key's rows */
 	int			 c_valid;	/* positioned */
 	int			 c_batch;
 };
@@ -219,27 +232,48 @@ ahead_tag(int db)
 	return (NULL);
 }
 
+/*
+ * The groups a document of res key %1$s is a direct member of (memberof's
+ * key is the document's own, T K R), each with the group's document: one
+ * bytea of group number (8 bytes), length (4 bytes; all ones for none) and
+ * document, in group order; NULL for none.
+ */
+#define PG_GROUPS_SQL	"(SELECT string_agg(m.v || COALESCE(" \
+	"int4send(length(g.v)) || g.v, '\\xffffffff'::bytea), ''::bytea " \
+	"ORDER BY m.v) FROM scim_memberof m LEFT JOIN scim_res g ON " \
+	"g.tenant = m.tenant AND g.k = substring(m.k FROM 1 FOR 4) || " \
+	"'\\x47'::bytea || m.v WHERE m.tenant = a.tenant AND m.k = %1$s)"
+#define PG_DOC_SQL	"(SELECT b.v FROM scim_res b WHERE b.tenant = " \
+	"a.tenant AND b.k = %1$s)"
+
 static void
 ahead_stmts(struct pg_store *s)
 {
-	char	buf[640];
+	char	buf[1536], rk[128];
 	int	db, dup;
 
-	stmt_set(s, STMT_ID(STORE_ID2R, Q_GETJ), xstrdup("SELECT a.v, b.v "
-	    "FROM scim_id2r a LEFT JOIN scim_res b ON b.tenant = a.tenant AND "
-	    "b.k = substring(a.k FROM 1 FOR 4) || a.v WHERE a.tenant = $1 "
-	    "AND a.k = $2 ORDER BY a.v LIMIT 1"), "tk");
+	snprintf(buf, sizeof(buf), "SELECT a.v, " PG_DOC_SQL ", "
+	    PG_GROUPS_SQL " FROM scim_id2r a WHERE a.tenant = $1 AND "
+	    "a.k = $2 ORDER BY a.v LIMIT 1",
+	    "substring(a.k FROM 1 FOR 4) || a.v");
+	stmt_set(s, STMT_ID(STORE_ID2R, Q_GETJ), xstrdup(buf), "tk");
+	/* a document by its key, with its groups */
+	snprintf(buf, sizeof(buf), "SELECT a.v, " PG_GROUPS_SQL " FROM "
+	    "scim_res a WHERE a.tenant = $1 AND a.k = $2", "a.k");
+	stmt_set(s, STMT_ID(STORE_RES, Q_GETJ), xstrdup(buf), "tk");
 	for (db = 0; db < STORE_NDB; db++) {
 		if (ahead_tag(db) == NULL)
 			continue;
 		dup = pg_dbs[db].dup;
-		snprintf(buf, sizeof(buf), "SELECT a.k, a.v, b.v FROM %s a "
-		    "LEFT JOIN scim_res b ON a.k = $2 AND b.tenant = a.tenant "
-		    "AND b.k = substring(a.k FROM 1 FOR 4) || %s || a.v "
-		    "WHERE (a.tenant, a.k%s) >= ($1, $2%s) ORDER BY a.tenant, "
-		    "a.k%s LIMIT $%d", pg_dbs[db].table, ahead_tag(db),
-		    dup ? ", a.v" : "", dup ? ", $3" : "", dup ? ", a.v" : "",
-		    dup ? 4 : 3);
+		snprintf(rk, sizeof(rk), "substring(a.k FROM 1 FOR 4) || %s || "
+		    "a.v", ahead_tag(db));
+		/* CASE: only the key sought costs the probes */
+		snprintf(buf, sizeof(buf), "SELECT a.k, a.v, CASE WHEN a.k = "
+		    "$2 THEN " PG_DOC_SQL " END, CASE WHEN a.k = $2 THEN "
+		    PG_GROUPS_SQL " END FROM %2$s a WHERE (a.tenant, a.k%3$s) "
+		    ">= ($1, $2%4$s) ORDER BY a.tenant, a.k%3$s LIMIT $%5$d",
+		    rk, pg_dbs[db].table, dup ? ", a.v" : "",
+		    dup ? ", $3" : "", dup ? 4 : 3);
 		stmt_set(s, STMT_ID(db, Q_GEJ), xstrdup(buf), dup ? "tkvl" :
 		    "tkl");
 	}
@@ -335,14 +369,14 @@ fail(struct pg_txn *t, int rc)
 	return (rc);
 }
 
-static int	begin_stmts(struct pg_txn *, const char **);
+static int	begin_stmts(struct pg_txn *, int, const char **);
 
 static int
 simple(struct pg_txn *t, const char *sql)
 {
 	PGresult	*r;
 	const char	*pre[PG_PRE_MAX];
-	int		 rc, npre = begin_stmts(t, pre);
+	int		 rc, npre = begin_stmts(t, -1, pre);
 
 	if ((rc = pgconn_exec_pre(t->t_root->t_conn, pre, npre, -1, sql, 0,
 	    NULL, NULL, NULL, &r)) != SCIM_OK)
@@ -486,24 +520,39 @@ lock_end(struct pg_txn *root, int d, int rollback)
 }
 
 /*
- * What to send ahead of a statement of t, in the same round trip: BEGIN at
- * the transaction's first, the tenant locks wanted since the last statement
- * (before the savepoints not yet opened: a lock outlives them), and those
- * savepoints.
+ * A reader's first statement, when a point read (a key, or an index entry
+ * with its document and groups), runs alone: one statement is one
+ * snapshot.  A reader that goes on opens its snapshot at its second.
  */
 static int
-begin_stmts(struct pg_txn *t, const char **pre)
+runs_alone(const struct pg_txn *root, int id)
+{
+	int	q = id >= 0 && id < STORE_NDB * Q_N ? id % Q_N : -1;
+
+	return (!root->t_rw && root->t_nrun == 0 && (q == Q_GET ||
+	    q == Q_GETJ || q == Q_GEJ));
+}
+
+/*
+ * What to send ahead of statement id of t, in the same round trip: BEGIN
+ * at the transaction's first (unless it runs alone), the tenant locks
+ * wanted since the last statement (before the savepoints not yet opened: a
+ * lock outlives them), and those savepoints.
+ */
+static int
+begin_stmts(struct pg_txn *t, int id, const char **pre)
 {
 	static const char *const sp[] = { NULL, "SAVEPOINT sp1",
 	    "SAVEPOINT sp2", "SAVEPOINT sp3", "SAVEPOINT sp4" };
 	struct pg_txn	*root = t->t_root;
 	int		 n = 0, d;
 
-	if (!root->t_begun) {
+	if (!root->t_begun && !runs_alone(root, id)) {
 		root->t_begun = 1;
 		pre[n++] = root->t_rw ? "BEGIN" : "BEGIN ISOLATION LEVEL "
 		    "REPEATABLE READ READ ONLY";
 	}
+	root->t_nrun++;
 	if (root->t_nsent < root->t_nlocks)
 		pre[n++] = lock_stmt(root, root->t_sp_lo > 0 ?
 		    root->t_sp_lo - 1 : t->t_depth);
@@ -562,7 +611,7 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 			break;
 		}
 	}
-	npre = begin_stmts(t, pre);
+	npre = begin_stmts(t, id, pre);
 	if (queue && npre == 0) {
 		rc = pgconn_queue(t->t_root->t_conn, id, n, vals, lens);
 		if (rc == SCIM_OK)
@@ -757,34 +806,83 @@ pg_abort(struct store_txn *tb)
 
 /* ---- documents read ahead (readers only: one snapshot, no writes) ---- */
 
-/* Keep the document in column col of row i of r under res key prefix||R. */
+/* Keep val under db's key a||b. */
 static void
-ahead_add(struct pg_txn *t, PGresult *r, int i, int col,
-    const struct store_val *prefix, const struct store_val *kr)
+ahead_put(struct pg_txn *t, enum store_db db, const void *a, size_t alen,
+    const void *b, size_t blen, const void *val, size_t vlen)
 {
 	struct pg_txn	*root = t->t_root;
-	struct pg_ahead	*a;
+	struct pg_ahead	*x;
 
-	if (PQgetisnull(r, i, col))
-		return;
 	if (root->t_nahead == root->t_capahead) {
 		root->t_capahead = root->t_capahead ? root->t_capahead * 2 : 4;
 		root->t_ahead = xrealloc(root->t_ahead, root->t_capahead *
 		    sizeof(*root->t_ahead));
 	}
-	a = &root->t_ahead[root->t_nahead++];
-	a->pa_klen = prefix->sv_len + kr->sv_len;
-	a->pa_key = xmalloc(a->pa_klen);
-	memcpy(a->pa_key, prefix->sv_data, prefix->sv_len);
-	memcpy(a->pa_key + prefix->sv_len, kr->sv_data, kr->sv_len);
-	a->pa_vlen = (size_t)PQgetlength(r, i, col);
-	a->pa_val = xmalloc(a->pa_vlen + 1);
-	memcpy(a->pa_val, PQgetvalue(r, i, col), a->pa_vlen + 1);
+	x = &root->t_ahead[root->t_nahead++];
+	x->pa_db = db;
+	x->pa_klen = alen + blen;
+	x->pa_key = xmalloc(x->pa_klen);
+	memcpy(x->pa_key, a, alen);
+	memcpy(x->pa_key + alen, b, blen);
+	x->pa_vlen = vlen;
+	x->pa_val = xmalloc(vlen + 1);
+	memcpy(x->pa_val, val, vlen);
+	x->pa_val[vlen] = '\0';
 }
 
-static int
-ahead_find(struct pg_txn *t, const struct store_val *key,
-    struct store_val *val)
+/*
+ * The groups column (PG_GROUPS_COL) of a document of key k (T K R): its
+ * memberof entry, and each group's document.  A malformed column is
+ * dropped: the cursor then asks the database.
+ */
+static void
+ahead_groups(struct pg_txn *t, const uint8_t *k, const uint8_t *g, size_t len)
+{
+	uint8_t		*rs = xmalloc(len + 1), gk[5];
+	size_t		 off, n = 0, dlen;
+	uint32_t	 l;
+
+	memcpy(gk, k, 4);
+	gk[4] = PG_TAG_GROUP;
+	for (off = 0; off + 12 <= len; off += 12 + dlen) {
+		memcpy(rs + n, g + off, 8);
+		n += 8;
+		l = util_get_be32(g + off + 8);
+		dlen = l == UINT32_MAX ? 0 : l;
+		if (dlen > len - off - 12)
+			break;
+		if (l != UINT32_MAX)
+			ahead_put(t, STORE_RES, gk, 5, g + off, 8,
+			    g + off + 12, dlen);
+	}
+	if (off == len)
+		ahead_put(t, STORE_MEMBEROF, k, PG_RES_KLEN, NULL, 0, rs, n);
+	free(rs);
+}
+
+/*
+ * The document in column col of row i of r, key T (4 bytes of tk) || kr
+ * (K R), and the groups column after it.
+ */
+static void
+ahead_doc(struct pg_txn *t, PGresult *r, int i, int col, const uint8_t *tk,
+    const struct store_val *kr)
+{
+	uint8_t	k[PG_RES_KLEN];
+
+	if (PQgetisnull(r, i, col) || kr->sv_len != PG_RES_KLEN - 4)
+		return;
+	memcpy(k, tk, 4);
+	memcpy(k + 4, kr->sv_data, kr->sv_len);
+	ahead_put(t, STORE_RES, k, sizeof(k), NULL, 0, PQgetvalue(r, i, col),
+	    (size_t)PQgetlength(r, i, col));
+	ahead_groups(t, k, (const uint8_t *)PQgetvalue(r, i, col + 1),
+	    (size_t)PQgetlength(r, i, col + 1));
+}
+
+static struct pg_ahead *
+ahead_find(struct pg_txn *t, enum store_db db, const struct store_val *key)
 {
 	struct pg_txn	*root = t->t_root;
 	size_t		 i;
@@ -792,43 +890,85 @@ ahead_find(struct pg_txn *t, const struct store_val *key,
 	for (i = root->t_nahead; i-- > 0;) {
 		struct pg_ahead	*a = &root->t_ahead[i];
 
-		if (a->pa_klen == key->sv_len &&
-		    memcmp(a->pa_key, key->sv_data, a->pa_klen) == 0) {
-			if (val != NULL) {
-				val->sv_data = a->pa_val;
-				val->sv_len = a->pa_vlen;
-			}
-			return (1);
-		}
+		if (a->pa_db == db && a->pa_klen == key->sv_len &&
+		    memcmp(a->pa_key, key->sv_data, a->pa_klen) == 0)
+			return (a);
 	}
-	return (0);
+	return (NULL);
+}
+
+/* Forget what was kept of db (a write to it). */
+static void
+ahead_drop(struct pg_txn *t, enum store_db db)
+{
+	struct pg_txn	*root = t->t_root;
+	size_t		 i, n = 0;
+
+	for (i = 0; i < root->t_nahead; i++) {
+		if (root->t_ahead[i].pa_db == db) {
+			free(root->t_ahead[i].pa_key);
+			free(root->t_ahead[i].pa_val);
+		} else
+			root->t_ahead[n++] = root->t_ahead[i];
+	}
+	root->t_nahead = n;
 }
 
 /* The documents a reader's index fetch brought: those of the key sought. */
 static void
 ahead_rows(struct pg_txn *t, enum store_db db, PGresult *r)
 {
-	struct store_val	 k, v, pre;
-	uint8_t			 pb[5];
+	struct store_val	 k, v;
+	uint8_t			 kr[PG_RES_KLEN - 4];
 	int			 i;
 
 	for (i = 0; i < PQntuples(r); i++) {
-		if (PQgetisnull(r, i, 2))
-			continue;
 		k.sv_data = PQgetvalue(r, i, 0);
 		k.sv_len = (size_t)PQgetlength(r, i, 0);
-		v.sv_data = PQgetvalue(r, i, 1);
-		v.sv_len = (size_t)PQgetlength(r, i, 1);
-		if (k.sv_len < 5)
+		if (PQgetisnull(r, i, 2) || k.sv_len < 5 ||
+		    PQgetlength(r, i, 1) != 8)
 			continue;
-		memcpy(pb, k.sv_data, 4);
-		pb[4] = db == STORE_IX_GNAME ? PG_TAG_GROUP :
+		kr[0] = db == STORE_IX_GNAME ? PG_TAG_GROUP :
 		    db == STORE_IX_EXTID ? ((const uint8_t *)k.sv_data)[4] :
 		    PG_TAG_USER;
-		pre.sv_data = pb;
-		pre.sv_len = 5;
-		ahead_add(t, r, i, 2, &pre, &v);
+		memcpy(kr + 1, PQgetvalue(r, i, 1), 8);
+		v.sv_data = kr;
+		v.sv_len = sizeof(kr);
+		ahead_doc(t, r, i, 2, k.sv_data, &v);
 	}
+}
+
+/*
+ * A reader's memberof key whose rows came ahead: those rows as a result
+ * (k, v) the cursor walks like a fetch; NULL if they did not come.
+ */
+static PGresult *
+ahead_memberof(struct pg_txn *t, const struct store_val *key)
+{
+	PGresAttDesc	 at[2];
+	PGresult	*r;
+	struct pg_ahead	*a;
+	size_t		 i;
+
+	if (t->t_root->t_rw || (a = ahead_find(t, STORE_MEMBEROF, key)) ==
+	    NULL)
+		return (NULL);
+	memset(at, 0, sizeof(at));
+	at[0].name = "k";
+	at[1].name = "v";
+	at[0].typid = at[1].typid = 17;		/* bytea */
+	at[0].format = at[1].format = 1;
+	at[0].typlen = at[1].typlen = -1;
+	at[0].atttypmod = at[1].atttypmod = -1;
+	if ((r = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK)) == NULL ||
+	    !PQsetResultAttrs(r, 2, at))
+		fatal("PQmakeEmptyPGresult");
+	for (i = 0; i < a->pa_vlen / 8; i++)
+		if (!PQsetvalue(r, (int)i, 0, (char *)a->pa_key,
+		    (int)a->pa_klen) || !PQsetvalue(r, (int)i, 1,
+		    a->pa_val + i * 8, 8))
+			fatal("PQsetvalue");
+	return (r);
 }
 
 /* ---- data ---- */
@@ -838,26 +978,46 @@ pg_get(struct store_txn *tb, enum store_db db, const struct store_val *key,
     struct store_val *val)
 {
 	struct pg_txn	*t = (struct pg_txn *)tb;
-	struct store_val pre = { key->sv_data, 4 };
+	struct pg_ahead	*a;
 	PGresult	*r;
-	int		 rc, ahead = !t->t_root->t_rw && db == STORE_ID2R &&
-			    key->sv_len >= 4;
+	int		 rc, ahead;
 
-	if (!t->t_root->t_rw && db == STORE_RES && ahead_find(t, key, val))
+	if ((t->t_root->t_rw ? db == STORE_TENANTS : db == STORE_RES) &&
+	    (a = ahead_find(t, db, key)) != NULL) {
+		if (val != NULL) {
+			val->sv_data = a->pa_val;
+			val->sv_len = a->pa_vlen;
+		}
 		return (SCIM_OK);
+	}
+	/*
+	 * A reader's id comes with its document and groups; so does the
+	 * document it reads first (the one it renders; later ones are a
+	 * group's members, whose groups no one asked for).
+	 */
+	ahead = !t->t_root->t_rw && ((db == STORE_ID2R && key->sv_len >= 4) ||
+	    (db == STORE_RES && key->sv_len == PG_RES_KLEN &&
+	    t->t_root->t_nrun == 0));
 	if ((rc = run(t, STMT_ID(db, ahead ? Q_GETJ : Q_GET), key_tenant(db,
 	    key), key, NULL, 0, &r)) != SCIM_OK)
 		return (rc);
-	if (ahead && PQntuples(r) > 0) {
+	if (ahead && PQntuples(r) > 0 && db == STORE_RES)
+		ahead_groups(t, key->sv_data, (const uint8_t *)PQgetvalue(r,
+		    0, 1), (size_t)PQgetlength(r, 0, 1));
+	else if (ahead && PQntuples(r) > 0) {
 		struct store_val kr = { PQgetvalue(r, 0, 0),
 				    (size_t)PQgetlength(r, 0, 0) };
 
-		ahead_add(t, r, 0, 1, &pre, &kr);
+		ahead_doc(t, r, 0, 1, key->sv_data, &kr);
 	}
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return (SCIM_ENOTFOUND);
 	}
+	/* a writer reads a tenant's record for each change it records */
+	if (t->t_root->t_rw && db == STORE_TENANTS)
+		ahead_put(t, db, key->sv_data, key->sv_len, NULL, 0,
+		    PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
 	held_add(t, r);
 	if (val != NULL) {
 		val->sv_data = PQgetvalue(r, 0, 0);
@@ -881,6 +1041,7 @@ write_stmt(struct pg_txn *t, int id, uint32_t tenant,
 	int		 rc;
 
 	held_clear(t);
+	ahead_drop(t, id / Q_N);
 	/* a plain put's answer is only its error: it need not be awaited */
 	if ((rc = run_q(t, id, tenant, k, v, 0, id % Q_N == Q_PUT, &r)) !=
 	    SCIM_OK)
@@ -975,6 +1136,20 @@ same(const struct store_val *a, const struct store_val *b)
 	    memcmp(a->sv_data, b->sv_data, a->sv_len) == 0));
 }
 
+/* r becomes the batch (the previous one stays valid until the next). */
+static void
+batch_set(struct pg_cursor *c, PGresult *r, int back, int more)
+{
+	PQclear(c->c_old);
+	c->c_old = c->c_res;
+	c->c_res = r;
+	c->c_n = PQntuples(r);
+	c->c_row = 0;
+	c->c_back = back;
+	c->c_more = more;
+	c->c_keyend = 0;
+}
+
 /* Replace the batch by the rows of query q from (k, v). */
 static int
 fetch(struct pg_cursor *c, int q, const struct store_val *k,
@@ -990,13 +1165,7 @@ fetch(struct pg_cursor *c, int q, const struct store_val *k,
 		return (rc);
 	if (ahead)
 		ahead_rows(c->c_t, c->c_db, r);
-	PQclear(c->c_old);
-	c->c_old = c->c_res;
-	c->c_res = r;
-	c->c_n = PQntuples(r);
-	c->c_row = 0;
-	c->c_back = back;
-	c->c_more = c->c_n == lim;
+	batch_set(c, r, back, PQntuples(r) == lim);
 	/* a scan grows its batches; a new position starts small again */
 	if (q == Q_GT || q == Q_LT)
 		c->c_batch = c->c_batch < PG_BATCH_MAX ? c->c_batch * 4 :
@@ -1062,6 +1231,7 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 {
 	struct pg_cursor	*c = (struct pg_cursor *)cb;
 	struct store_val	 empty = { "", 0 }, k;
+	PGresult		*r;
 	int			 rc;
 
 	switch (how) {
@@ -1072,6 +1242,14 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 	case STORE_SEEK:
 	case STORE_FIND:
 	case STORE_FIND_DUP:
+		if (how == STORE_FIND && c->c_db == STORE_MEMBEROF &&
+		    (r = ahead_memberof(c->c_t, key)) != NULL) {
+			/* every row of key, and the table may go on */
+			batch_set(c, r, 0, 1);
+			c->c_keyend = 1;
+			c->c_batch = PG_BATCH_FIRST * 4;
+			break;
+		}
 		if ((rc = fetch(c, Q_GE, key, how == STORE_FIND_DUP ? val :
 		    &empty, 0)) != SCIM_OK)
 			return (rc);
@@ -1102,7 +1280,7 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 			return (SCIM_ENOTFOUND);
 		cur = row_k(c->c_res, c->c_row);
 		if (c->c_back || c->c_row + 1 >= c->c_n) {
-			if (!c->c_back && !c->c_more)
+			if (!c->c_back && (!c->c_more || c->c_keyend))
 				return (SCIM_ENOTFOUND);
 			/* fetch from here; cur stays valid in c_old */
 			if ((rc = step(c, 0)) != SCIM_OK)

@@ -9,6 +9,10 @@
 #   c. writers serialise per tenant: while psql holds tenant B's writers'
 #      lock, writes to tenant A complete at once, and a write to B waits
 #      for the lock and then succeeds
+#   d. a lookup is one statement, with no BEGIN/COMMIT around it: GET by id
+#      (of a user in a group, whose groups come with it) and the indexed
+#      filters, read from the server's statement log (pg_suite.sh's
+#      cluster: SCIMD_TEST_PG_LOG)
 . "$(dirname "$0")/lib.sh"
 
 [ "$SCIMD_BACKEND" = pg ] ||
@@ -159,5 +163,62 @@ is "$(q "SELECT count(*) FROM scim_tenant_lock WHERE tenant IN ($BID, $DID)")" 2
     "one lock row per tenant that wrote"
 is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
     "no global writers' lock any more"
+
+# === d. one statement a lookup ===============================================
+
+if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
+	skip 9 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+else
+	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
+	    bail "cannot create carol"
+	CAROL=$UID_
+	mkgroup team || bail "cannot create a group"
+	TEAM=$GID_
+	req PATCH "/Groups/$TEAM" "$(patch_body "{\"op\":\"add\",
+	    \"path\":\"members\",\"value\":[{\"value\":\"$CAROL\"}]}")"
+	is "$STATUS" 204 "carol joins team"
+	q "ALTER DATABASE $(q "SELECT current_database()") SET log_statement = 'all'" ||
+	    bail "cannot log this database's statements"
+	stop_scimd
+	# scimd's connections named, for its lines of the log
+	SCIMD_DATABASE="$SCIMD_DATABASE application_name=scimd_rt"
+	start_scimd "log_level = info" || bail "scimd did not restart"
+	req GET "/Users/$BOB"	# the token checked, and cached
+	# lookup DESC PATH: PATH's lookup was one statement, alone
+	lookup()
+	{
+		local from
+
+		from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+		req GET "$2"
+		sleep 0.2
+		# of scimd's statements since: those reading resources (others,
+		# a deliverer's or a token's, run beside), and for the pid that
+		# ran them, the statements just before and after
+		tail -n +"$from" "$SCIMD_TEST_PG_LOG" | awk '
+		    / scimd_rt LOG:  (execute [^:]*|statement): / {
+			pid = $4; sql = $0; sub(/.*(execute [^:]*|statement): /, "", sql)
+			if (sql ~ /scim_(res|id2r|ix_|memberof|members)/) {
+				n++; lpid = pid; before = last[pid]; after = ""
+			} else if (pid == lpid && after == "")
+				after = sql
+			last[pid] = sql
+		    }
+		    END { printf "%d|%s|%s\n", n, before ~ /^BEGIN/ ? "BEGIN" : "",
+			after ~ /^(COMMIT|ROLLBACK)/ ? "END" : "" }' > "$SCIM_TMP/rt"
+		is "$STATUS|$(cat "$SCIM_TMP/rt")" "200|1||" "$1: one statement, alone"
+	}
+	lookup "GET a user in a group by id" "/Users/$CAROL"
+	ok "its groups came with it" grep -q "\"$TEAM\"" <<< "$BODY"
+	lookup "filter userName eq" "/Users?filter=$(urlenc 'userName eq "carol"')"
+	ok "the user found" grep -q "\"$CAROL\"" <<< "$BODY"
+	lookup "filter emails.value eq" \
+	    "/Users?filter=$(urlenc 'emails.value eq "c@example.com"')"
+	lookup "filter externalId eq" \
+	    "/Users?filter=$(urlenc 'externalId eq "ext-c"')"
+	lookup "filter group displayName eq" \
+	    "/Groups?filter=$(urlenc 'displayName eq "team"')&excludedAttributes=members"
+	ok "the group found" grep -q "\"$TEAM\"" <<< "$BODY"
+fi
 
 done_testing

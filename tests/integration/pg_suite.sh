@@ -134,6 +134,8 @@ if ! SCIMD_TEST_PG=$(bash "$cluster" start "$cdir" 2> "$work/cluster.err"); then
 	exit 1
 fi
 export SCIMD_TEST_PG
+# its statement log, which pg_sql.sh reads
+export SCIMD_TEST_PG_LOG=$cdir/server.log
 echo "# PostgreSQL: $SCIMD_TEST_PG ($("$(bash "$cluster" bindir)/postgres" --version))"
 
 # run_one SCRIPT: run it; its TAP to $work/N.tap, stderr to N.err, status
