@@ -567,9 +567,12 @@ pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
 		c->pc_broken = 1;
 		return (SCIM_EUNAVAIL);
 	}
+	/*
+	 * Not flushed: it goes out with the next statement that is waited
+	 * for (or as libpq's buffer fills), all of them in one write, for
+	 * one wake-up of the server instead of one each.
+	 */
 	c->pc_queued++;
-	if (PQflush(c->pc_conn) == -1)
-		c->pc_broken = 1;
 	return (SCIM_OK);
 }
 
