@@ -114,14 +114,19 @@ reply_write(void *arg, const struct write_result *wr)
 /* write_render_fn: the resource as a reply with no projection shows it. */
 static int
 event_render(struct store_txn *t, void *arg, const struct resource_type *rt,
-    uint64_t rid, struct json_object *doc, int without_members,
+    uint64_t rid, struct json_object *doc, int flags,
     struct json_object **out)
 {
 	struct request		 r = *(struct request *)arg;
 	struct projection	*p = NULL;
+	const char		*without = NULL;
 	int			 rc;
 
-	if (without_members && (rc = projection_parse(rt, NULL, "members", &p,
+	if (flags & WRITE_RENDER_NO_MEMBERS)
+		without = "members";
+	else if ((flags & WRITE_RENDER_NEW) && rt->rt_tag == RT_TAG_USER)
+		without = "groups";	/* it has none: no lookup */
+	if (without != NULL && (rc = projection_parse(rt, NULL, without, &p,
 	    NULL)) != SCIM_OK)
 		return (rc);
 	r.rq_proj = p;

@@ -31,12 +31,15 @@ struct scimd_config;
  */
 /*
  * The resource as an event carries it (a reply's form with no projection;
- * without "members" when without_members): the handler's renderer, called
- * at apply time inside t, so write/ needs nothing of the reply layer.
+ * flags below): the handler's renderer, called at apply time inside t, so
+ * write/ needs nothing of the reply layer.
  */
+#define WRITE_RENDER_NO_MEMBERS	0x01	/* a big group: without "members" */
+#define WRITE_RENDER_NEW	0x02	/* made by this change: in no group,
+					   none to look up */
 typedef int	(*write_render_fn)(struct store_txn *t, void *arg,
 		    const struct resource_type *rt, uint64_t rid,
-		    struct json_object *doc, int without_members,
+		    struct json_object *doc, int flags,
 		    struct json_object **out);
 
 struct write_ctx {

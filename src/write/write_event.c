@@ -60,7 +60,7 @@ props_part(struct json_object *props, int members)
 static int
 render(struct store_txn *t, const struct write_ctx *wc,
     const struct resource_type *rt, struct json_object *doc, uint64_t rid,
-    struct json_object **out, int *inlined)
+    int is_new, struct json_object **out, int *inlined)
 {
 	size_t	n = 0;
 	int	rc;
@@ -71,8 +71,9 @@ render(struct store_txn *t, const struct write_ctx *wc,
 			return (rc);
 		*inlined = n <= WRITE_EVENT_INLINE_MEMBERS;
 	}
-	return (wc->wc_render(t, wc->wc_render_arg, rt, rid, doc, !*inlined,
-	    out));
+	return (wc->wc_render(t, wc->wc_render_arg, rt, rid, doc,
+	    (*inlined ? 0 : WRITE_RENDER_NO_MEMBERS) |
+	    (is_new ? WRITE_RENDER_NEW : 0), out));
 }
 
 struct change {
@@ -151,7 +152,7 @@ emit_left(struct store_txn *t, const struct write_ctx *wc,
 	if ((rc = record_load(t, wc->wc_tenant, rt, grid, &doc)) != SCIM_OK)
 		return (rc == SCIM_ENOTFOUND ? SCIM_OK : rc);
 	if (wc->wc_render != NULL && !dc->c_en.en_partial &&
-	    (rc = render(t, wc, rt, doc, grid, &res, &inlined)) != SCIM_OK) {
+	    (rc = render(t, wc, rt, doc, grid, 0, &res, &inlined)) != SCIM_OK) {
 		json_object_put(doc);
 		return (rc);
 	}
@@ -215,8 +216,8 @@ write_event(struct store_txn *t, const struct write_ctx *wc,
 	if (ev->ae_status != AUDIT_SUCCESS || ev->ae_action == AUDIT_OTHER)
 		return (SCIM_OK);
 	if (ev->ae_new != NULL && wc->wc_render != NULL &&
-	    (rc = render(t, wc, ev->ae_rt, ev->ae_new, rid, &res,
-	    &inlined)) != SCIM_OK)
+	    (rc = render(t, wc, ev->ae_rt, ev->ae_new, rid,
+	    ev->ae_action == AUDIT_CREATE, &res, &inlined)) != SCIM_OK)
 		return (rc);
 	if (tenant_name(t, ev->ae_tenant, tname, sizeof(tname)) != SCIM_OK)
 		tname[0] = '\0';
