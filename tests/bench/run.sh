@@ -51,6 +51,9 @@
 #   BENCH_PG_CLUSTER=            the throwaway cluster's script
 #                                (default tests/pg/cluster.sh)
 #   BENCH_PG_SHARED_BUFFERS=1GB  PostgreSQL's shared_buffers
+#   BENCH_PG_TRANSPORT=socket    how scimd reaches PostgreSQL: socket (its
+#                                Unix socket, as a same-host deployment
+#                                would) or tcp (127.0.0.1)
 #   BENCH_PG_MAX_WAL_SIZE=4GB    PostgreSQL's max_wal_size
 #   BENCH_PIN=yes                taskset scimd (and PostgreSQL) to CPU 0,
 #                                scimbench to CPU 1
@@ -82,6 +85,7 @@ MAP_SIZE=${BENCH_MAP_SIZE:-16G}
 DB_POOL=${BENCH_DB_POOL:-}
 PG_SHARED_BUFFERS=${BENCH_PG_SHARED_BUFFERS:-1GB}
 PG_MAX_WAL=${BENCH_PG_MAX_WAL_SIZE:-4GB}
+PG_TRANSPORT=${BENCH_PG_TRANSPORT:-socket}
 PIN=${BENCH_PIN:-yes}
 SEED=${BENCH_SEED:-1}
 OUT=${BENCH_OUT:-bench-results}
@@ -222,12 +226,21 @@ start_pg()
 	[ -n "$PG_PID" ] || say "no postmaster pid: PostgreSQL CPU not measured"
 	echo "PostgreSQL: $(psql_ "SELECT split_part(version(), ' ', 2)"), a" \
 	    "throwaway cluster ($(basename "$CLUSTER"); ${PIN_SRV[*]:-not" \
-	    "pinned}) on 127.0.0.1 over TCP: fsync $(psql_ "SHOW fsync")," \
+	    "pinned}) on this host, reached over" \
+	    "$([ "$PG_TRANSPORT" = tcp ] && echo "TCP (127.0.0.1)" ||
+	    echo "its Unix socket"): fsync $(psql_ "SHOW fsync")," \
 	    "synchronous_commit $sc, shared_buffers" \
 	    "$(psql_ "SHOW shared_buffers"), max_wal_size" \
 	    "$(psql_ "SHOW max_wal_size"); scimd's database_pool" \
 	    "${DB_POOL:-4 (default)}; \"postgres CPU\" is the server's CPU" \
 	    "time (all its processes) per request." >> "$NOTES"
+	# cluster.sh listens on 127.0.0.1 and on a socket in its directory
+	case $PG_TRANSPORT in
+	socket)	CONNINFO=$(printf '%s' "$CONNINFO" |
+		    sed "s|\(^\| \)host=[^ ]*|\1host=$PGDIR|") ;;
+	tcp)	;;
+	*)	die "BENCH_PG_TRANSPORT is socket or tcp, not '$PG_TRANSPORT'" ;;
+	esac
 	case " $CONNINFO" in
 	*" dbname="*)
 		CONNINFO=$(printf '%s' "$CONNINFO" |
