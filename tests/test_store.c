@@ -301,6 +301,30 @@ test_next_id(const char *dir)
 	store_close(s);
 }
 
+/* store_add: from 0, up and down, stopping at 0; the value as stored. */
+static void
+test_add(struct store *s)
+{
+	struct store_txn	*t;
+	struct store_val	 k = { "nadd", 4 }, v;
+	uint64_t		 n = 99;
+
+	store_begin(s, 1, &t);
+	is_int(SCIM_OK, store_add(t, STORE_META, &k, 5, &n), "add to nothing");
+	is_int(5, (long long)n, "counts from 0");
+	is_int(SCIM_OK, store_add(t, STORE_META, &k, -2, NULL),
+	    "add without the new value");
+	is_int(SCIM_OK, store_add(t, STORE_META, &k, 1, &n), "add again");
+	is_int(4, (long long)n, "5 - 2 + 1");
+	is_int(SCIM_OK, store_add(t, STORE_META, &k, -10, &n), "below 0");
+	is_int(0, (long long)n, "stops at 0");
+	store_commit(t);
+	store_begin(s, 0, &t);
+	ok(store_get(t, STORE_META, &k, &v) == SCIM_OK && v.sv_len == 8 &&
+	    util_get_be64(v.sv_data) == 0, "stored as a big-endian u64");
+	store_abort(t);
+}
+
 /* Fill a 1 MiB map until it refuses; what was committed stays readable. */
 static void
 test_full(void)
@@ -431,6 +455,7 @@ main(void)
 	test_dupsort(s);
 	test_cursor(s);
 	test_nested(s);
+	test_add(s);
 	store_close(s);
 	test_next_id(sub);
 	test_full();

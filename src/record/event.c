@@ -60,20 +60,14 @@ event_append(struct store_txn *t, const struct event_spec *en, uint64_t *seqp)
 	struct store_val	 k, v;
 	struct zpack_buf	 zb = { NULL, 0 };
 	char			 id[SCIM_ID_MAX], when[40];
-	uint8_t			 kb[EVENT_KEY_LEN], cb[KEYS_TAG_U32_LEN], sb[8];
+	uint8_t			 kb[EVENT_KEY_LEN], cb[KEYS_TAG_U32_LEN];
 	uint64_t		 seq;
 	const char		*s;
 	size_t			 len;
 	int			 rc;
 
-	if ((rc = event_last(t, en->en_tenant, &seq)) != SCIM_OK)
-		return (rc);
-	seq++;
-	util_put_be64(sb, seq);
 	k = counter_key(cb, en->en_tenant);
-	v.sv_data = sb;
-	v.sv_len = sizeof(sb);
-	if ((rc = store_put(t, STORE_META, &k, &v, 0)) != SCIM_OK)
+	if ((rc = store_add(t, STORE_META, &k, 1, &seq)) != SCIM_OK)
 		return (rc);
 	util_uuid(id);
 	util_time_fmt(util_now_ms(), when, sizeof(when));

@@ -299,20 +299,11 @@ record_total(struct store_txn *t, uint32_t tenant, uint8_t tag, uint64_t *n)
 int
 record_count(struct store_txn *t, uint32_t tenant, uint8_t tag, int delta)
 {
-	struct store_val	k, v;
-	uint8_t			kb[6], vb[8];
-	uint64_t		n;
-	int			rc;
+	struct store_val	k;
+	uint8_t			kb[6];
 
-	if ((rc = record_total(t, tenant, tag, &n)) != SCIM_OK)
-		return (rc);
-	n = delta < 0 && n < (uint64_t)-delta ? 0 :
-	    n + (uint64_t)(int64_t)delta;
 	k = keys_count(kb, tenant, tag);
-	util_put_be64(vb, n);
-	v.sv_data = vb;
-	v.sv_len = 8;
-	return (store_put(t, STORE_META, &k, &v, 0));
+	return (store_add(t, STORE_META, &k, delta, NULL));
 }
 
 /* The member object a filter on members sees: value, type, display. */

@@ -135,6 +135,13 @@ store_put(struct store_txn *t, enum store_db db, const struct store_val *key,
 }
 
 int
+store_add(struct store_txn *t, enum store_db db, const struct store_val *key,
+    int64_t delta, uint64_t *out)
+{
+	return (TOPS(t)->add(t, db, key, delta, out));
+}
+
+int
 store_del(struct store_txn *t, enum store_db db, const struct store_val *key,
     const struct store_val *val)
 {

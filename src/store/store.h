@@ -110,6 +110,13 @@ int	store_get(struct store_txn *, enum store_db, const struct store_val *key,
 	    struct store_val *val);
 int	store_put(struct store_txn *, enum store_db, const struct store_val *key,
 	    const struct store_val *val, int flags);
+/*
+ * Add delta to the counter under key (a u64, big-endian; absent: 0; it
+ * stops at 0 going down); *out, when not NULL, gets the new value.
+ * Without out a backend may send the change without waiting for it.
+ */
+int	store_add(struct store_txn *, enum store_db, const struct store_val *key,
+	    int64_t delta, uint64_t *out);
 /* Delete key (all its values), or only the pair key/val when val != NULL. */
 int	store_del(struct store_txn *, enum store_db, const struct store_val *key,
 	    const struct store_val *val);

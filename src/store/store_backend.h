@@ -52,6 +52,8 @@ struct store_ops {
 		    const struct store_val *, struct store_val *);
 	int	(*put)(struct store_txn *, enum store_db,
 		    const struct store_val *, const struct store_val *, int);
+	int	(*add)(struct store_txn *, enum store_db,
+		    const struct store_val *, int64_t, uint64_t *);
 	int	(*del)(struct store_txn *, enum store_db,
 		    const struct store_val *, const struct store_val *);
 	int	(*cursor_open)(struct store_txn *, enum store_db,

@@ -438,26 +438,36 @@ lmdb_cursor_count(struct store_cursor *cb, size_t *n)
 }
 
 static int
-lmdb_next_id(struct store_txn *tb, const char *counter, uint64_t *out)
+lmdb_add(struct store_txn *tb, enum store_db db, const struct store_val *key,
+    int64_t delta, uint64_t *out)
 {
-	struct store_val	k = { counter, strlen(counter) }, v = { NULL, 0 };
+	struct store_val	v = { NULL, 0 };
 	uint8_t			buf[8];
 	uint64_t		n = 0;
 	int			rc;
 
-	rc = lmdb_get(tb, STORE_META, &k, &v);
+	rc = lmdb_get(tb, db, key, &v);
 	if (rc == SCIM_OK && v.sv_len == 8)
 		n = util_get_be64(v.sv_data);
 	else if (rc != SCIM_OK && rc != SCIM_ENOTFOUND)
 		return (rc);
-	n++;
+	n = delta < 0 && n < (uint64_t)-delta ? 0 : n + (uint64_t)delta;
 	util_put_be64(buf, n);
 	v.sv_data = buf;
 	v.sv_len = sizeof(buf);
-	if ((rc = lmdb_put(tb, STORE_META, &k, &v, 0)) != SCIM_OK)
+	if ((rc = lmdb_put(tb, db, key, &v, 0)) != SCIM_OK)
 		return (rc);
-	*out = n;
+	if (out != NULL)
+		*out = n;
 	return (SCIM_OK);
+}
+
+static int
+lmdb_next_id(struct store_txn *tb, const char *counter, uint64_t *out)
+{
+	struct store_val	k = { counter, strlen(counter) };
+
+	return (lmdb_add(tb, STORE_META, &k, 1, out));
 }
 
 static uint64_t
@@ -626,6 +636,7 @@ static const struct store_ops lmdb_ops = {
 	.abort = lmdb_abort,
 	.get = lmdb_get,
 	.put = lmdb_put,
+	.add = lmdb_add,
 	.del = lmdb_del,
 	.cursor_open = lmdb_cursor_open,
 	.cursor_close = lmdb_cursor_close,

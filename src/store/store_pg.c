@@ -60,6 +60,7 @@
 enum pg_q {
 	Q_GET, Q_PUT, Q_INSERT, Q_DEL, Q_DELPAIR, Q_GE, Q_GT, Q_LT, Q_FIRST,
 	Q_LAST, Q_COUNTKEY, Q_COUNT,
+	Q_ADD,		/* a u64 counter plus n, its new value returned */
 	Q_GETJ,		/* readers: Q_GET of id2r with the document it names */
 	Q_GEJ,		/* readers: Q_GE of an index with the documents of key */
 	Q_N
@@ -299,6 +300,13 @@ stmts_build(struct pg_store *s)
 		    "INSERT INTO %s (tenant, k, v) VALUES ($1, $2, $3) "
 		    "ON CONFLICT (tenant, k) DO UPDATE SET v = EXCLUDED.v",
 		    t), "tkv");
+		if (!dup)
+			stmt_set(s, STMT_ID(db, Q_ADD), sqlf("INSERT INTO %s AS "
+			    "c (tenant, k, v) VALUES ($1, $2, int8send("
+			    "GREATEST($3, 0))) ON CONFLICT (tenant, k) DO "
+			    "UPDATE SET v = int8send(GREATEST(('x' || "
+			    "encode(c.v, 'hex'))::bit(64)::bigint + $3, 0)) "
+			    "RETURNING v", t), "tkn");
 		stmt_set(s, STMT_ID(db, Q_INSERT), sqlf("INSERT INTO %s "
 		    "(tenant, k, v) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 		    t), "tkv");
@@ -1073,6 +1081,31 @@ pg_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	return (q == Q_INSERT && n == 0 ? SCIM_EUNIQUE : SCIM_OK);
 }
 
+/* One upsert: sent without waiting when nobody needs the new value. */
+static int
+pg_add(struct store_txn *tb, enum store_db db, const struct store_val *key,
+    int64_t delta, uint64_t *out)
+{
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	PGresult	*r;
+	int		 rc, id = STMT_ID(db, Q_ADD);
+
+	if (t->t_s->s_stmt[id].sql == NULL)
+		return (SCIM_ESTORE);
+	held_clear(t);
+	ahead_drop(t, db);
+	if ((rc = run_q(t, id, key_tenant(db, key), key, NULL, delta,
+	    out == NULL, &r)) != SCIM_OK)
+		return (rc);
+	t->t_root->t_dirty = 1;
+	if (out != NULL && (PQntuples(r) != 1 || PQgetlength(r, 0, 0) != 8))
+		rc = SCIM_ESTORE;
+	else if (out != NULL)
+		*out = util_get_be64((const uint8_t *)PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return (rc);
+}
+
 static int
 pg_del(struct store_txn *tb, enum store_db db, const struct store_val *key,
     const struct store_val *val)
@@ -1636,6 +1669,7 @@ static const struct store_ops pg_ops = {
 	.abort = pg_abort,
 	.get = pg_get,
 	.put = pg_put,
+	.add = pg_add,
 	.del = pg_del,
 	.cursor_open = pg_cursor_open,
 	.cursor_close = pg_cursor_close,
