@@ -832,7 +832,8 @@ ahead_put(struct pg_txn *t, enum store_db db, const void *a, size_t alen,
 	x->pa_klen = alen + blen;
 	x->pa_key = xmalloc(x->pa_klen);
 	memcpy(x->pa_key, a, alen);
-	memcpy(x->pa_key + alen, b, blen);
+	if (blen > 0)		/* b may be NULL then */
+		memcpy(x->pa_key + alen, b, blen);
 	x->pa_vlen = vlen;
 	x->pa_val = xmalloc(vlen + 1);
 	memcpy(x->pa_val, val, vlen);
