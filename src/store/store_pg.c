@@ -1258,6 +1258,22 @@ step(struct pg_cursor *c, int back)
 	return (SCIM_OK);
 }
 
+/* 1 if key's memberof rows came ahead: they become the batch. */
+static int
+find_ahead(struct pg_cursor *c, const struct store_val *key)
+{
+	PGresult	*r;
+
+	if (c->c_db != STORE_MEMBEROF ||
+	    (r = ahead_memberof(c->c_t, key)) == NULL)
+		return (0);
+	/* every row of key, and the table may go on */
+	batch_set(c, r, 0, 1);
+	c->c_keyend = 1;
+	c->c_batch = PG_BATCH_FIRST * 4;
+	return (1);
+}
+
 static int
 pg_cursor_move(struct store_cursor *cb, enum store_move how,
     const struct store_val *key, const struct store_val *val,
@@ -1265,7 +1281,6 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 {
 	struct pg_cursor	*c = (struct pg_cursor *)cb;
 	struct store_val	 empty = { "", 0 }, k;
-	PGresult		*r;
 	int			 rc;
 
 	switch (how) {
@@ -1276,14 +1291,8 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 	case STORE_SEEK:
 	case STORE_FIND:
 	case STORE_FIND_DUP:
-		if (how == STORE_FIND && c->c_db == STORE_MEMBEROF &&
-		    (r = ahead_memberof(c->c_t, key)) != NULL) {
-			/* every row of key, and the table may go on */
-			batch_set(c, r, 0, 1);
-			c->c_keyend = 1;
-			c->c_batch = PG_BATCH_FIRST * 4;
+		if (how == STORE_FIND && find_ahead(c, key))
 			break;
-		}
 		if ((rc = fetch(c, Q_GE, key, how == STORE_FIND_DUP ? val :
 		    &empty, 0)) != SCIM_OK)
 			return (rc);
