@@ -67,8 +67,8 @@ progress_rate(const struct progress *pg, int64_t now, size_t done,
 {
 	int64_t	ms = now - pg->pg_start, eta;
 
-	if (ms <= 0)
-		return;
+	if (ms < 1)
+		ms = 1;		/* a small import can end within 1 ms */
 	fprintf(stderr, "  %.0f/s", (double)count * 1000 / (double)ms);
 	if (total == 0 || done == 0 || done >= total)
 		return;
