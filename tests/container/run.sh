@@ -170,11 +170,11 @@ esac
 
 [ "$(uname -s)" = Linux ] || skip_all "containers need Linux"
 [ "$(id -u)" = 0 ] || skip_all "needs root (rootful podman)"
-need="podman runc mmdebstrap apt-get curl jq timeout flock findmnt sha256sum"
+need="podman runc iptables mmdebstrap apt-get curl jq timeout flock findmnt sha256sum"
 [ "$compose" = none ] || need="$need podman-compose"
 for c in $need; do
 	command -v "$c" > /dev/null 2>&1 ||
-	    skip_all "$c is not installed (apt-get install podman runc mmdebstrap podman-compose curl jq)"
+	    skip_all "$c is not installed (apt-get install podman runc iptables mmdebstrap podman-compose curl jq)"
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/scimd-container.XXXXXX") ||
