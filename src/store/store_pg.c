@@ -812,7 +812,7 @@ pg_abort(struct store_txn *tb)
 	txn_end(t);
 }
 
-/* ---- documents read ahead (readers only: one snapshot, no writes) ---- */
+/* ---- rows kept: a reader's rows read ahead, a writer's tenants ---- */
 
 /* Keep val under db's key a||b. */
 static void
@@ -841,7 +841,7 @@ ahead_put(struct pg_txn *t, enum store_db db, const void *a, size_t alen,
 }
 
 /*
- * The groups column (PG_GROUPS_COL) of a document of key k (T K R): its
+ * The groups column (PG_GROUPS_SQL) of a document of key k (T K R): its
  * memberof entry, and each group's document.  A malformed column is
  * dropped: the cursor then asks the database.
  */
