@@ -233,6 +233,17 @@ test_cursor(struct store *s)
 	store_cursor_close(c);
 	store_entries(t, STORE_AUDIT, &n);
 	is_int(3, (long long)n, "three entries left");
+	store_cursor_open(t, STORE_AUDIT, &c);
+	store_cursor_seek(c, NULL, &k, &v);
+	is_int(SCIM_OK, store_cursor_skip(c, 2, &k, &v), "skip 2 from a");
+	ok(sv_eq(&k, "d") && sv_eq(&v, "4"), "skip lands on d");
+	store_cursor_seek(c, NULL, &k, &v);
+	is_int(SCIM_ENOTFOUND, store_cursor_skip(c, 3, &k, &v),
+	    "skip past the end: ENOTFOUND");
+	store_cursor_close(c);
+	key = sv_str("a");
+	is_int(SCIM_OK, store_prefetch(t, STORE_AUDIT, &key, 1),
+	    "prefetch: a hint, OK");
 	store_commit(t);
 
 	/* an empty database */

@@ -813,13 +813,12 @@ list_all(struct qctx *qc)
 	    q->q_cursor ? q->q_after + 1 : 0);
 	if ((rc = store_cursor_open(qc->qc_t, STORE_RES, &c)) != SCIM_OK)
 		return (rc);
-	for (rc = store_cursor_seek(c, &key, &k, &v); rc == SCIM_OK &&
-	    k.sv_len == KEYS_RES_LEN && memcmp(k.sv_data, kb, 5) == 0;
-	    rc = store_cursor_next(c, &k, &v)) {
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
+	/* the pages before are skipped unread (a past-the-end lands outside) */
+	rc = store_cursor_seek(c, &key, &k, &v);
+	if (rc == SCIM_OK && skip > 0)
+		rc = store_cursor_skip(c, skip, &k, &v);
+	for (; rc == SCIM_OK && k.sv_len == KEYS_RES_LEN &&
+	    memcmp(k.sv_data, kb, 5) == 0; rc = store_cursor_next(c, &k, &v)) {
 		if (r->qr_n >= q->q_count) {
 			r->qr_more = 1;
 			break;

@@ -77,6 +77,28 @@ record_raw(struct store_txn *t, uint32_t tenant, uint8_t tag, uint64_t rid,
 }
 
 int
+record_prefetch(struct store_txn *t, uint32_t tenant, uint8_t tag,
+    const uint64_t *rids, size_t n)
+{
+	struct store_val	*keys;
+	uint8_t			*kb;
+	size_t			 i;
+	int			 rc;
+
+	if (n == 0)
+		return (SCIM_OK);
+	keys = xcalloc(n, sizeof(*keys));
+	kb = xmalloc(n * KEYS_RES_LEN);
+	for (i = 0; i < n; i++)
+		keys[i] = keys_res(kb + i * KEYS_RES_LEN, tenant, tag,
+		    rids[i]);
+	rc = store_prefetch(t, STORE_RES, keys, n);
+	free(kb);
+	free(keys);
+	return (rc);
+}
+
+int
 record_load_with(struct json_tokener *tok, struct store_txn *t,
     uint32_t tenant, uint8_t tag, uint64_t rid, struct json_object **doc)
 {

@@ -59,6 +59,9 @@ int	record_load_with(struct json_tokener *tok, struct store_txn *,
  */
 int	record_raw(struct store_txn *, uint32_t tenant, uint8_t tag,
 	    uint64_t rid, const char **data, size_t *len);
+/* The documents about to be read one by one (a page): see store_prefetch. */
+int	record_prefetch(struct store_txn *, uint32_t tenant, uint8_t tag,
+	    const uint64_t *rids, size_t n);
 /* Parse len bytes of a stored record (a value of res, not NUL-terminated). */
 int	record_parse(struct json_tokener *tok, const void *data, size_t len,
 	    struct json_object **doc);

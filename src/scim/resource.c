@@ -513,6 +513,46 @@ list_params_read(struct request *rq, struct list_run *lr,
 	return (SCIM_OK);
 }
 
+/* The page's resources, each rendered onto res after a comma. */
+static int
+render_page(struct request *rq, const struct resource_type *rt,
+    struct store_txn *t, struct query_result *r, struct evbuffer *res,
+    size_t *nres)
+{
+	struct json_object	*one;
+	const char		*json;
+	char			*raw, etag[64];
+	size_t			 i, rawlen;
+	int			 rc;
+
+	/* each is read again to render it, with its groups */
+	if ((rc = record_prefetch(t, rq->rq_tenant, rt->rt_tag, r->qr_rids,
+	    r->qr_n)) != SCIM_OK)
+		return (rc);
+	for (i = 0; i < r->qr_n; i++) {
+		if ((*nres)++ > 0)
+			evbuffer_add(res, ",", 1);
+		if (render_raw(t, rq, rt, r->qr_rids[i], &raw, &rawlen,
+		    etag, sizeof(etag))) {
+			evbuffer_add(res, raw, rawlen);
+			free(raw);
+			continue;
+		}
+		/* not read when the index alone decided the filter */
+		if (r->qr_docs[i] == NULL && (rc = record_load(t,
+		    rq->rq_tenant, rt, r->qr_rids[i], &r->qr_docs[i])) !=
+		    SCIM_OK)
+			return (rc);
+		if ((rc = render_resource(t, rq, rt, r->qr_rids[i],
+		    r->qr_docs[i], &one)) != SCIM_OK)
+			return (rc);
+		json = jsonutil_compact(one, &rawlen);
+		evbuffer_add(res, json, rawlen);
+		json_object_put(one);
+	}
+	return (SCIM_OK);
+}
+
 /*
  * Run the listing over type rt inside t: matches from position start
  * (1-based, within this type), at most count of them rendered into res;
@@ -529,10 +569,6 @@ list_type(struct request *rq, const struct resource_type *rt,
 	struct query_result	 r;
 	struct schema_path	 sort;
 	struct filter		*f = NULL;
-	struct json_object	*one;
-	const char		*json;
-	char			*raw, etag[64];
-	size_t			 i, rawlen;
 	int			 rc;
 
 	memset(&q, 0, sizeof(q));
@@ -573,27 +609,7 @@ list_type(struct request *rq, const struct resource_type *rt,
 	lr->lr_more = r.qr_more;
 	if (r.qr_n > 0)
 		lr->lr_last = r.qr_rids[r.qr_n - 1];
-	for (i = 0; i < r.qr_n; i++) {
-		if ((*nres)++ > 0)
-			evbuffer_add(res, ",", 1);
-		if (render_raw(t, rq, rt, r.qr_rids[i], &raw, &rawlen,
-		    etag, sizeof(etag))) {
-			evbuffer_add(res, raw, rawlen);
-			free(raw);
-			continue;
-		}
-		/* not read when the index alone decided the filter */
-		if (r.qr_docs[i] == NULL && (rc = record_load(t,
-		    rq->rq_tenant, rt, r.qr_rids[i], &r.qr_docs[i])) !=
-		    SCIM_OK)
-			goto done;
-		if ((rc = render_resource(t, rq, rt, r.qr_rids[i],
-		    r.qr_docs[i], &one)) != SCIM_OK)
-			goto done;
-		json = jsonutil_compact(one, &rawlen);
-		evbuffer_add(res, json, rawlen);
-		json_object_put(one);
-	}
+	rc = render_page(rq, rt, t, &r, res, nres);
  done:
 	query_result_free(&r);
 	filter_free(f);

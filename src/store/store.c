@@ -192,6 +192,19 @@ store_cursor_next(struct store_cursor *c, struct store_val *k,
 }
 
 int
+store_cursor_skip(struct store_cursor *c, size_t n, struct store_val *k,
+    struct store_val *v)
+{
+	int	rc = SCIM_OK;
+
+	if (COPS(c)->cursor_skip != NULL)
+		return (COPS(c)->cursor_skip(c, n, k, v));
+	while (n-- > 0 && rc == SCIM_OK)
+		rc = store_cursor_next(c, k, v);
+	return (rc);
+}
+
+int
 store_cursor_prev(struct store_cursor *c, struct store_val *k,
     struct store_val *v)
 {
@@ -257,6 +270,15 @@ int
 store_backup(struct store *s, const char *dir, struct scim_errbuf *eb)
 {
 	return (OPS(s)->backup(s, dir, eb));
+}
+
+int
+store_prefetch(struct store_txn *t, enum store_db db,
+    const struct store_val *keys, size_t n)
+{
+	if (TOPS(t)->prefetch == NULL || n == 0)
+		return (SCIM_OK);
+	return (TOPS(t)->prefetch(t, db, keys, n));
 }
 
 int

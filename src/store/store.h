@@ -117,6 +117,13 @@ int	store_put(struct store_txn *, enum store_db, const struct store_val *key,
  */
 int	store_add(struct store_txn *, enum store_db, const struct store_val *key,
 	    int64_t delta, uint64_t *out);
+/*
+ * The n keys of db that are about to be read, one by one: a backend whose
+ * every read is a round trip may fetch them at once.  A hint only: the
+ * reads still follow, and may find the data changed or gone.
+ */
+int	store_prefetch(struct store_txn *, enum store_db,
+	    const struct store_val *keys, size_t n);
 /* Delete key (all its values), or only the pair key/val when val != NULL. */
 int	store_del(struct store_txn *, enum store_db, const struct store_val *key,
 	    const struct store_val *val);
@@ -135,6 +142,13 @@ int	store_cursor_find(struct store_cursor *, const struct store_val *key,
 int	store_cursor_find_dup(struct store_cursor *, const struct store_val *key,
 	    const struct store_val *val, struct store_val *v);
 int	store_cursor_next(struct store_cursor *, struct store_val *k,
+	    struct store_val *v);
+/*
+ * Move n (>= 1) pairs forward, as n store_cursor_next calls would (a
+ * backend may pass them without reading them out): how a page far down a
+ * list starts.
+ */
+int	store_cursor_skip(struct store_cursor *, size_t n, struct store_val *k,
 	    struct store_val *v);
 int	store_cursor_prev(struct store_cursor *, struct store_val *k,
 	    struct store_val *v);

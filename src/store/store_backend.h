@@ -72,6 +72,11 @@ struct store_ops {
 	int	(*backup)(struct store *, const char *, struct scim_errbuf *);
 	int	(*entries)(struct store_txn *, enum store_db, size_t *);
 	int	(*version)(struct store *);
+	/* optional (NULL: store.c steps one pair at a time; a no-op) */
+	int	(*cursor_skip)(struct store_cursor *, size_t,
+		    struct store_val *, struct store_val *);
+	int	(*prefetch)(struct store_txn *, enum store_db,
+		    const struct store_val *, size_t);
 	/* optional (NULL: commits stay durable on return; see store.h) */
 	int	(*split_sync)(struct store *);
 	int	(*sync)(struct store *);

@@ -56,13 +56,18 @@
 #define PG_RES_KLEN		13	/* res and memberof keys: T K R */
 
 
-/* Statements per table; params: t tenant, k key, v value, l limit. */
+/*
+ * Statements per table; params: t tenant, k key, v value, l limit (or
+ * offset), n a number, a keys (v: a binary bytea[], see pg_prefetch).
+ */
 enum pg_q {
 	Q_GET, Q_PUT, Q_INSERT, Q_DEL, Q_DELPAIR, Q_GE, Q_GT, Q_LT, Q_FIRST,
 	Q_LAST, Q_COUNTKEY, Q_COUNT,
 	Q_ADD,		/* a u64 counter plus n, its new value returned */
 	Q_GETJ,		/* readers: Q_GET of id2r with the document it names */
 	Q_GEJ,		/* readers: Q_GE of an index with the documents of key */
+	Q_SKIP,		/* Q_GT past l more pairs (a table without duplicates) */
+	Q_MANYJ,	/* readers: res documents of a key array, with groups */
 	Q_N
 };
 #define STMT_ID(db, q)		((int)(db) * Q_N + (q))
@@ -210,6 +215,12 @@ range_stmts(struct pg_store *s, int db, const char *t, int dup)
 		stmt_set(s, STMT_ID(db, ranges[i].q), xstrdup(buf),
 		    dup ? "tkvl" : "tkl");
 	}
+	if (!dup) {
+		snprintf(buf, sizeof(buf), "SELECT k, v FROM %s WHERE (tenant, "
+		    "k) > ($1, $2) ORDER BY tenant, k OFFSET $3 LIMIT %d", t,
+		    PG_BATCH_FIRST * 4);
+		stmt_set(s, STMT_ID(db, Q_SKIP), xstrdup(buf), "tkl");
+	}
 }
 
 /*
@@ -262,6 +273,10 @@ ahead_stmts(struct pg_store *s)
 	snprintf(buf, sizeof(buf), "SELECT a.v, " PG_GROUPS_SQL " FROM "
 	    "scim_res a WHERE a.tenant = $1 AND a.k = $2", "a.k");
 	stmt_set(s, STMT_ID(STORE_RES, Q_GETJ), xstrdup(buf), "tk");
+	/* documents by their keys (a page about to be rendered) */
+	snprintf(buf, sizeof(buf), "SELECT a.k, a.v, " PG_GROUPS_SQL " FROM "
+	    "scim_res a WHERE a.tenant = $1 AND a.k = ANY($2)", "a.k");
+	stmt_set(s, STMT_ID(STORE_RES, Q_MANYJ), xstrdup(buf), "ta");
 	for (db = 0; db < STORE_NDB; db++) {
 		if (ahead_tag(db) == NULL)
 			continue;
@@ -605,6 +620,11 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 			types[n] = 17;		/* bytea */
 			break;
 		}
+		case 'a':
+			vals[n] = v->sv_data;
+			lens[n] = (int)v->sv_len;
+			types[n] = 1001;	/* bytea[] */
+			break;
 		case 'l':
 			util_put_be32(lb, (uint32_t)num);
 			vals[n] = (const char *)lb;
@@ -1035,6 +1055,68 @@ pg_get(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	return (SCIM_OK);
 }
 
+/*
+ * A reader's page of documents about to be rendered, with their groups,
+ * in one statement (a bytea[] in binary form: dimensions, no NULLs, the
+ * element type, size and lower bound, then each key's length and bytes),
+ * kept like those of an index fetch for the page's gets and finds.
+ */
+static int
+pg_prefetch(struct store_txn *tb, enum store_db db,
+    const struct store_val *keys, size_t n)
+{
+	struct pg_txn		*t = (struct pg_txn *)tb;
+	struct store_val	 arr, kr;
+	PGresult		*r;
+	uint8_t			*b, *p;
+	size_t			 i;
+	int			 rc, row;
+
+	if (t->t_root->t_rw || db != STORE_RES || n > PG_BATCH_MAX)
+		return (SCIM_OK);
+	for (i = 0; i < n; i++)
+		if (keys[i].sv_len != PG_RES_KLEN ||
+		    memcmp(keys[i].sv_data, keys[0].sv_data, 4) != 0)
+			return (SCIM_OK);
+	p = b = xmalloc(20 + n * (4 + PG_RES_KLEN));
+	for (p += 20, i = 0; i < n; i++) {
+		/* those an index fetch brought are here already */
+		if (ahead_find(t, STORE_RES, &keys[i]) != NULL &&
+		    ahead_find(t, STORE_MEMBEROF, &keys[i]) != NULL)
+			continue;
+		util_put_be32(p, PG_RES_KLEN);
+		memcpy(p + 4, keys[i].sv_data, PG_RES_KLEN);
+		p += 4 + PG_RES_KLEN;
+	}
+	if (p == b + 20) {
+		free(b);
+		return (SCIM_OK);
+	}
+	util_put_be32(b, 1);
+	util_put_be32(b + 4, 0);
+	util_put_be32(b + 8, 17);		/* bytea */
+	util_put_be32(b + 12, (uint32_t)((size_t)(p - b - 20) /
+	    (4 + PG_RES_KLEN)));
+	util_put_be32(b + 16, 1);
+	arr.sv_data = b;
+	arr.sv_len = (size_t)(p - b);
+	rc = run(t, STMT_ID(STORE_RES, Q_MANYJ), util_get_be32(
+	    keys[0].sv_data), NULL, &arr, 0, &r);
+	free(b);
+	if (rc != SCIM_OK)
+		return (rc);
+	for (row = 0; row < PQntuples(r); row++) {
+		if (PQgetlength(r, row, 0) != PG_RES_KLEN)
+			continue;
+		kr.sv_data = PQgetvalue(r, row, 0) + 4;
+		kr.sv_len = PG_RES_KLEN - 4;
+		ahead_doc(t, r, row, 1, (const uint8_t *)PQgetvalue(r, row,
+		    0), &kr);
+	}
+	PQclear(r);
+	return (SCIM_OK);
+}
+
 /* Rows a write statement touched. */
 static long
 affected(PGresult *r)
@@ -1347,6 +1429,51 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 		c->c_more = 1;
 		break;
 	}
+	return (emit(c, ko, vo));
+}
+
+/*
+ * n pairs forward: within the batch, or by one statement that leaves the
+ * pairs between in the database (OFFSET); a table of duplicates steps.
+ */
+static int
+pg_cursor_skip(struct store_cursor *cb, size_t n, struct store_val *ko,
+    struct store_val *vo)
+{
+	struct pg_cursor	*c = (struct pg_cursor *)cb;
+	struct store_val	 k;
+	PGresult		*r;
+	size_t			 left;
+	int			 rc = SCIM_OK;
+
+	if (pg_dbs[c->c_db].dup || !c->c_valid || c->c_back ||
+	    c->c_row < 0 || c->c_row >= c->c_n || n > INT32_MAX) {
+		while (n-- > 0 && rc == SCIM_OK)
+			rc = pg_cursor_move(cb, STORE_NEXT, NULL, NULL, ko,
+			    vo);
+		return (rc);
+	}
+	left = (size_t)(c->c_n - 1 - c->c_row);
+	if (n > left && !c->c_more) {
+		c->c_row = c->c_n - 1;	/* on the last pair, as n steps */
+		return (SCIM_ENOTFOUND);
+	}
+	if (n <= left) {
+		c->c_row += (int)n;
+		return (emit(c, ko, vo));
+	}
+	k = row_k(c->c_res, c->c_n - 1);
+	if ((rc = run(c->c_t, STMT_ID(c->c_db, Q_SKIP), key_tenant(c->c_db,
+	    &k), &k, NULL, (int64_t)(n - left - 1), &r)) != SCIM_OK)
+		return (rc);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		c->c_row = c->c_n - 1;
+		c->c_more = 0;
+		return (SCIM_ENOTFOUND);
+	}
+	batch_set(c, r, 0, PQntuples(r) == PG_BATCH_FIRST * 4);
+	c->c_batch = PG_BATCH_FIRST * 4;
 	return (emit(c, ko, vo));
 }
 
@@ -1686,6 +1813,8 @@ static const struct store_ops pg_ops = {
 	.cursor_move = pg_cursor_move,
 	.cursor_del = pg_cursor_del,
 	.cursor_count = pg_cursor_count,
+	.cursor_skip = pg_cursor_skip,
+	.prefetch = pg_prefetch,
 	.next_id = pg_next_id,
 	.counter_floor = pg_counter_floor,
 	.txnid = pg_txnid,

@@ -167,7 +167,7 @@ is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
 # === d. one statement a lookup ===============================================
 
 if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
-	skip 9 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+	skip 18 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
 else
 	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
 	    bail "cannot create carol"
@@ -219,6 +219,50 @@ else
 	lookup "filter group displayName eq" \
 	    "/Groups?filter=$(urlenc 'displayName eq "team"')&excludedAttributes=members"
 	ok "the group found" grep -q "\"$TEAM\"" <<< "$BODY"
+
+	# === e. a page: a few statements, not one per resource ===============
+
+	for i in $(seq 40); do
+		AUTH=$TOKB mkuser "page$i" || bail "cannot create page$i in bravo"
+	done
+	AUTH=$TOKB req GET "/Users?startIndex=1&count=100&attributes=id"
+	ALLB=$(jq -r '[.Resources[].id] | join(" ")' <<< "$BODY")
+	NB=$(wc -w <<< "$ALLB")
+	# page_stmts PATH: the statements reading resources that PATH cost
+	page_stmts()
+	{
+		local from
+
+		from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+		req GET "$1"
+		sleep 0.2
+		tail -n +"$from" "$SCIMD_TEST_PG_LOG" | grep ' scimd_rt LOG:  ' |
+		    grep -E 'scim_(res|id2r|ix_|memberof|members)' > "$SCIM_TMP/page"
+	}
+	page_stmts "/Users?count=100"
+	is "$STATUS|$(wc -l < "$SCIM_TMP/page")" "200|2" \
+	    "a page of users with their groups: two statements"
+	is "$(jq -r --arg id "$CAROL" '.Resources[] | select(.id == $id) |
+	    [.groups[].value] | join(" ")' <<< "$BODY")" "$TEAM" \
+	    "carol's groups on the page"
+	AUTH=$TOKB page_stmts "/Users?startIndex=2&count=10"
+	is "$STATUS|$(wc -l < "$SCIM_TMP/page")" "200|2" \
+	    "another tenant's page of 10: two statements"
+	is "$(jq -r '[.Resources[].id] | join(" ")' <<< "$BODY")" \
+	    "$(cut -d' ' -f2-11 <<< "$ALLB")" "the page holds the 2nd to the 11th"
+	AUTH=$TOKB page_stmts "/Users?startIndex=36&count=3"
+	is "$STATUS|$(wc -l < "$SCIM_TMP/page")" "200|3" \
+	    "a page past the first batch: three statements"
+	ok "the rows before it are skipped in the database (OFFSET)" \
+	    grep -q 'OFFSET' "$SCIM_TMP/page"
+	is "$(jq -r '[.Resources[].id] | join(" ")' <<< "$BODY")" \
+	    "$(cut -d' ' -f36-38 <<< "$ALLB")" "the page holds the 36th to the 38th"
+	AUTH=$TOKB page_stmts "/Users?startIndex=$NB&count=5"
+	is "$STATUS|$(jq -r '.totalResults, (.Resources | length)' <<< "$BODY" |
+	    tr '\n' ' ')" "200|$NB 1 " "the last page: one user of $NB"
+	AUTH=$TOKB page_stmts "/Users?startIndex=500&count=5"
+	is "$STATUS|$(jq -r '.totalResults, (.Resources | length)' <<< "$BODY" |
+	    tr '\n' ' ')" "200|$NB 0 " "a page past the end is empty"
 fi
 
 done_testing
