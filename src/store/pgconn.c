@@ -148,6 +148,33 @@ pgpool_free(struct pgpool *p)
 	free(p);
 }
 
+struct event_base *
+pgpool_base(struct pgpool *p)
+{
+	return (p->pp_base);
+}
+
+int
+pgpool_timeout(struct pgpool *p)
+{
+	return (p->pp_timeout_ms);
+}
+
+int
+pgconn_prepared(struct pgconn *c, int id)
+{
+	return ((c->pc_prepared[id / 64] & (1ULL << (id % 64))) != 0);
+}
+
+void
+pgconn_set_prepared(struct pgconn *c, int id, int on)
+{
+	if (on)
+		c->pc_prepared[id / 64] |= 1ULL << (id % 64);
+	else
+		c->pc_prepared[id / 64] &= ~(1ULL << (id % 64));
+}
+
 PGconn *
 pgconn_pq(struct pgconn *c)
 {
@@ -370,14 +397,9 @@ map_error(const PGresult *r, PGconn *conn)
 	return (SCIM_ESTORE);
 }
 
-/*
- * Sort one result of a reply, for both the simple and the pipelined path:
- * an error gives its code to *rc (the first one wins); a success is kept in
- * *keep (dropping the one before) when it is the answer and no error came
- * first.  r is kept or cleared.
- */
-static void
-take_result(PGresult *r, PGconn *conn, int answer, PGresult **keep, int *rc)
+/* For the simple path, the pipelined one and pglookup.c's. */
+void
+pgconn_take(PGresult *r, PGconn *conn, int answer, PGresult **keep, int *rc)
 {
 	switch (PQresultStatus(r)) {
 	case PGRES_COMMAND_OK:
@@ -444,7 +466,7 @@ send_and_wait(struct pgconn *c, PGresult **out)
 		if (r == NULL)
 			break;
 		/* of a simple query's results, the last is the answer */
-		take_result(r, conn, 1, &keep, &rc);
+		pgconn_take(r, conn, 1, &keep, &rc);
 	}
 	if (rc != SCIM_OK) {
 		PQclear(keep);
@@ -515,7 +537,7 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 			    st == PGRES_COMMAND_OK)
 				*prepared = 1;
 			/* the statement's own result is the answer */
-			take_result(r, conn, sql != NULL && q == nq - 1 &&
+			pgconn_take(r, conn, sql != NULL && q == nq - 1 &&
 			    st != PGRES_PIPELINE_ABORTED, &keep, &rc);
 		}
 	}
@@ -557,7 +579,7 @@ pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
 	if (c->pc_broken)
 		return (SCIM_EUNAVAIL);
 	/* only statements this connection knows: no PREPARE to confirm */
-	if (id < 0 || !(c->pc_prepared[id / 64] & (1ULL << (id % 64))))
+	if (id < 0 || !pgconn_prepared(c, id))
 		return (SCIM_ENOTIMPL);
 	if (c->pc_pending && drain(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
@@ -652,12 +674,12 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
 		return (exec_pipelined(c, pre, npre, NULL, 0, sql, n, types,
 		    vals, lens, text ? NULL : bin, out, &done));
 	snprintf(name, sizeof(name), "s%d", id);
-	prepare = !(c->pc_prepared[id / 64] & (1ULL << (id % 64)));
+	prepare = !pgconn_prepared(c, id);
 	if (prepare || npre > 0 || c->pc_queued > 0) {
 		rc = exec_pipelined(c, pre, npre, name, prepare, sql, n, types,
 		    vals, lens, bin, out, &done);
 		if (done)	/* the PREPARE stands, whatever came after */
-			c->pc_prepared[id / 64] |= 1ULL << (id % 64);
+			pgconn_set_prepared(c, id, 1);
 		return (rc);
 	}
 	if (!PQsendQueryPrepared(c->pc_conn, name, n, vals, lens, bin, 1))

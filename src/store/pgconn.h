@@ -17,6 +17,10 @@ struct pgpool	*pgpool_new(const char *conninfo, int max, int timeout_ms);
 void		 pgpool_free(struct pgpool *);
 void		 pgpool_attach(struct pgpool *, struct event_base *);
 
+/* The loop it waits on (NULL before pgpool_attach), its timeout in ms. */
+struct event_base *pgpool_base(struct pgpool *);
+int		 pgpool_timeout(struct pgpool *);
+
 /* A connection for one transaction: SCIM_OK, or SCIM_EUNAVAIL. */
 int		 pgpool_acquire(struct pgpool *, struct pgconn **out);
 /* Give it back (a broken one is closed and replaced on demand). */
@@ -56,6 +60,16 @@ int		 pgconn_queued(struct pgconn *);
  * arrived.  Queued writes are settled first: their error is returned.
  */
 int		 pgconn_send(struct pgconn *, const char *sql);
+/* Whether statement id is prepared on c; say it is (or is not). */
+int		 pgconn_prepared(struct pgconn *, int id);
+void		 pgconn_set_prepared(struct pgconn *, int id, int on);
+/*
+ * Sort one result of a reply: an error gives its code to *rc (the first
+ * one wins); a success is kept in *keep (dropping the one before) when it
+ * is the answer and no error came first.  r is kept or cleared.
+ */
+void		 pgconn_take(PGresult *r, PGconn *conn, int answer,
+		    PGresult **keep, int *rc);
 /* Connect one connection now (blocking unless on a fiber). */
 int		 pgconn_open(struct pgpool *, struct pgconn **out,
 		    char *err, size_t errlen);

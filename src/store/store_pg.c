@@ -41,6 +41,7 @@
 #include "fiber.h"
 #include "log.h"
 #include "pgconn.h"
+#include "pglookup.h"
 #include "store_backend.h"
 #include "store_db.h"
 #include "store_pg.h"
@@ -85,6 +86,8 @@ struct pg_store {
 	struct store		 s_base;
 	struct pgpool		*s_pool;
 	struct pgpool		*s_lpool;	/* the LISTEN connection */
+	struct pgpool		*s_kpool;	/* the lookups' connection */
+	struct pglookup		*s_lookup;
 	struct pg_stmt		 s_stmt[STMT_SIZE];
 	struct event_base	*s_ev;
 	struct pgconn		*s_listen;
@@ -600,8 +603,8 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 	uint8_t		 tb[4], lb[8];
 
 	*out = NULL;
-	if ((rc = txn_ready(t)) != SCIM_OK)
-		return (rc);
+	if (t->t_root->t_failed != SCIM_OK)
+		return (t->t_root->t_failed);
 	lock_want(t, lock_tenant(id, k));
 	for (; *p != '\0'; p++, n++) {
 		switch (*p) {
@@ -639,6 +642,15 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 			break;
 		}
 	}
+	/* alone and first: pipelined with other readers' lookups */
+	if (runs_alone(t->t_root, id) && t->t_root->t_conn == NULL &&
+	    (rc = pglookup_run(s->s_lookup, id, s->s_stmt[id].sql, n, types,
+	    vals, lens, out)) != SCIM_ENOTIMPL) {
+		t->t_root->t_nrun++;
+		return (rc == SCIM_OK ? SCIM_OK : fail(t, rc));
+	}
+	if ((rc = txn_ready(t)) != SCIM_OK)
+		return (rc);
 	npre = begin_stmts(t, id, pre);
 	if (queue && npre == 0) {
 		rc = pgconn_queue(t->t_root->t_conn, id, n, vals, lens);
@@ -1750,6 +1762,7 @@ pg_attach(struct store *sb, struct event_base *base, void (*changed)(void *),
 	s->s_changed_arg = arg;
 	pgpool_attach(s->s_pool, base);
 	pgpool_attach(s->s_lpool, base);
+	pgpool_attach(s->s_kpool, base);
 	s->s_retry_ev = evtimer_new(base, listen_retry, s);
 	evtimer_add(s->s_retry_ev, &now);
 }
@@ -1766,8 +1779,10 @@ pg_close(struct store *sb)
 	if (s->s_retry_ev != NULL)
 		event_free(s->s_retry_ev);
 	pgconn_close(s->s_listen);
+	pglookup_free(s->s_lookup);
 	pgpool_free(s->s_pool);
 	pgpool_free(s->s_lpool);
+	pgpool_free(s->s_kpool);
 	for (i = 0; i < STMT_SIZE; i++)
 		free(s->s_stmt[i].sql);
 	free(s);
@@ -1785,6 +1800,8 @@ store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
 	s->s_base.s_ops = &pg_ops;
 	s->s_pool = pgpool_new(conninfo, pool, ms);
 	s->s_lpool = pgpool_new(conninfo, 1, ms);
+	s->s_kpool = pgpool_new(conninfo, 1, ms);
+	s->s_lookup = pglookup_new(s->s_kpool);
 	stmts_build(s);
 	if ((rc = pg_schema_migrate(s->s_pool, (flags & STORE_RDONLY) != 0,
 	    &s->s_version, eb)) != SCIM_OK) {

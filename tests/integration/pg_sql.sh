@@ -167,7 +167,7 @@ is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
 # === d. one statement a lookup ===============================================
 
 if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
-	skip 18 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+	skip 20 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
 else
 	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
 	    bail "cannot create carol"
@@ -219,6 +219,21 @@ else
 	lookup "filter group displayName eq" \
 	    "/Groups?filter=$(urlenc 'displayName eq "team"')&excludedAttributes=members"
 	ok "the group found" grep -q "\"$TEAM\"" <<< "$BODY"
+
+	# concurrent lookups share one connection, pipelined (pglookup.c)
+	from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+	urls=()
+	for i in $(seq 24); do
+		urls+=(-o /dev/null "$BASE/Users/$CAROL")
+	done
+	is "$(curl -sS --parallel --parallel-max 24 -w '%{http_code}\n' \
+	    -H "Authorization: Bearer $TOKEN" "${urls[@]}" 2> "$SCIM_TMP/par.err" |
+	    sort | uniq -c |
+	    awk '{print $1, $2}')" "24 200" "24 GETs at once"
+	sleep 0.2
+	is "$(tail -n +"$from" "$SCIMD_TEST_PG_LOG" | grep ' scimd_rt LOG:  ' |
+	    grep -E 'scim_(res|id2r)' | awk '{print $4}' | sort | uniq -c |
+	    awk '{print $1}')" 24 "their 24 lookups on one connection"
 
 	# === e. a page: a few statements, not one per resource ===============
 

@@ -1,0 +1,264 @@
+/*
+ * Lookups pipelined on one connection of their own.  A reader whose first
+ * statement runs alone (store_pg.c's runs_alone: a GET by id, an indexed
+ * filter) sends it here instead of taking a connection of the pool.  Each
+ * goes with a Sync of its own (its own implicit transaction: an error ends
+ * only it); those sent in one turn of the loop leave in one write; one
+ * read event hands the results, in order, to the fibers waiting for them.
+ * The server then reads many lookups a wake-up, and scimd many answers a
+ * read, instead of a round trip each on a connection each.
+ */
+
+#include "scimd.h"
+
+#include <sys/queue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <libpq-fe.h>
+
+#include "error.h"
+#include "fiber.h"
+#include "log.h"
+#include "pgconn.h"
+#include "pglookup.h"
+#include "util.h"
+
+/* After a failed connect, leave lookups to the pool for this long. */
+#define LOOKUP_RETRY_MS	1000
+
+/* One lookup in flight, on its fiber's stack. */
+struct lookup {
+	struct pglookup		*l_pl;
+	struct fiber		*l_fiber;
+	struct event		 l_wake;	/* done, or the timeout */
+	int			 l_id;
+	int			 l_prepare;	/* its PREPARE's result comes first */
+	int			 l_ends;	/* ends of a query's results seen */
+	int			 l_done;
+	int			 l_rc;
+	PGresult		*l_res;
+	TAILQ_ENTRY(lookup)	 l_entry;
+};
+
+struct pglookup {
+	struct pgpool		*pl_pool;
+	struct pgconn		*pl_conn;
+	struct event		*pl_read;
+	struct event		*pl_write;	/* the socket was full */
+	struct event		*pl_flush;	/* once a turn of the loop */
+	int			 pl_flushing;
+	int			 pl_opening;
+	int64_t			 pl_down_until;
+	TAILQ_HEAD(, lookup)	 pl_wait;	/* in the order sent */
+};
+
+static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+			    1, 1 };
+
+static void
+finish(struct lookup *l, int rc)
+{
+	if (rc != SCIM_OK) {
+		PQclear(l->l_res);
+		l->l_res = NULL;
+		l->l_rc = rc;
+	} else if (l->l_rc == SCIM_OK && l->l_res == NULL)
+		l->l_rc = SCIM_ESTORE;
+	l->l_done = 1;
+	/* resumed from the loop, never from another fiber */
+	event_active(&l->l_wake, EV_READ, 1);
+}
+
+/* The connection failed or timed out: every lookup on it fails. */
+static void
+lookup_break(struct pglookup *pl)
+{
+	struct lookup	*l;
+
+	while ((l = TAILQ_FIRST(&pl->pl_wait)) != NULL) {
+		TAILQ_REMOVE(&pl->pl_wait, l, l_entry);
+		finish(l, SCIM_EUNAVAIL);
+	}
+	if (pl->pl_conn == NULL)
+		return;
+	event_free(pl->pl_read);
+	event_free(pl->pl_write);
+	event_free(pl->pl_flush);
+	pgconn_close(pl->pl_conn);
+	pl->pl_conn = NULL;
+	pl->pl_flushing = 0;
+}
+
+static void
+lookup_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct lookup	*l = arg;
+
+	(void)fd;
+	if (!l->l_done && (what & EV_TIMEOUT))
+		lookup_break(l->l_pl);	/* the server is too slow */
+	fiber_resume(l->l_fiber);
+}
+
+/* Send what was queued (once a turn of the loop, and when it drains). */
+static void
+lookup_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct pglookup	*pl = arg;
+	int		 f;
+
+	(void)fd;
+	(void)what;
+	pl->pl_flushing = 0;
+	if (pl->pl_conn == NULL)
+		return;
+	if ((f = PQflush(pgconn_pq(pl->pl_conn))) < 0)
+		lookup_break(pl);
+	else if (f > 0) {
+		pl->pl_flushing = 1;
+		event_add(pl->pl_write, NULL);
+	}
+}
+
+/* Results, in the order of the lookups: each ends with its Sync. */
+static void
+lookup_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct pglookup	*pl = arg;
+	PGconn		*conn = pgconn_pq(pl->pl_conn);
+	struct lookup	*l;
+	PGresult	*r;
+	ExecStatusType	 st;
+
+	(void)fd;
+	(void)what;
+	if (!PQconsumeInput(conn)) {
+		lookup_break(pl);
+		return;
+	}
+	while ((l = TAILQ_FIRST(&pl->pl_wait)) != NULL && !PQisBusy(conn)) {
+		if ((r = PQgetResult(conn)) == NULL) {
+			l->l_ends++;
+			continue;
+		}
+		if ((st = PQresultStatus(r)) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			TAILQ_REMOVE(&pl->pl_wait, l, l_entry);
+			finish(l, SCIM_OK);
+		} else if (l->l_prepare && l->l_ends == 0) {
+			if (st != PGRES_COMMAND_OK)
+				pgconn_set_prepared(pl->pl_conn, l->l_id, 0);
+			pgconn_take(r, conn, 0, &l->l_res, &l->l_rc);
+		} else
+			pgconn_take(r, conn, st != PGRES_PIPELINE_ABORTED,
+			    &l->l_res, &l->l_rc);
+	}
+	if (PQstatus(conn) != CONNECTION_OK)
+		lookup_break(pl);
+}
+
+/* The connection, opened on the calling fiber; lookups wait meanwhile. */
+static int
+lookup_open(struct pglookup *pl)
+{
+	struct event_base	*base = pgpool_base(pl->pl_pool);
+	struct pgconn		*c;
+	char			 err[256];
+	int			 fd;
+
+	if (pl->pl_opening || util_mono_ms() < pl->pl_down_until)
+		return (SCIM_EUNAVAIL);
+	pl->pl_opening = 1;
+	if (pgconn_open(pl->pl_pool, &c, err, sizeof(err)) != SCIM_OK) {
+		pl->pl_opening = 0;
+		pl->pl_down_until = util_mono_ms() + LOOKUP_RETRY_MS;
+		return (SCIM_EUNAVAIL);
+	}
+	pl->pl_opening = 0;
+	if (!PQenterPipelineMode(pgconn_pq(c))) {
+		pgconn_close(c);
+		return (SCIM_EUNAVAIL);
+	}
+	fd = PQsocket(pgconn_pq(c));
+	pl->pl_read = event_new(base, fd, EV_READ | EV_PERSIST, lookup_read,
+	    pl);
+	pl->pl_write = event_new(base, fd, EV_WRITE, lookup_flush, pl);
+	pl->pl_flush = event_new(base, -1, 0, lookup_flush, pl);
+	if (pl->pl_read == NULL || pl->pl_write == NULL ||
+	    pl->pl_flush == NULL)
+		fatal("event_new");
+	event_add(pl->pl_read, NULL);
+	pl->pl_conn = c;
+	return (SCIM_OK);
+}
+
+struct pglookup *
+pglookup_new(struct pgpool *p)
+{
+	struct pglookup	*pl = xcalloc(1, sizeof(*pl));
+
+	pl->pl_pool = p;
+	TAILQ_INIT(&pl->pl_wait);
+	return (pl);
+}
+
+void
+pglookup_free(struct pglookup *pl)
+{
+	if (pl == NULL)
+		return;
+	lookup_break(pl);
+	free(pl);
+}
+
+int
+pglookup_run(struct pglookup *pl, int id, const char *sql, int n,
+    const Oid *types, const char *const *vals, const int *lens,
+    PGresult **out)
+{
+	struct event_base	*base = pgpool_base(pl->pl_pool);
+	struct lookup		 l;
+	struct timeval		 tv;
+	PGconn			*conn;
+	char			 name[16];
+	int			 ms = pgpool_timeout(pl->pl_pool);
+
+	*out = NULL;
+	if (base == NULL || fiber_self() == NULL || id < 0 ||
+	    id >= PGCONN_MAXSTMT || (pl->pl_conn == NULL &&
+	    lookup_open(pl) != SCIM_OK))
+		return (SCIM_ENOTIMPL);
+	conn = pgconn_pq(pl->pl_conn);
+	memset(&l, 0, sizeof(l));
+	l.l_pl = pl;
+	l.l_fiber = fiber_self();
+	l.l_id = id;
+	l.l_prepare = !pgconn_prepared(pl->pl_conn, id);
+	snprintf(name, sizeof(name), "s%d", id);
+	if ((l.l_prepare && !PQsendPrepare(conn, name, sql, n, types)) ||
+	    !PQsendQueryPrepared(conn, name, n, vals, lens, bin, 1) ||
+	    !PQpipelineSync(conn)) {
+		lookup_break(pl);
+		return (SCIM_EUNAVAIL);
+	}
+	if (l.l_prepare)
+		pgconn_set_prepared(pl->pl_conn, id, 1);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_assign(&l.l_wake, base, lookup_wake, &l);
+	evtimer_add(&l.l_wake, &tv);
+	TAILQ_INSERT_TAIL(&pl->pl_wait, &l, l_entry);
+	if (!pl->pl_flushing) {
+		pl->pl_flushing = 1;
+		event_active(pl->pl_flush, EV_TIMEOUT, 1);
+	}
+	while (!l.l_done)
+		fiber_yield();
+	evtimer_del(&l.l_wake);
+	*out = l.l_res;
+	return (l.l_rc);
+}
