@@ -142,7 +142,11 @@ lookup_read(evutil_socket_t fd, short what, void *arg)
 	}
 	while ((l = TAILQ_FIRST(&pl->pl_wait)) != NULL && !PQisBusy(conn)) {
 		if ((r = PQgetResult(conn)) == NULL) {
-			l->l_ends++;
+			/* a PREPARE and a query end, then the Sync: no more */
+			if (++l->l_ends > 2) {
+				lookup_break(pl);
+				return;
+			}
 			continue;
 		}
 		if ((st = PQresultStatus(r)) == PGRES_PIPELINE_SYNC) {
