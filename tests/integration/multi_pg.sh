@@ -551,6 +551,9 @@ for R in fast immediate; do
 	    [ "$ms_c" != never ]
 	ok "database restart ($R): D serves again by itself (${ms_d} ms after)" \
 	    [ "$ms_d" != never ]
+	is "$(for i in C D; do awk '$2 == "GET"' "$W/load.$i" | tail -n 1 |
+	    awk '{ print $3 }'; done | tr '\n' ' ')" "200 200 " \
+	    "database restart ($R): the last GET by id of each loader succeeded (lookups reconnect)"
 	ok "database restart ($R): neither instance was restarted" \
 	    kill -0 "$CPID" "$DPID"
 	is "$(awk '$3 == "000"' "$W/load.$R" | head -3)" "" \
