@@ -167,7 +167,7 @@ is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
 # === d. one statement a lookup ===============================================
 
 if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
-	skip 20 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+	skip 21 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
 else
 	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
 	    bail "cannot create carol"
@@ -183,7 +183,22 @@ else
 	# scimd's connections named, for its lines of the log
 	SCIMD_DATABASE="$SCIMD_DATABASE application_name=scimd_rt"
 	start_scimd "log_level = info" || bail "scimd did not restart"
-	req GET "/Users/$BOB"	# the token checked, and cached
+	# the token checked (one statement, alone, on the lookups'
+	# connection), and cached
+	from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+	req GET "/Users/$ALICE"
+	sleep 0.2
+	tail -n +"$from" "$SCIMD_TEST_PG_LOG" | awk '
+	    / scimd_rt LOG:  (execute [^:]*|statement): / {
+		pid = $4; sql = $0; sub(/.*(execute [^:]*|statement): /, "", sql)
+		if (sql ~ /^SELECT .*scim_tokens/) {
+			n++; if (last[pid] ~ /^BEGIN/) begun = 1
+		}
+		last[pid] = sql
+	    }
+	    END { printf "%d|%d\n", n, begun }' > "$SCIM_TMP/tok"
+	is "$STATUS|$(cat "$SCIM_TMP/tok")" "200|1|0" \
+	    "a token not in the cache: one statement, alone"
 	# lookup DESC PATH: PATH's lookup was one statement, alone
 	lookup()
 	{
