@@ -1,12 +1,14 @@
 /*
  * Lookups pipelined on one connection of their own.  A reader whose first
  * statement runs alone (store_pg.c's runs_alone: a GET by id, an indexed
- * filter) sends it here instead of taking a connection of the pool.  Each
- * goes with a Sync of its own (its own implicit transaction: an error ends
- * only it); those sent in one turn of the loop leave in one write; one
- * read event hands the results, in order, to the fibers waiting for them.
- * The server then reads many lookups a wake-up, and scimd many answers a
- * read, instead of a round trip each on a connection each.
+ * filter, a token check) sends it here instead of taking a connection of
+ * the pool.  The lookups sent in one turn of the loop leave in one write,
+ * closed by one Sync (one implicit transaction: each statement still sees
+ * the data committed before it started, as READ COMMITTED does); one read
+ * event hands the results, in order, to the fibers waiting for them.  The
+ * server then reads, runs and answers many lookups per wake-up, and scimd
+ * reads many answers per read.  When one fails, the server skips the rest
+ * of its batch: those are sent again (a read may be), not failed.
  */
 
 #include "scimd.h"
@@ -36,8 +38,14 @@ struct lookup {
 	struct fiber		*l_fiber;
 	struct event		 l_wake;	/* done, or the timeout */
 	int			 l_id;
+	const char		*l_sql;		/* the statement, its parameters: */
+	int			 l_n;		/* the caller's, alive while it */
+	const Oid		*l_types;	/* waits */
+	const char *const	*l_vals;
+	const int		*l_lens;
 	int			 l_prepare;	/* its PREPARE's result comes first */
 	int			 l_ends;	/* ends of a query's results seen */
+	int			 l_skipped;	/* another's error ended its batch */
 	int			 l_done;
 	int			 l_rc;
 	PGresult		*l_res;
@@ -51,6 +59,7 @@ struct pglookup {
 	struct event		*pl_write;	/* the socket was full */
 	struct event		*pl_flush;	/* once a turn of the loop */
 	int			 pl_flushing;
+	int			 pl_unsynced;	/* lookups sent since the Sync */
 	int			 pl_opening;
 	int64_t			 pl_down_until;
 	TAILQ_HEAD(, lookup)	 pl_wait;	/* in the order sent */
@@ -91,6 +100,7 @@ lookup_break(struct pglookup *pl)
 	pgconn_close(pl->pl_conn);
 	pl->pl_conn = NULL;
 	pl->pl_flushing = 0;
+	pl->pl_unsynced = 0;
 }
 
 static void
@@ -116,6 +126,11 @@ lookup_flush(evutil_socket_t fd, short what, void *arg)
 	pl->pl_flushing = 0;
 	if (pl->pl_conn == NULL)
 		return;
+	if (pl->pl_unsynced && !PQpipelineSync(pgconn_pq(pl->pl_conn))) {
+		lookup_break(pl);
+		return;
+	}
+	pl->pl_unsynced = 0;
 	if ((f = PQflush(pgconn_pq(pl->pl_conn))) < 0)
 		lookup_break(pl);
 	else if (f > 0) {
@@ -124,7 +139,71 @@ lookup_flush(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Results, in the order of the lookups: each ends with its Sync. */
+/* Queue l's statement (with its PREPARE the first time) for the next flush. */
+static int
+lookup_send(struct pglookup *pl, struct lookup *l)
+{
+	PGconn	*conn = pgconn_pq(pl->pl_conn);
+	char	 name[16];
+
+	snprintf(name, sizeof(name), "s%d", l->l_id);
+	l->l_prepare = !pgconn_prepared(pl->pl_conn, l->l_id);
+	l->l_ends = l->l_skipped = 0;
+	if ((l->l_prepare && !PQsendPrepare(conn, name, l->l_sql, l->l_n,
+	    l->l_types)) || !PQsendQueryPrepared(conn, name, l->l_n,
+	    l->l_vals, l->l_lens, bin, 1))
+		return (SCIM_EUNAVAIL);
+	if (l->l_prepare)
+		pgconn_set_prepared(pl->pl_conn, l->l_id, 1);
+	TAILQ_INSERT_TAIL(&pl->pl_wait, l, l_entry);
+	pl->pl_unsynced = 1;
+	if (!pl->pl_flushing) {
+		pl->pl_flushing = 1;
+		event_active(pl->pl_flush, EV_TIMEOUT, 1);
+	}
+	return (SCIM_OK);
+}
+
+/* One result of the head lookup l (NULL: the end of one of its queries). */
+static int
+lookup_result(struct pglookup *pl, struct lookup *l, PGresult *r)
+{
+	PGconn		*conn = pgconn_pq(pl->pl_conn);
+	ExecStatusType	 st;
+	int		 ours = !(l->l_prepare && l->l_ends == 0);
+
+	if (r == NULL && !ours) {
+		l->l_ends++;		/* the PREPARE's */
+		return (SCIM_OK);
+	}
+	if (r == NULL) {
+		TAILQ_REMOVE(&pl->pl_wait, l, l_entry);
+		if (l->l_skipped && l->l_rc == SCIM_OK) {
+			PQclear(l->l_res);
+			l->l_res = NULL;
+			if (lookup_send(pl, l) == SCIM_OK)
+				return (SCIM_OK);
+			finish(l, SCIM_EUNAVAIL);
+			return (SCIM_EUNAVAIL);
+		}
+		finish(l, SCIM_OK);
+		return (SCIM_OK);
+	}
+	if ((st = PQresultStatus(r)) == PGRES_PIPELINE_ABORTED) {
+		l->l_skipped = 1;
+		if (!ours)	/* not prepared after all */
+			pgconn_set_prepared(pl->pl_conn, l->l_id, 0);
+		PQclear(r);
+	} else if (!ours) {
+		if (st != PGRES_COMMAND_OK)
+			pgconn_set_prepared(pl->pl_conn, l->l_id, 0);
+		pgconn_take(r, conn, 0, &l->l_res, &l->l_rc);
+	} else
+		pgconn_take(r, conn, 1, &l->l_res, &l->l_rc);
+	return (SCIM_OK);
+}
+
+/* Results, in the order of the lookups; the Syncs between batches. */
 static void
 lookup_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -132,7 +211,6 @@ lookup_read(evutil_socket_t fd, short what, void *arg)
 	PGconn		*conn = pgconn_pq(pl->pl_conn);
 	struct lookup	*l;
 	PGresult	*r;
-	ExecStatusType	 st;
 
 	(void)fd;
 	(void)what;
@@ -141,25 +219,15 @@ lookup_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	while ((l = TAILQ_FIRST(&pl->pl_wait)) != NULL && !PQisBusy(conn)) {
-		if ((r = PQgetResult(conn)) == NULL) {
-			/* a PREPARE and a query end, then the Sync: no more */
-			if (++l->l_ends > 2) {
-				lookup_break(pl);
-				return;
-			}
+		r = PQgetResult(conn);
+		if (r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
 			continue;
 		}
-		if ((st = PQresultStatus(r)) == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			TAILQ_REMOVE(&pl->pl_wait, l, l_entry);
-			finish(l, SCIM_OK);
-		} else if (l->l_prepare && l->l_ends == 0) {
-			if (st != PGRES_COMMAND_OK)
-				pgconn_set_prepared(pl->pl_conn, l->l_id, 0);
-			pgconn_take(r, conn, 0, &l->l_res, &l->l_rc);
-		} else
-			pgconn_take(r, conn, st != PGRES_PIPELINE_ABORTED,
-			    &l->l_res, &l->l_rc);
+		if (lookup_result(pl, l, r) != SCIM_OK) {
+			lookup_break(pl);
+			return;
+		}
 	}
 	if (PQstatus(conn) != CONNECTION_OK)
 		lookup_break(pl);
@@ -227,8 +295,6 @@ pglookup_run(struct pglookup *pl, int id, const char *sql, int n,
 	struct event_base	*base = pgpool_base(pl->pl_pool);
 	struct lookup		 l;
 	struct timeval		 tv;
-	PGconn			*conn;
-	char			 name[16];
 	int			 ms = pgpool_timeout(pl->pl_pool);
 
 	*out = NULL;
@@ -236,30 +302,23 @@ pglookup_run(struct pglookup *pl, int id, const char *sql, int n,
 	    id >= PGCONN_MAXSTMT || (pl->pl_conn == NULL &&
 	    lookup_open(pl) != SCIM_OK))
 		return (SCIM_ENOTIMPL);
-	conn = pgconn_pq(pl->pl_conn);
 	memset(&l, 0, sizeof(l));
 	l.l_pl = pl;
 	l.l_fiber = fiber_self();
 	l.l_id = id;
-	l.l_prepare = !pgconn_prepared(pl->pl_conn, id);
-	snprintf(name, sizeof(name), "s%d", id);
-	if ((l.l_prepare && !PQsendPrepare(conn, name, sql, n, types)) ||
-	    !PQsendQueryPrepared(conn, name, n, vals, lens, bin, 1) ||
-	    !PQpipelineSync(conn)) {
+	l.l_sql = sql;
+	l.l_n = n;
+	l.l_types = types;
+	l.l_vals = vals;
+	l.l_lens = lens;
+	evtimer_assign(&l.l_wake, base, lookup_wake, &l);
+	if (lookup_send(pl, &l) != SCIM_OK) {
 		lookup_break(pl);
 		return (SCIM_EUNAVAIL);
 	}
-	if (l.l_prepare)
-		pgconn_set_prepared(pl->pl_conn, id, 1);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_assign(&l.l_wake, base, lookup_wake, &l);
 	evtimer_add(&l.l_wake, &tv);
-	TAILQ_INSERT_TAIL(&pl->pl_wait, &l, l_entry);
-	if (!pl->pl_flushing) {
-		pl->pl_flushing = 1;
-		event_active(pl->pl_flush, EV_TIMEOUT, 1);
-	}
 	while (!l.l_done)
 		fiber_yield();
 	evtimer_del(&l.l_wake);

@@ -167,7 +167,7 @@ is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
 # === d. one statement a lookup ===============================================
 
 if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
-	skip 21 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+	skip 25 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
 else
 	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
 	    bail "cannot create carol"
@@ -249,6 +249,47 @@ else
 	is "$(tail -n +"$from" "$SCIMD_TEST_PG_LOG" | grep ' scimd_rt LOG:  ' |
 	    grep -E 'scim_(res|id2r)' | awk '{print $4}' | sort | uniq -c |
 	    awk '{print $1}')" 24 "their 24 lookups on one connection"
+
+	# a lookup cancelled on the server fails alone: the others of its
+	# batch, which the server then skips, are sent again.  psql holds
+	# id2r's lock; the lookup that waits for it is cancelled, eight times.
+	from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+	pg_psql "BEGIN; LOCK TABLE scim_id2r IN ACCESS EXCLUSIVE MODE;
+	    SELECT pg_sleep(2.5); COMMIT" > /dev/null 2>&1 &
+	LOCKER=$!
+	for i in $(seq 50); do
+		[ "$(q "SELECT count(*) FROM pg_locks WHERE granted AND
+		    relation = 'scim_id2r'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ] &&
+		    break
+		sleep 0.05
+	done
+	# scimd stopped while they connect: it reads most in one turn of its
+	# loop, so their lookups leave together, in one batch
+	kill -STOP "$SCIMD_PID"
+	curl -sS --parallel --parallel-max 24 -w '%{http_code}\n' \
+	    -H "Authorization: Bearer $TOKEN" "${urls[@]}" > "$SCIM_TMP/codes" \
+	    2> "$SCIM_TMP/par.err" &
+	CURLS=$!
+	sleep 0.5
+	kill -CONT "$SCIMD_PID"
+	sleep 0.3
+	for i in $(seq 8); do
+		q "SELECT count(*) FROM pg_locks WHERE NOT granted AND
+		    relation = 'scim_id2r'::regclass AND pg_cancel_backend(pid)" > /dev/null
+		sleep 0.1
+	done
+	wait $CURLS
+	wait $LOCKER
+	sleep 0.2
+	ncancel=$(tail -n +"$from" "$SCIMD_TEST_PG_LOG" |
+	    grep -c 'scimd_rt ERROR:  canceling statement due to user request')
+	n503=$(grep -c '^503$' "$SCIM_TMP/codes")
+	ok "lookups were cancelled ($ncancel)" [ "$ncancel" -ge 2 ]
+	is "$n503" "$ncancel" "as many GETs answered 503 as lookups were cancelled"
+	is "$(grep -c '^200$' "$SCIM_TMP/codes")" $((24 - ncancel)) \
+	    "the others, skipped with them by the server, were sent again: 200"
+	req GET "/Users/$CAROL"
+	is "$STATUS" 200 "and lookups go on after it"
 
 	# === e. a page: a few statements, not one per resource ===============
 
