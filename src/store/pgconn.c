@@ -56,9 +56,8 @@ struct pgpool {
 	TAILQ_HEAD(, pgwaiter)	 pp_waiters;
 };
 
-/* Formats of parameters: all binary (store_pg.c passes at most 4). */
-static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-			    1, 1 };
+const int	 pgconn_binary[PGCONN_MAXPARAMS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		    1, 1, 1, 1, 1, 1, 1 };
 
 struct fdwait {
 	struct fiber	*fw_fiber;
@@ -585,7 +584,8 @@ pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
 		return (SCIM_EUNAVAIL);
 	snprintf(name, sizeof(name), "s%d", id);
 	if ((c->pc_queued == 0 && !PQenterPipelineMode(c->pc_conn)) ||
-	    !PQsendQueryPrepared(c->pc_conn, name, n, vals, lens, bin, 1)) {
+	    !PQsendQueryPrepared(c->pc_conn, name, n, vals, lens,
+	    pgconn_binary, 1)) {
 		c->pc_broken = 1;
 		return (SCIM_EUNAVAIL);
 	}
@@ -666,23 +666,24 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
 			return (rc);
 		if (n == 0 ? !PQsendQuery(c->pc_conn, sql) :
 		    !PQsendQueryParams(c->pc_conn, sql, n, types, vals, lens,
-		    text ? NULL : bin, text ? 0 : 1))
+		    text ? NULL : pgconn_binary, text ? 0 : 1))
 			goto broken;
 		return (send_and_wait(c, out));
 	}
 	if (id < 0)
 		return (exec_pipelined(c, pre, npre, NULL, 0, sql, n, types,
-		    vals, lens, text ? NULL : bin, out, &done));
+		    vals, lens, text ? NULL : pgconn_binary, out, &done));
 	snprintf(name, sizeof(name), "s%d", id);
 	prepare = !pgconn_prepared(c, id);
 	if (prepare || npre > 0 || c->pc_queued > 0) {
 		rc = exec_pipelined(c, pre, npre, name, prepare, sql, n, types,
-		    vals, lens, bin, out, &done);
+		    vals, lens, pgconn_binary, out, &done);
 		if (done)	/* the PREPARE stands, whatever came after */
 			pgconn_set_prepared(c, id, 1);
 		return (rc);
 	}
-	if (!PQsendQueryPrepared(c->pc_conn, name, n, vals, lens, bin, 1))
+	if (!PQsendQueryPrepared(c->pc_conn, name, n, vals, lens,
+	    pgconn_binary, 1))
 		goto broken;
 	return (send_and_wait(c, out));
  broken:

@@ -36,6 +36,9 @@ void		 pgpool_release(struct pgpool *, struct pgconn *);
  * (deadlock, serialization), SCIM_ESTORAGE when its disk is full.
  */
 #define PGCONN_MAXSTMT	512
+/* Formats of parameters: all binary (store_pg.c passes at most 4). */
+#define PGCONN_MAXPARAMS	16
+extern const int	 pgconn_binary[PGCONN_MAXPARAMS];
 int		 pgconn_exec(struct pgconn *, int id, const char *sql, int n,
 		    const Oid *types, const char *const *vals, const int *lens,
 		    PGresult **out);

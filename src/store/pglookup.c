@@ -65,9 +65,6 @@ struct pglookup {
 	TAILQ_HEAD(, lookup)	 pl_wait;	/* in the order sent */
 };
 
-static const int	 bin[16] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-			    1, 1 };
-
 static void
 finish(struct lookup *l, int rc)
 {
@@ -151,7 +148,7 @@ lookup_send(struct pglookup *pl, struct lookup *l)
 	l->l_ends = l->l_skipped = 0;
 	if ((l->l_prepare && !PQsendPrepare(conn, name, l->l_sql, l->l_n,
 	    l->l_types)) || !PQsendQueryPrepared(conn, name, l->l_n,
-	    l->l_vals, l->l_lens, bin, 1))
+	    l->l_vals, l->l_lens, pgconn_binary, 1))
 		return (SCIM_EUNAVAIL);
 	if (l->l_prepare)
 		pgconn_set_prepared(pl->pl_conn, l->l_id, 1);
