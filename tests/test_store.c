@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lmdb.h>
+
 #include "error.h"
 #include "store.h"
 #include "tap.h"
@@ -336,7 +338,10 @@ test_add(struct store *s)
 	store_abort(t);
 }
 
-/* Fill a 1 MiB map until it refuses; what was committed stays readable. */
+/*
+ * Fill a 1 MiB map until it refuses; what was committed stays readable.
+ * (audit: a database that stores values as they are, so 4000 x's fill it)
+ */
 static void
 test_full(void)
 {
@@ -358,7 +363,7 @@ test_full(void)
 		k = sv_str(key);
 		v.sv_data = big;
 		v.sv_len = 4000;
-		rc = store_put(t, STORE_RES, &k, &v, 0);
+		rc = store_put(t, STORE_AUDIT, &k, &v, 0);
 		if (rc == SCIM_OK)
 			rc = store_commit(t);
 		else
@@ -375,17 +380,17 @@ test_full(void)
 	ok(last > 10, "some writes fitted");
 	store_begin(s, 0, &t);
 	k = sv_str("key00000");
-	ok(store_get(t, STORE_RES, &k, &v) == SCIM_OK && v.sv_len == 4000,
+	ok(store_get(t, STORE_AUDIT, &k, &v) == SCIM_OK && v.sv_len == 4000,
 	    "first value readable after ESTORAGE");
 	snprintf(key, sizeof(key), "key%05d", last);
 	k = sv_str(key);
-	ok(store_get(t, STORE_RES, &k, &v) == SCIM_OK,
+	ok(store_get(t, STORE_AUDIT, &k, &v) == SCIM_OK,
 	    "last committed value readable");
 	store_abort(t);
 	/* a small write in a new txn or a delete still works */
 	store_begin(s, 1, &t);
 	k = sv_str("key00000");
-	is_int(SCIM_OK, store_del(t, STORE_RES, &k, NULL),
+	is_int(SCIM_OK, store_del(t, STORE_AUDIT, &k, NULL),
 	    "delete after full");
 	is_int(SCIM_OK, store_commit(t), "commit the delete");
 	store_close(s);
@@ -394,7 +399,7 @@ test_full(void)
 	store_begin(s, 0, &t);
 	snprintf(key, sizeof(key), "key%05d", last);
 	k = sv_str(key);
-	ok(store_get(t, STORE_RES, &k, &v) == SCIM_OK,
+	ok(store_get(t, STORE_AUDIT, &k, &v) == SCIM_OK,
 	    "readable after reopen");
 	store_abort(t);
 	store_close(s);
@@ -452,6 +457,123 @@ test_format(void)
 	free(bk);
 }
 
+/* A user document as scimd stores it (~500 bytes). */
+static char *
+user_doc(int n)
+{
+	char	*s;
+
+	if (asprintf(&s, "{\"schemas\":[\"urn:ietf:params:scim:schemas:"
+	    "core:2.0:User\"],\"id\":\"%08d-556b-45b1-8051-3c40e220f769\","
+	    "\"userName\":\"user-%d@example.com\",\"active\":true,"
+	    "\"displayName\":\"User %d\",\"emails\":[{\"primary\":true,"
+	    "\"type\":\"work\",\"value\":\"user-%d@example.com\"}],"
+	    "\"addresses\":[{\"type\":\"work\",\"streetAddress\":"
+	    "\"1 Microsoft Way\",\"locality\":\"Redmond\",\"region\":"
+	    "\"WA\",\"postalCode\":\"98052\",\"country\":\"US\"}],"
+	    "\"meta\":{\"resourceType\":\"User\",\"created\":"
+	    "\"2026-12-04T13:40:35.530Z\",\"lastModified\":"
+	    "\"2026-12-04T13:40:35.530Z\",\"version\":\"W/\\\"1\\\"\"}}",
+	    n, n, n, n) == -1)
+		abort();
+	return (s);
+}
+
+/* Raw access to the environment under the store: (over)write or read res. */
+static int
+raw_res(const char *dir, const char *key, const char *put, size_t *len,
+    unsigned char *first)
+{
+	MDB_env		*env;
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+	MDB_val		 k = { strlen(key), (void *)key }, v;
+	int		 rc;
+
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 32);
+	mdb_env_set_mapsize(env, MAP);
+	if ((rc = mdb_env_open(env, dir, MDB_NOTLS, 0600)) == 0 &&
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) == 0) {
+		if ((rc = mdb_dbi_open(txn, "res", 0, &dbi)) == 0 &&
+		    put != NULL) {
+			v.mv_data = (void *)put;
+			v.mv_size = strlen(put);
+			rc = mdb_put(txn, dbi, &k, &v, 0);
+		} else if (rc == 0 && (rc = mdb_get(txn, dbi, &k, &v)) == 0) {
+			*len = v.mv_size;
+			*first = *(unsigned char *)v.mv_data;
+		}
+		rc = rc == 0 ? mdb_txn_commit(txn) : rc;
+	}
+	mdb_env_close(env);
+	return (rc);
+}
+
+/* res keeps documents packed (zpack.h); get and the cursors unpack them. */
+static void
+test_packed(void)
+{
+	struct store		*s;
+	struct store_txn	*t;
+	struct store_cursor	*c;
+	struct store_val	 k, v;
+	struct scim_errbuf	 eb;
+	char			*dir = test_mkdtemp(), key[8], *doc[20];
+	size_t			 len = 0, i;
+	unsigned char		 first = 0;
+	int			 same = 1;
+
+	store_open(LMDB(dir, MAP, STORE_NOSYNC), &s, &eb);
+	store_begin(s, 1, &t);
+	for (i = 0; i < 20; i++) {
+		doc[i] = user_doc((int)i);
+		snprintf(key, sizeof(key), "u%02zu", i);
+		put(t, STORE_RES, key, doc[i], 0);
+	}
+	put(t, STORE_AUDIT, "a", doc[0], 0);
+	store_commit(t);
+	store_close(s);
+
+	is_int(0, raw_res(dir, "u07", NULL, &len, &first), "read res raw");
+	ok(first == 0x01 && len * 2 < strlen(doc[7]),
+	    "a document is stored packed: %zu of %zu bytes", len,
+	    strlen(doc[7]));
+	is_int(0, raw_res(dir, "old", "{\"schemas\":[],\"id\":\"x\"}",
+	    NULL, NULL), "an unpacked document from before packing");
+	is_int(0, raw_res(dir, "bad", "\001not zstd at all", NULL, NULL),
+	    "a corrupt packed value");
+
+	store_open(LMDB(dir, MAP, STORE_NOSYNC), &s, &eb);
+	store_begin(s, 0, &t);
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "u%02zu", i);
+		same &= has(t, STORE_RES, key, doc[i]);
+	}
+	ok(same, "get hands back each document as it was put");
+	ok(has(t, STORE_RES, "old", "{\"schemas\":[],\"id\":\"x\"}"),
+	    "an old unpacked document reads as it is");
+	k = sv_str("bad");
+	is_int(SCIM_ESTORE, store_get(t, STORE_RES, &k, &v),
+	    "a corrupt packed value is a store error, not garbage");
+	store_cursor_open(t, STORE_RES, &c);
+	k = sv_str("u00");
+	store_cursor_seek(c, &k, &k, &v);
+	ok(sv_eq(&k, "u00") && sv_eq(&v, doc[0]), "cursor seek unpacks");
+	store_cursor_next(c, &k, &v);
+	ok(sv_eq(&k, "u01") && sv_eq(&v, doc[1]), "cursor next unpacks");
+	is_int(SCIM_OK, store_cursor_skip(c, 12, &k, &v), "skip 12");
+	ok(sv_eq(&k, "u13") && sv_eq(&v, doc[13]), "skip hands back the "
+	    "document it lands on");
+	store_cursor_close(c);
+	store_abort(t);
+	store_close(s);
+	for (i = 0; i < 20; i++)
+		free(doc[i]);
+	test_rm_rf(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -471,6 +593,7 @@ main(void)
 	test_next_id(sub);
 	test_full();
 	test_format();
+	test_packed();
 	test_rm_rf(dir);
 	free(dir);
 	return (done_testing());

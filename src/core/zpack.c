@@ -15,8 +15,12 @@
 #include "zpack.h"
 #include "zpack_dict.h"
 
-/* Level 6: most of level 19's ratio on records this small, ~20 us each. */
-#define ZPACK_LEVEL	6
+/*
+ * Level 3: on an Entra-sized user's document, audit record and event, 1.9
+ * to 2.9 times faster to pack than level 6 (6, 6 and 10 us against 13, 13
+ * and 28) for 5 to 14% more bytes; levels above 6 gain nothing here.
+ */
+#define ZPACK_LEVEL	3
 /* A record is at most a few MB (a group's event): more is corruption. */
 #define ZPACK_MAX	(64U * 1024 * 1024)
 

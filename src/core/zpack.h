@@ -1,6 +1,7 @@
 /*
- * Compact stored records: a JSON record (audit record, event) is kept as
- * zstd with a built-in dictionary when that is shorter, else as it is.
+ * Compact stored records: a JSON record (audit record, event, a resource
+ * document in LMDB) is kept as zstd with a built-in dictionary when that is
+ * shorter, else as it is.
  *
  * Stored form: a record that starts with ZPACK_TAG_Z1 is the rest
  * compressed with dictionary 1; anything else is the record itself (JSON

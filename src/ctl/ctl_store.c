@@ -123,10 +123,10 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 		{ STORE_IX_EXTID, "externalId index" },
 		{ STORE_IX_GNAME, "group name index" },
 		{ STORE_MEMBERS, "memberships" }, { STORE_AUDIT, "audit" },
-		{ STORE_TOKENS, "tokens" },
+		{ STORE_EVENTS, "events" }, { STORE_TOKENS, "tokens" },
 	};
 	struct store_txn	*t;
-	size_t			 i, n, used, map;
+	size_t			 i, n, nres = 0, used, map;
 
 	ctl_open(c);
 	t = ctl_begin(c, 0);
@@ -134,6 +134,8 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 		if (store_entries(t, dbs[i].db, &n) != SCIM_OK)
 			n = 0;
 		printf("%-18s %zu\n", dbs[i].name, n);
+		if (dbs[i].db == STORE_RES)
+			nres = n;
 	}
 	store_usage(c->c_store, &used, &map);
 	if (map == 0)		/* a database server: no map */
@@ -141,6 +143,9 @@ cmd_stats(struct ctl *c, int argc, char **argv)
 	else
 		printf("%-18s %zu of %zu bytes (%.1f%%)\n", "map use", used,
 		    map, 100.0 * (double)used / (double)map);
+	/* everything a resource brings (indexes, audit, events) included */
+	if (nres > 0)
+		printf("%-18s %zu bytes\n", "per resource", used / nres);
 	stats_tenants(t);
 	store_abort(t);
 	return (0);

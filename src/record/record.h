@@ -54,8 +54,8 @@ int	record_load_with(struct json_tokener *tok, struct store_txn *,
 	    struct json_object **doc);
 /*
  * The stored bytes of record rid (compact JSON ending in its meta object,
- * not NUL-terminated), borrowed: valid until the transaction ends or
- * writes.
+ * not NUL-terminated), borrowed: valid until the transaction's next record
+ * read or write, or its end.
  */
 int	record_raw(struct store_txn *, uint32_t tenant, uint8_t tag,
 	    uint64_t rid, const char **data, size_t *len);

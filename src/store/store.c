@@ -199,9 +199,10 @@ store_cursor_skip(struct store_cursor *c, size_t n, struct store_val *k,
 
 	if (COPS(c)->cursor_skip != NULL)
 		return (COPS(c)->cursor_skip(c, n, k, v));
-	while (n-- > 0 && rc == SCIM_OK)
-		rc = store_cursor_next(c, k, v);
-	return (rc);
+	/* the values passed are not read out (a packed one not unpacked) */
+	while (n-- > 1 && rc == SCIM_OK)
+		rc = COPS(c)->cursor_move(c, STORE_NEXT, NULL, NULL, k, NULL);
+	return (rc == SCIM_OK ? store_cursor_next(c, k, v) : rc);
 }
 
 int

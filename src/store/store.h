@@ -7,8 +7,9 @@
  *   - one transaction at a time per store_run (per thread outside it),
  *     ended before the function that opened it returns;
  *   - values returned by get are valid until the next write in the
- *     transaction or its end, values from a cursor until its next move:
- *     copy (json-c parsing copies) before that;
+ *     transaction, the next get of the same database (a packed value is
+ *     unpacked into one buffer) or the end; values from a cursor until its
+ *     next move: copy (json-c parsing copies) before that;
  *   - store_commit and store_abort end the transaction and free it;
  *     store_abort(NULL) is a no-op.
  */

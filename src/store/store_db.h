@@ -19,7 +19,8 @@
  *   tokens        SHA-256(token)        -> JSON {name, tenant, admin,
  *                                           created, expires, last_used}
  *   clients       T client_id           -> JSON (OAuth clients, secret hash)
- *   res           T K R                 -> compact resource JSON (no members)
+ *   res           T K R                 -> compact resource JSON (no members;
+ *                                          LMDB keeps it packed, zpack.h)
  *   id2r          T id(36)              -> K R
  *   ix_username   T fold(userName)      -> R            unique
  *   ix_email      T fold(email value)   -> R            dupsort

@@ -181,6 +181,12 @@ if skip_unless_lmdb 1 "the LMDB map"; then
 	like "$CTL_OUT" 'map use' "stats shows map use"
 fi
 like "$CTL_OUT" 'default +3 +3' "stats counts users and groups per tenant"
+like "$CTL_OUT" 'events +[1-9]' "stats counts the events"
+per=$(printf '%s\n' "$CTL_OUT" | awk '$1 == "per" && $2 == "resource" {print $3}')
+res=$(printf '%s\n' "$CTL_OUT" | awk '$1 == "resources" {print $2}')
+size=$(printf '%s\n' "$CTL_OUT" | awk '$1 == "map" {print $3} $1 == "database" {print $3}')
+ok "stats: bytes per resource is the size over the resources ($per = $size / $res)" \
+    test "${per:-x}" = "$((size / res))"
 "$SCIMCTL" -c "$SCIM_TMP/other.conf" stats > "$SCIM_TMP/stats2.out" 2>&1
 like "$(cat "$SCIM_TMP/stats2.out")" 'acme +3 +3' "stats lists every tenant"
 
