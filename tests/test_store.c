@@ -551,6 +551,9 @@ test_packed(void)
 		same &= has(t, STORE_RES, key, doc[i]);
 	}
 	ok(same, "get hands back each document as it was put");
+	ok(has(t, STORE_RES, "u03", doc[3]) && has(t, STORE_RES, "u03", doc[3]) &&
+	    has(t, STORE_RES, "u04", doc[4]) && has(t, STORE_RES, "u03", doc[3]),
+	    "the same document read again, then another, then it again");
 	ok(has(t, STORE_RES, "old", "{\"schemas\":[],\"id\":\"x\"}"),
 	    "an old unpacked document reads as it is");
 	k = sv_str("bad");

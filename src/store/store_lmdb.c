@@ -27,6 +27,7 @@ struct lmdb_store {
 	MDB_env		*s_env;
 	MDB_dbi		 s_dbi[STORE_NDB];
 	MDB_txn		*s_rtxn;	/* reset read txn kept for reuse */
+	struct zpack_buf s_got;		/* a txn's unpacking buffer, kept too */
 	int		 s_rdonly;
 };
 
@@ -35,7 +36,11 @@ struct lmdb_txn {
 	struct lmdb_store *st_store;
 	MDB_txn		*st_txn;
 	int		 st_rw;
-	struct zpack_buf st_got;	/* the last packed value read by get */
+	struct zpack_buf st_got;	/* the last packed value read by get, */
+	struct store_val st_gotval;	/* unpacked (read txns only), */
+	uint8_t		 st_gotkey[16];	/* under this key */
+	size_t		 st_gotklen;	/* of this length in */
+	enum store_db	 st_gotdb;	/* this database (none: STORE_NDB) */
 	struct zpack_buf st_put;	/* the packed form of a value put */
 };
 
@@ -48,6 +53,7 @@ struct lmdb_cursor {
 
 static const struct store_ops lmdb_ops;
 static void	lmdb_close(struct store *);
+static void	txn_release(struct lmdb_txn *, int);
 
 /*
  * A packed database keeps its values as zpack.h's stored form: resource
@@ -225,6 +231,7 @@ lmdb_close(struct store *base)
 		mdb_txn_abort(s->s_rtxn);
 	if (s->s_env != NULL)
 		mdb_env_close(s->s_env);
+	zpack_buf_free(&s->s_got);
 	free(s);
 }
 
@@ -240,18 +247,23 @@ lmdb_begin(struct store *base, int rw, struct store_txn **out)
 	t->t_base.t_store = base;
 	t->st_store = s;
 	t->st_rw = rw;
+	/* no allocation per request to unpack a document */
+	t->st_got = s->s_got;
+	t->st_gotdb = STORE_NDB;
+	s->s_got.zb_data = NULL;
+	s->s_got.zb_cap = 0;
 	if (!rw && s->s_rtxn != NULL) {
 		/* reuse the reset read txn: no reader-slot churn per request */
 		t->st_txn = s->s_rtxn;
 		s->s_rtxn = NULL;
 		if ((rc = mdb_txn_renew(t->st_txn)) != 0) {
 			mdb_txn_abort(t->st_txn);
-			free(t);
+			txn_release(t, 1);
 			return (store_err(rc));
 		}
 	} else if ((rc = mdb_txn_begin(s->s_env, NULL, rw ? 0 : MDB_RDONLY,
 	    &t->st_txn)) != 0) {
-		free(t);
+		txn_release(t, 1);
 		if (rc == MDB_READERS_FULL) {
 			int dead;
 			mdb_reader_check(s->s_env, &dead);
@@ -273,6 +285,7 @@ lmdb_begin_nested(struct store_txn *pbase, struct store_txn **out)
 	t->t_base.t_store = pbase->t_store;
 	t->st_store = parent->st_store;
 	t->st_rw = 1;
+	t->st_gotdb = STORE_NDB;
 	if ((rc = mdb_txn_begin(parent->st_store->s_env, parent->st_txn, 0,
 	    &t->st_txn)) != 0) {
 		free(t);
@@ -295,7 +308,10 @@ txn_release(struct lmdb_txn *t, int commit_done)
 		} else
 			mdb_txn_abort(t->st_txn);
 	}
-	zpack_buf_free(&t->st_got);
+	if (s->s_got.zb_data == NULL)
+		s->s_got = t->st_got;
+	else
+		zpack_buf_free(&t->st_got);
 	zpack_buf_free(&t->st_put);
 	free(t);
 }
@@ -338,12 +354,27 @@ lmdb_get(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	MDB_val	k = mv(key), v;
 	int	rc;
 
+	/* a filter's candidate is read again to render it: unpack it once */
+	if (db == t->st_gotdb && key->sv_len == t->st_gotklen && val != NULL &&
+	    memcmp(key->sv_data, t->st_gotkey, t->st_gotklen) == 0) {
+		*val = t->st_gotval;
+		return (SCIM_OK);
+	}
 	if ((rc = mdb_get(t->st_txn, t->st_store->s_dbi[db], &k, &v)) != 0)
 		return (store_err(rc));
-	if (store_dbs[db].packed && val != NULL)
-		return (sv_unpack(val, &v, &t->st_got));
-	sv(val, &v);
-	return (SCIM_OK);
+	if (!store_dbs[db].packed || val == NULL) {
+		sv(val, &v);
+		return (SCIM_OK);
+	}
+	t->st_gotdb = STORE_NDB;	/* its buffer is about to change */
+	if ((rc = sv_unpack(val, &v, &t->st_got)) == SCIM_OK && !t->st_rw &&
+	    k.mv_size <= sizeof(t->st_gotkey)) {
+		memcpy(t->st_gotkey, key->sv_data, k.mv_size);
+		t->st_gotklen = k.mv_size;
+		t->st_gotval = *val;
+		t->st_gotdb = db;
+	}
+	return (rc);
 }
 
 static int
