@@ -52,6 +52,35 @@ test_round_trip(void)
 	zpack_buf_free(&zu);
 }
 
+/* A resource document (zpack_pack_doc): packed, round trip. */
+static void
+test_doc(void)
+{
+	static const char doc[] =
+	    "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],"
+	    "\"id\":\"24f2147f-0854-4d49-8828-a88dd94320d2\",\"userName\":"
+	    "\"kim@contoso.example\",\"active\":true,\"displayName\":\"Kim "
+	    "Akers\",\"emails\":[{\"primary\":true,\"type\":\"work\","
+	    "\"value\":\"kim@contoso.example\"}],\"name\":{\"familyName\":"
+	    "\"Akers\",\"givenName\":\"Kim\"},\"meta\":{\"resourceType\":"
+	    "\"User\",\"created\":\"2026-12-04T13:40:35.530Z\","
+	    "\"lastModified\":\"2026-12-04T13:40:35.530Z\",\"version\":"
+	    "\"W/\\\"1\\\"\"}}";
+	struct zpack_buf	 zp = { NULL, 0 }, zu = { NULL, 0 };
+	const void		*p, *u;
+	size_t			 plen, ulen;
+
+	zpack_pack_doc(&zp, doc, strlen(doc), &p, &plen);
+	ok(zpack_is_packed(p, plen) && plen < strlen(doc) / 2,
+	    "a document is packed to less than half (%zu of %zu bytes)", plen,
+	    strlen(doc));
+	ok(zpack_unpack(&zu, p, plen, &u, &ulen) == 0 &&
+	    ulen == strlen(doc) && memcmp(u, doc, ulen) == 0,
+	    "and unpacks to the same bytes");
+	zpack_buf_free(&zp);
+	zpack_buf_free(&zu);
+}
+
 static void
 test_passthrough(void)
 {
@@ -78,6 +107,7 @@ main(void)
 {
 	plan_lazy();
 	test_round_trip();
+	test_doc();
 	test_passthrough();
 	return (done_testing());
 }

@@ -31,6 +31,12 @@ struct zpack_buf {
 void	zpack_pack(struct zpack_buf *, const void *data, size_t len,
 	    const void **out, size_t *outlen);
 /*
+ * The same for a value read far more often than it is written (a resource
+ * document): about half the time to unpack, for ~10% more bytes.
+ */
+void	zpack_pack_doc(struct zpack_buf *, const void *data, size_t len,
+	    const void **out, size_t *outlen);
+/*
  * Record of a stored form: data itself when not packed, else decompressed
  * into zb (NUL-terminated).  0, or -1 when a packed form is corrupt.
  */

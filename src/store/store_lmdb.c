@@ -387,7 +387,7 @@ lmdb_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	int		rc;
 
 	if (store_dbs[db].packed)
-		zpack_pack(&t->st_put, val->sv_data, val->sv_len,
+		zpack_pack_doc(&t->st_put, val->sv_data, val->sv_len,
 		    (const void **)&v.mv_data, &v.mv_size);
 	if (flags & STORE_NOOVERWRITE)
 		mf |= MDB_NOOVERWRITE;

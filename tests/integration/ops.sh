@@ -173,6 +173,33 @@ like "$(cat "$SCIM_TMP/import4.err")" 'import \[#+\] 100%  3  [0-9]+/s' \
     "--progress: count and rate"
 "$SCIMCTL" -c "$SCIM_TMP/other.conf" verify > "$SCIM_TMP/verify2.out" 2>&1
 is "$?" 0 "verify passes after a partly bad import"
+# 1,500 lines: several of the reader's batches (512 lines) in one
+# transaction; a line that is not JSON at 700, a taken userName at 1,300,
+# blank lines counted but skipped
+for i in $(seq 1 1500); do
+	case $i in
+	700) echo '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],' ;;
+	1300) printf '{"schemas":["%s"],"id":"%s","userName":"bulk-1@example.com"}\n' \
+	    "$CORE_USER" "$(printf '00000000-0000-4000-8000-%012d' "$i")" ;;
+	1400) echo ;;
+	*) printf '{"schemas":["%s"],"id":"%s","userName":"bulk-%d@example.com"}\n' \
+	    "$CORE_USER" "$(printf '00000000-0000-4000-8000-%012d' "$i")" "$i" ;;
+	esac
+done > "$SCIM_TMP/many.jsonl"
+"$SCIMCTL" -c "$SCIM_TMP/other.conf" import --tenant many "$SCIM_TMP/many.jsonl" \
+    > /dev/null 2> "$SCIM_TMP/import5.err"
+is "$?" 1 "1,500 lines with two bad ones: the import fails"
+like "$(cat "$SCIM_TMP/import5.err")" 'line 700: .*JSON' "the line that is not JSON named"
+like "$(cat "$SCIM_TMP/import5.err")" 'line 1300: ' "the taken userName named"
+like "$(cat "$SCIM_TMP/import5.err")" 'imported 1497 resource\(s\).*2 error' \
+    "the 1,497 good lines imported"
+"$SCIMCTL" -c "$SCIM_TMP/other.conf" export --tenant many 2>/dev/null |
+    jq -r .userName | sort > "$SCIM_TMP/many.names"
+is "$(wc -l < "$SCIM_TMP/many.names")" 1497 "exported back: 1,497 users"
+ok "each good line's user is there, the bad lines' are not" sh -c \
+    "seq 1 1500 | grep -vx -e 700 -e 1300 -e 1400 | sed 's/.*/bulk-&@example.com/' | sort | cmp -s - '$SCIM_TMP/many.names'"
+"$SCIMCTL" -c "$SCIM_TMP/other.conf" verify > "$SCIM_TMP/verify3.out" 2>&1
+is "$?" 0 "verify passes after the large import"
 
 # --- stats ----------------------------------------------------------------------
 ctl stats
