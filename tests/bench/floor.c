@@ -63,6 +63,7 @@ on_term(evutil_socket_t fd, short ev, void *arg)
 int
 main(int argc, char *argv[])
 {
+	struct event_config		*cfg;
 	struct event_base		*base;
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bs;
@@ -77,9 +78,13 @@ main(int argc, char *argv[])
 	}
 	body_init();
 	signal(SIGPIPE, SIG_IGN);
-	if ((base = event_base_new()) == NULL ||
+	/* the event base scimd makes (main.c): the floor is like for like */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) ||
+	    (base = event_base_new_with_config(cfg)) == NULL ||
 	    (http = evhttp_new(base)) == NULL)
 		return (1);
+	event_config_free(cfg);
 	evhttp_set_gencb(http, on_request, NULL);
 	if ((bs = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0)) ==
 	    NULL || getsockname(evhttp_bound_socket_get_fd(bs),
