@@ -57,8 +57,8 @@ static void	txn_release(struct lmdb_txn *, int);
 
 /*
  * A packed database keeps its values as zpack.h's stored form: resource
- * documents, about 3.4 times smaller, so a million users' documents take
- * ~350 MB of the map instead of ~1.3 GB (get and the cursors hand back the
+ * documents, about 3 times smaller, so a million users' documents take
+ * ~400 MB of the map instead of ~1.3 GB (get and the cursors hand back the
  * JSON).  Values written before packing start with '{' and read as they are.
  */
 #define PACKED	1
