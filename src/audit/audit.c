@@ -249,7 +249,8 @@ record_new(struct store_txn *t, const struct audit_event *ev, uint64_t seq)
 		add_str(r, "scimType", ev->ae_scim_type);
 	if (ev->ae_reason != NULL)
 		add_str(r, "reason", ev->ae_reason);
-	json_object_object_add(r, "modifiedProperties", audit_props(ev));
+	json_object_object_add(r, "modifiedProperties", ev->ae_props != NULL ?
+	    json_object_get(ev->ae_props) : audit_props(ev));
 	json_object_object_add(r, "durationMs",
 	    json_object_new_int64(util_mono_ms() - ev->ae_start));
 	if (ev->ae_method != NULL)

@@ -68,6 +68,12 @@ struct audit_event {
 	const char			*ae_scim_type;
 	const char			*ae_reason;	/* failures */
 	int64_t				 ae_start;	/* monotonic ms */
+	/*
+	 * modifiedProperties when the caller made them already (audit_props,
+	 * borrowed), so a change's record and its event share one diff; NULL:
+	 * audit_write makes them.
+	 */
+	struct json_object		*ae_props;
 };
 
 /*

@@ -101,9 +101,11 @@ write_apply(struct store_txn *t, struct commit_op *op)
 		return (rc);
 	/* the record of a success is part of its change */
 	write_audit_event(wo, SCIM_OK, &ev);
+	ev.ae_props = audit_props(&ev);	/* one diff for record and event */
 	if ((rc = audit_write(t, &ev)) == SCIM_OK)
 		rc = write_event(t, &wo->wo_ctx, &ev, wo->wo_rid,
 		    wo->wo_groups, wo->wo_had);
+	json_object_put(ev.ae_props);
 	if (rc == SCIM_OK && wo->wo_applied != NULL)
 		wo->wo_applied(wo->wo_arg, SCIM_OK,
 		    jsonutil_get_str(ev.ae_new ? ev.ae_new : ev.ae_old, "id"));

@@ -230,7 +230,8 @@ write_event(struct store_txn *t, const struct write_ctx *wc,
 	c.c_en.en_rt = ev->ae_rt->rt_name;
 	c.c_en.en_id = jsonutil_get_str(doc, "id");
 	c.c_en.en_resource = res;
-	c.c_props = audit_props(ev);
+	c.c_props = ev->ae_props != NULL ? json_object_get(ev->ae_props) :
+	    audit_props(ev);
 	/* a replace drops every member and adds them back: only the net */
 	c.c_added = ids_minus(ev->ae_members_added, ev->ae_members_removed);
 	c.c_removed = ids_minus(ev->ae_members_removed, ev->ae_members_added);
