@@ -295,6 +295,19 @@ test_json(void)
 	ok(jsonutil_utf8_ok("abc\xc3\xa9", 5), "utf8_ok");
 	ok(!jsonutil_utf8_ok("\xf5\x80\x80\x80", 4),
 	    "utf8_ok rejects > U+10FFFF");
+	/* the eight-byte ASCII steps must not skip what they cannot take */
+	ok(jsonutil_utf8_ok("abcdefghijklmnopqrstuvwxyz0123", 30),
+	    "utf8_ok: long ASCII");
+	ok(!jsonutil_utf8_ok("abcdefghijklm\0opqrstuvwxyz", 27),
+	    "utf8_ok: a NUL inside an eight-byte step");
+	ok(!jsonutil_utf8_ok("abcdefgh\0", 9), "utf8_ok: a NUL after one step");
+	ok(jsonutil_utf8_ok("abcdefghij\xc3\xa9klmnopqrstu", 22),
+	    "utf8_ok: a two-byte character between steps");
+	ok(!jsonutil_utf8_ok("abcdefghijklmnopq\xc3", 18),
+	    "utf8_ok: a character cut at the end");
+	ok(!jsonutil_utf8_ok("abcdefghij\xed\xa0\x80klmnopqrstu", 23),
+	    "utf8_ok: a surrogate between steps");
+	ok(!jsonutil_utf8_ok("abcdefg\x80", 8), "utf8_ok: a stray continuation byte");
 }
 
 static void

@@ -39,6 +39,39 @@ raw_control(const char *buf, size_t len)
 	return (0);
 }
 
+/* The calling thread's tokener, kept between parses. */
+static _Thread_local struct json_tokener	*parse_tok;
+static _Thread_local int			 parse_tok_depth;
+
+/*
+ * That tokener for depth, reset: a new one per body costs its stack and
+ * buffer allocations on every request.
+ */
+static struct json_tokener *
+tokener(int depth)
+{
+	if (parse_tok != NULL && parse_tok_depth == depth) {
+		json_tokener_reset(parse_tok);
+		return (parse_tok);
+	}
+	if (parse_tok != NULL)
+		json_tokener_free(parse_tok);
+	if ((parse_tok = json_tokener_new_ex(depth)) == NULL)
+		return (NULL);
+	/* jsonutil_utf8_ok checked the whole body first, more strictly */
+	json_tokener_set_flags(parse_tok, JSON_TOKENER_STRICT);
+	parse_tok_depth = depth;
+	return (parse_tok);
+}
+
+void
+jsonutil_thread_done(void)
+{
+	if (parse_tok != NULL)
+		json_tokener_free(parse_tok);
+	parse_tok = NULL;
+}
+
 int
 jsonutil_parse(const char *buf, size_t len, int depth,
     struct json_object **out, struct scim_errbuf *eb)
@@ -58,14 +91,10 @@ jsonutil_parse(const char *buf, size_t len, int depth,
 	if (raw_control(buf, len))
 		return (scim_err_set(eb, SCIM_ESYNTAX,
 		    "JSON: unescaped control character in a string"));
-	if ((tok = json_tokener_new_ex(depth)) == NULL)
-		return (SCIM_ENOMEM);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	if (len > INT32_MAX) {
-		json_tokener_free(tok);
+	if (len > INT32_MAX)
 		return (scim_err_set(eb, SCIM_ESYNTAX, "JSON: body too large"));
-	}
+	if ((tok = tokener(depth)) == NULL)
+		return (SCIM_ENOMEM);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -93,7 +122,7 @@ jsonutil_parse(const char *buf, size_t len, int depth,
 	*out = o;
 	rc = SCIM_OK;
  done:
-	json_tokener_free(tok);
+	json_tokener_reset(tok);	/* let go of a failed parse's objects */
 	return (rc);
 }
 
@@ -215,6 +244,17 @@ jsonutil_utf8_ok(const char *s, size_t len)
 	unsigned int		 c;
 
 	while (i < len) {
+		/* eight bytes of ASCII without a NUL at a time */
+		if (i + 8 <= len) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (((w | ((w - 0x0101010101010101ULL) & ~w)) &
+			    0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		c = p[i];
 		if (c == 0)
 			return (0);

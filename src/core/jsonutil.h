@@ -13,6 +13,12 @@
 struct scim_errbuf;
 
 /*
+ * Each thread that parses keeps a tokener for its next parse: a thread
+ * other than the main one frees it with this before it ends.
+ */
+void	jsonutil_thread_done(void);
+
+/*
  * Parse exactly len bytes as one JSON value: strict mode, at most depth
  * levels of nesting, no trailing bytes, valid UTF-8.  Returns SCIM_OK and one
  * reference in *out, or SCIM_ESYNTAX with a detail in eb (*out NULL).

@@ -20,6 +20,22 @@
 #include "util.h"
 #include "validate.h"
 
+/* a sep b into buf (len bytes, cut to fit): an attribute's path. */
+static void
+path_join(char *buf, size_t len, const char *a, char sep, const char *b)
+{
+	size_t	na = strlen(a), nb = strlen(b);
+
+	if (na > len - 2)
+		na = len - 2;
+	memcpy(buf, a, na);
+	buf[na++] = sep;
+	if (nb > len - 1 - na)
+		nb = len - 1 - na;
+	memcpy(buf + na, b, nb);
+	buf[na + nb] = '\0';
+}
+
 /* One extension's members while a resource is being validated. */
 struct vext {
 	const struct schema	*ve_schema;
@@ -30,11 +46,15 @@ static int	check_value(const struct schema_attr *, const char *,
 		    struct json_object *, int, struct json_object **,
 		    struct scim_errbuf *);
 
-/* Add v under key, dropping our reference if json-c refuses it. */
+/*
+ * Add v under key, dropping our reference if json-c refuses it.  Keys are
+ * the schemas' names, static strings: json-c need not copy them.
+ */
 static int
 obj_add(struct json_object *o, const char *key, struct json_object *v)
 {
-	if (json_object_object_add(o, key, v) != 0) {
+	if (json_object_object_add_ex(o, key, v,
+	    JSON_C_OBJECT_KEY_IS_CONSTANT) != 0) {
 		json_object_put(v);
 		return (SCIM_ENOMEM);
 	}
@@ -104,7 +124,7 @@ check_complex(const struct schema_attr *a, const char *path,
 		}
 		if (sub->sa_mut == SCHEMA_READONLY)
 			continue;
-		snprintf(sp, sizeof(sp), "%s.%s", path, sub->sa_name);
+		path_join(sp, sizeof(sp), path, '.', sub->sa_name);
 		rc = check_value(sub, sp, json_object_iter_peek_value(&it),
 		    flags, &v, eb);
 		if (rc != SCIM_OK) {
@@ -294,8 +314,7 @@ ext_member(struct vext *ve, const char *name, size_t len,
 		    (int)len, name));
 	if (a->sa_mut == SCHEMA_READONLY)
 		return (SCIM_OK);
-	snprintf(path, sizeof(path), "%s:%s", ve->ve_schema->sc_id,
-	    a->sa_name);
+	path_join(path, sizeof(path), ve->ve_schema->sc_id, ':', a->sa_name);
 	if ((rc = check_value(a, path, in, flags, &v, eb)) != SCIM_OK)
 		return (rc);
 	if (v == NULL) {
