@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -275,6 +276,17 @@ index_update(struct store_txn *t, uint32_t tenant,
 	free(ko.ks_k);
 	free(kn.ks_k);
 	return (rc);
+}
+
+int
+index_reads(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NDEFS; i++)
+		if (strcasecmp(name, index_defs[i].ix_attr) == 0)
+			return (1);
+	return (0);
 }
 
 int

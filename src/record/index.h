@@ -51,6 +51,12 @@ int	index_update(struct store_txn *, uint32_t tenant,
 	    struct scim_errbuf *eb);
 
 /*
+ * 1 when an index reads top-level attribute name (any case): a document
+ * cut down to those members (and "id") indexes as the whole one does.
+ */
+int	index_reads(const char *name);
+
+/*
  * Add to out the resource numbers whose key of kind equals value, or starts
  * with it when prefix is set.  A superset is allowed (long values are
  * hashed); callers re-check candidates with the full filter.  limit > 0 stops

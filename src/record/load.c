@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "error.h"
+#include "index.h"
 #include "jsonutil.h"
 #include "load.h"
 #include "record.h"
@@ -86,10 +87,10 @@ keep_meta(const struct resource_type *rt, struct json_object *in,
 
 /*
  * The stored form of an exported line: validated and canonical, with in's
- * id and, when well formed, its meta (else a new one).
+ * id and, when well formed, its meta (else a new one numbered version).
  */
 static int
-prepare(struct store_txn *t, struct json_object *in,
+prepare(struct json_object *in, uint64_t version,
     const struct resource_type **rtp, struct json_object **out,
     struct scim_errbuf *eb)
 {
@@ -111,27 +112,75 @@ prepare(struct store_txn *t, struct json_object *in,
 		return (rc);
 	doc = record_with_id(canon, id);
 	json_object_put(canon);
-	if (!keep_meta(rt, in, doc) &&
-	    (rc = record_set_meta(t, rt, doc, NULL)) != SCIM_OK) {
-		json_object_put(doc);
-		return (rc);
-	}
+	if (!keep_meta(rt, in, doc))
+		record_set_meta_version(rt, doc, NULL, version);
 	*rtp = rt;
 	*out = doc;
 	return (SCIM_OK);
 }
 
-int
-load_resource(struct store_txn *t, uint32_t tenant, struct json_object *in,
-    const struct resource_type **rtp, uint64_t *rid, struct scim_errbuf *eb)
+/* The members of doc that the id map and the indexes read (a new object). */
+static struct json_object *
+keys_of(struct json_object *doc)
 {
-	struct json_object	*doc = NULL;
+	struct json_object_iterator	 it, end;
+	struct json_object		*o = json_object_new_object();
+	const char			*k;
+
+	it = json_object_iter_begin(doc);
+	end = json_object_iter_end(doc);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		k = json_object_iter_peek_name(&it);
+		if (strcmp(k, "id") == 0 || index_reads(k))
+			json_object_object_add(o, k,
+			    json_object_get(json_object_iter_peek_value(&it)));
+	}
+	return (o);
+}
+
+int
+load_prepare(const char *text, size_t len, uint64_t version,
+    struct load_item *li, struct scim_errbuf *eb)
+{
+	struct json_object	*in = NULL, *doc = NULL, *m;
+	const char		*s;
 	int			 rc;
 
-	if ((rc = prepare(t, in, rtp, &doc, eb)) == SCIM_OK &&
-	    (rc = record_insert(t, tenant, *rtp, doc, rid, eb)) == SCIM_OK)
-		rc = store_counter_floor(t, "version",
-		    version_number(record_version(doc)));
+	memset(li, 0, sizeof(*li));
+	eb->eb_msg[0] = '\0';
+	if ((rc = jsonutil_parse(text, len, LOAD_DEPTH, &in, eb)) == SCIM_OK &&
+	    (rc = prepare(in, version, &li->li_rt, &doc, eb)) == SCIM_OK) {
+		s = jsonutil_compact(doc, &li->li_len);
+		li->li_text = xmalloc(li->li_len + 1);
+		memcpy(li->li_text, s, li->li_len + 1);
+		li->li_keys = keys_of(doc);
+		li->li_version = version_number(record_version(doc));
+		if (li->li_rt->rt_tag == RT_TAG_GROUP &&
+		    (m = jsonutil_get(in, "members", NULL)) != NULL)
+			li->li_members = json_object_get(m);
+	}
 	json_object_put(doc);
+	json_object_put(in);
 	return (rc);
+}
+
+int
+load_insert(struct store_txn *t, uint32_t tenant, const struct load_item *li,
+    uint64_t *rid, struct scim_errbuf *eb)
+{
+	int	rc;
+
+	if ((rc = record_insert_text(t, tenant, li->li_rt, li->li_keys,
+	    li->li_text, li->li_len, rid, eb)) != SCIM_OK)
+		return (rc);
+	return (store_counter_floor(t, "version", li->li_version));
+}
+
+void
+load_item_free(struct load_item *li)
+{
+	json_object_put(li->li_keys);
+	json_object_put(li->li_members);
+	free(li->li_text);
+	memset(li, 0, sizeof(*li));
 }

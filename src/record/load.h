@@ -8,6 +8,7 @@
 #ifndef LOAD_H
 #define LOAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct json_object;
@@ -15,20 +16,47 @@ struct resource_type;
 struct scim_errbuf;
 struct store_txn;
 
+#define LOAD_DEPTH	64	/* JSON nesting accepted in a line */
+
 /*
- * Insert an exported line's document in (any members ignored) as a new
- * record of tenant: validated and canonical, with in's id and, when
- * present and well formed, its meta (else a new meta).  *rtp gets the type
- * named by meta.resourceType or schemas, *rid the new resource number.  The
- * store's version counter is raised to at least meta.version, so versions
- * it hands out later never repeat an imported one (an old ETag must not
- * match new content).  SCIM_EINVAL/SCIM_ESYNTAX with a detail in eb for a
- * document that is not a User or Group with a valid id, SCIM_EUNIQUE when
- * the id, userName or Group displayName is taken.  Must run inside a write
- * transaction.
+ * An exported line made ready to insert: the stored form's bytes and no
+ * more of its document than the insert reads, so that the thread which
+ * made it can let go of the rest while it is still in its cache.
+ * Everything here belongs to that thread: free it there.
  */
-int	load_resource(struct store_txn *, uint32_t tenant,
-	    struct json_object *in, const struct resource_type **rtp,
-	    uint64_t *rid, struct scim_errbuf *eb);
+struct load_item {
+	const struct resource_type	*li_rt;		/* User or Group */
+	struct json_object		*li_keys;	/* id and indexed members */
+	struct json_object		*li_members;	/* a Group's, or NULL */
+	char				*li_text;	/* stored form, compact */
+	size_t				 li_len;
+	uint64_t			 li_version;	/* meta.version's number */
+};
+
+/*
+ * Parse the line text (len bytes) and make its stored form: validated and
+ * canonical, with the line's id and, when present and well formed, its
+ * meta, else a new meta numbered version.  The type is the one named by
+ * meta.resourceType or schemas.  No store is touched, so any thread may
+ * prepare lines while another inserts them.  SCIM_ESYNTAX/SCIM_EINVAL with
+ * a detail in eb for a line that is not a User or Group with a valid id
+ * (li is then empty).
+ */
+int	load_prepare(const char *text, size_t len, uint64_t version,
+	    struct load_item *li, struct scim_errbuf *eb);
+
+/*
+ * Insert li as a new record of tenant (li_members are the caller's):
+ * *rid gets the new resource number, and the store's version counter is
+ * raised to at least li's version, so versions it hands out later never
+ * repeat an imported one (an old ETag must not match new content).
+ * SCIM_EUNIQUE with a detail in eb when the id, userName or Group
+ * displayName is taken.  Write transaction; li is only read.
+ */
+int	load_insert(struct store_txn *, uint32_t tenant,
+	    const struct load_item *li, uint64_t *rid, struct scim_errbuf *eb);
+
+/* Free what li holds and empty it. */
+void	load_item_free(struct load_item *li);
 
 #endif /* LOAD_H */

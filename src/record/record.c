@@ -155,15 +155,24 @@ int
 record_set_meta(struct store_txn *t, const struct resource_type *rt,
     struct json_object *doc, struct json_object *old)
 {
-	struct json_object	*meta, *om, *created = NULL;
-	char			 now[40], ver[32];
-	uint64_t		 n;
-	int			 rc;
+	uint64_t	n;
+	int		rc;
 
 	if ((rc = store_next_id(t, "version", &n)) != SCIM_OK)
 		return (rc);
+	record_set_meta_version(rt, doc, old, n);
+	return (SCIM_OK);
+}
+
+void
+record_set_meta_version(const struct resource_type *rt,
+    struct json_object *doc, struct json_object *old, uint64_t version)
+{
+	struct json_object	*meta, *om, *created = NULL;
+	char			 now[40], ver[32];
+
 	util_time_fmt(util_now_ms(), now, sizeof(now));
-	snprintf(ver, sizeof(ver), "W/\"%llx\"", (unsigned long long)n);
+	snprintf(ver, sizeof(ver), "W/\"%llx\"", (unsigned long long)version);
 	meta = json_object_new_object();
 	json_object_object_add(meta, "resourceType",
 	    json_object_new_string(rt->rt_name));
@@ -175,7 +184,6 @@ record_set_meta(struct store_txn *t, const struct resource_type *rt,
 	    json_object_new_string(now));
 	json_object_object_add(meta, "version", json_object_new_string(ver));
 	json_object_object_add(doc, "meta", meta);
-	return (SCIM_OK);
 }
 
 const char *
@@ -225,17 +233,14 @@ record_version_matches(const char *hdr, const char *version)
  */
 static int
 write_bytes(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, uint64_t rid, struct json_object *doc,
-    int flags)
+    const struct resource_type *rt, uint64_t rid, const char *text,
+    size_t len, int flags)
 {
 	struct store_val	 k, v;
 	uint8_t			 kb[KEYS_RES_LEN];
-	const char		*s;
-	size_t			 len;
 
 	k = keys_res(kb, tenant, rt->rt_tag, rid);
-	s = jsonutil_compact(doc, &len);
-	v.sv_data = s;
+	v.sv_data = text;
 	v.sv_len = len;
 	return (store_put(t, STORE_RES, &k, &v, flags));
 }
@@ -244,6 +249,18 @@ int
 record_insert(struct store_txn *t, uint32_t tenant,
     const struct resource_type *rt, struct json_object *doc, uint64_t *rid,
     struct scim_errbuf *eb)
+{
+	const char	*s;
+	size_t		 len;
+
+	s = jsonutil_compact(doc, &len);
+	return (record_insert_text(t, tenant, rt, doc, s, len, rid, eb));
+}
+
+int
+record_insert_text(struct store_txn *t, uint32_t tenant,
+    const struct resource_type *rt, struct json_object *doc,
+    const char *text, size_t len, uint64_t *rid, struct scim_errbuf *eb)
 {
 	struct store_val	 k, v;
 	const char		*id = jsonutil_get_str(doc, "id");
@@ -263,7 +280,7 @@ record_insert(struct store_txn *t, uint32_t tenant,
 		    "id %s exists already", id) : rc);
 	if ((rc = record_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
 		return (rc);
-	return (write_bytes(t, tenant, rt, *rid, doc, STORE_APPEND));
+	return (write_bytes(t, tenant, rt, *rid, text, len, STORE_APPEND));
 }
 
 int
@@ -271,11 +288,14 @@ record_put(struct store_txn *t, uint32_t tenant,
     const struct resource_type *rt, uint64_t rid, struct json_object *old,
     struct json_object *new, struct scim_errbuf *eb)
 {
-	int	rc;
+	const char	*s;
+	size_t		 len;
+	int		 rc;
 
 	if ((rc = index_update(t, tenant, rt, rid, old, new, eb)) != SCIM_OK)
 		return (rc);
-	return (write_bytes(t, tenant, rt, rid, new, 0));
+	s = jsonutil_compact(new, &len);
+	return (write_bytes(t, tenant, rt, rid, s, len, 0));
 }
 
 int

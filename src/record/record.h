@@ -75,6 +75,10 @@ struct json_object *record_with_id(struct json_object *doc, const char *id);
  */
 int	record_set_meta(struct store_txn *, const struct resource_type *rt,
 	    struct json_object *doc, struct json_object *old);
+/* The same with version number given (an import numbers its own). */
+void	record_set_meta_version(const struct resource_type *rt,
+	    struct json_object *doc, struct json_object *old,
+	    uint64_t version);
 /* meta.version of doc (borrowed), or NULL. */
 const char *record_version(struct json_object *doc);
 /*
@@ -92,6 +96,15 @@ int	record_version_matches(const char *list, const char *version);
 int	record_insert(struct store_txn *, uint32_t tenant,
 	    const struct resource_type *rt, struct json_object *doc,
 	    uint64_t *rid, struct scim_errbuf *eb);
+/*
+ * The same with doc's stored form already made (its compact JSON, len
+ * bytes): an import serialises on threads of its own, not the writer's.
+ * doc need only hold "id" and the members the indexes read (index_reads).
+ */
+int	record_insert_text(struct store_txn *, uint32_t tenant,
+	    const struct resource_type *rt, struct json_object *doc,
+	    const char *text, size_t len, uint64_t *rid,
+	    struct scim_errbuf *eb);
 /*
  * Store new as the next version of record rid (old is what is stored now):
  * the indexes move from old's keys to new's, then the record is written.

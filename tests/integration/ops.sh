@@ -198,6 +198,13 @@ like "$(cat "$SCIM_TMP/import5.err")" 'imported 1497 resource\(s\).*2 error' \
 is "$(wc -l < "$SCIM_TMP/many.names")" 1497 "exported back: 1,497 users"
 ok "each good line's user is there, the bad lines' are not" sh -c \
     "seq 1 1500 | grep -vx -e 700 -e 1300 -e 1400 | sed 's/.*/bulk-&@example.com/' | sort | cmp -s - '$SCIM_TMP/many.names'"
+# the lines had no meta: each got one, with a version of its own
+"$SCIMCTL" -c "$SCIM_TMP/other.conf" export --tenant many 2>/dev/null |
+    jq -r '.meta.version // empty' | grep -c '^W/"[0-9a-f]*"$' > "$SCIM_TMP/many.nver"
+"$SCIMCTL" -c "$SCIM_TMP/other.conf" export --tenant many 2>/dev/null |
+    jq -r '.meta.version' | sort -u | wc -l > "$SCIM_TMP/many.uver"
+is "$(cat "$SCIM_TMP/many.nver") $(tr -d ' ' < "$SCIM_TMP/many.uver")" "1497 1497" \
+    "imported users without a meta get one each, versions distinct"
 "$SCIMCTL" -c "$SCIM_TMP/other.conf" verify > "$SCIM_TMP/verify3.out" 2>&1
 is "$?" 0 "verify passes after the large import"
 
