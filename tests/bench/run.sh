@@ -40,9 +40,12 @@
 #   BENCH_MEMBER_BATCHES="1 1000" members per PATCH, one scenario each
 #   BENCH_MEMBER_CONNS=16        connections for member PATCHes of 1
 #   BENCH_SCENARIOS="floor static filter filter-email filter-ext get patch
-#                   create sync members"
+#                   create sync members import"
 #                                (and "mixed": GET by id on 4 connections
-#                                beside BENCH_CONNS connections of creates)
+#                                beside BENCH_CONNS connections of creates;
+#                                "import": scimctl import of the size's
+#                                users into a store of its own, users/s
+#                                and scimctl's CPU per user)
 #   BENCH_DURABILITY=full        LMDB: scimd's durability; PostgreSQL:
 #                                full = synchronous_commit on, else off
 #   BENCH_ACCESS_LOG=yes         scimd's access_log (to a file)
@@ -78,7 +81,7 @@ CHURN=${BENCH_CHURN:-1000}
 MEMBER_BATCHES=${BENCH_MEMBER_BATCHES:-"1 1000"}
 MEMBER_CONNS=${BENCH_MEMBER_CONNS:-16}
 SCENARIOS=${BENCH_SCENARIOS:-"floor static filter filter-email filter-ext get
-    patch create sync members"}
+    patch create sync members import"}
 DURABILITY=${BENCH_DURABILITY:-full}
 ACCESS_LOG=${BENCH_ACCESS_LOG:-yes}
 MAP_SIZE=${BENCH_MAP_SIZE:-16G}
@@ -493,6 +496,56 @@ settle_pg()
 	    say "could not vacuum or checkpoint: the scenario runs unsettled"
 }
 
+# import_bench: scimctl import of $size Entra-sized users (scimbench -L,
+# made once per size) into a store of its own: a fresh LMDB data
+# directory, or a new PostgreSQL database in the same cluster, dropped
+# after (PostgreSQL up to 100,000 users).  Not pinned (it prepares lines on every CPU); its CPU per user in
+# the CPU column.
+import_bench()
+{
+	local lines=$TMP/lines.$size conf=$BD/import.conf out=$TMP/import.out
+	local t real cpu
+
+	if [ "$B" = pg ] && [ "$size" -gt 100000 ]; then
+		# ~1,300 users/s today: a million would take a quarter hour
+		say "pg: import skipped above 100,000 users"
+		return 0
+	fi
+	[ -s "$lines" ] || "$SCIMBENCH" -L "$size" -S "$SEED" > "$lines" ||
+	    die "scimbench -L failed"
+	case $B in
+	lmdb)
+		rm -rf "$BD/import"
+		printf 'data_dir = %s\ndurability = %s\nmap_size = %s\n' \
+		    "$BD/import" "$DURABILITY" "$MAP_SIZE" > "$conf" ;;
+	pg)
+		psql_ "DROP DATABASE IF EXISTS scimbench_import" &&
+		    psql_ "CREATE DATABASE scimbench_import" ||
+		    die "could not create the import's database"
+		printf 'database = "%s"\n' "$(printf '%s' "$CONNINFO" |
+		    sed 's/\(^\| \)dbname=[^ ]*/\1dbname=scimbench_import/' |
+		    sed 's/[\\"]/\\&/g')" > "$conf" ;;
+	esac
+	t=$( { TIMEFORMAT='%R %U %S'; time timeout 3600 "$SCIMCTL" -c "$conf" \
+	    import --tenant bench "$lines" > /dev/null 2> "$out"; } 2>&1 )
+	grep -q "imported $size resource(s).*, 0 error" "$out" ||
+	    { sed 's/^/   /' "$out" >&2; die "import failed"; }
+	real=$(echo "$t" | awk '{ print $1 }')
+	cpu=$(echo "$t" | awk '{ print $2 + $3 }')
+	say "$B: imported $size users in $real s ($cpu s CPU)"
+	jq -nc --arg b "$B" --argjson size "$size" --argjson run "$run" \
+	    --argjson real "$real" --argjson cpu "$cpu" \
+	    '{scenario: "import", backend: $b, size: $size, run: $run,
+	    conns: 0, rps: ($size / $real), users: $size, seconds: $real,
+	    users_per_s: ($size / $real), errors: 0,
+	    srv_us_per_req: ($cpu * 1000000 / $size),
+	    srv_cpu_pct: ($cpu * 100 / $real)}' >> "$RESULTS"
+	case $B in
+	lmdb)	rm -rf "$BD/import" ;;
+	pg)	psql_ "DROP DATABASE scimbench_import" || true ;;
+	esac
+}
+
 # run_scenario NAME: one scenario at $size, run $run.
 run_scenario()
 {
@@ -526,6 +579,8 @@ run_scenario()
 	sync)
 		BENCH_NAME='' bench "$size" "$run" 3600 \
 		    -s sync -c "$SYNC_CONNS" -m "$sync_n" -n "$size" ;;
+	import)
+		import_bench ;;
 	members)
 		for mb in $MEMBER_BATCHES; do
 			mc=$MEMBER_CONNS
@@ -624,7 +679,8 @@ cp "$RESULTS" "$OUT.jsonl"
 	         "\($g[0].group_members)-member group, \($g[0].batch)/PATCH: " +
 	         "add \($g | map(.add_ms) | median | r(0)) ms, remove " +
 	         "\($g | map(.remove_ms) | median | r(0)) ms" else empty end),
-	       "scimd CPU \($g | map(.srv_cpu_pct) | median | r(0))%, " +
+	       (if $g[0].scenario == "import" then "scimctl" else "scimd"
+	         end) + " CPU \($g | map(.srv_cpu_pct) | median | r(0))%, " +
 	       (if $g[0].db_cpu_pct != null then "postgres CPU " +
 	         "\($g | map(.db_cpu_pct) | median | r(0))%, " else "" end) +
 	       "scimbench CPU \($g | map(.cli_cpu_pct) | median | r(0))%, " +

@@ -412,6 +412,32 @@ user_body(char *buf, size_t len, const char *un, uint64_t i)
 	    i, i % 50, i % 200));
 }
 
+/*
+ * -L n: n Entra-sized users as SCIM JSON lines with ids, what scimctl
+ * import reads, on stdout (user_body's values, userName bench-import-i).
+ */
+static void
+write_lines(uint64_t n, uint64_t seed)
+{
+	char		body[4096], un[128];
+	uint64_t	i, s = seed, a, b;
+
+	for (i = 0; i < n; i++) {
+		user_name(un, sizeof(un), "import", NULL, i);
+		user_body(body, sizeof(body), un, i);
+		a = rnd(&s);
+		b = rnd(&s);
+		/* a version 4 UUID, RFC 4122 variant */
+		if (printf("{\"id\":\"%08" PRIx64 "-%04" PRIx64 "-4%03" PRIx64
+		    "-%04" PRIx64 "-%012" PRIx64 "\",%s\n", a >> 32,
+		    (a >> 16) & 0xffff, a & 0xfff, 0x8000 | (b >> 48 & 0x3fff),
+		    b & (uint64_t)0xffffffffffff, body + 1) < 0)
+			die("write: %s", strerror(errno));
+	}
+	if (fflush(stdout) != 0)
+		die("write: %s", strerror(errno));
+}
+
 /* Percent-encode a filter for a query string. */
 static void
 urlenc(char *out, size_t len, const char *s)
@@ -1198,6 +1224,7 @@ usage(void)
 	    "                 [-f idfile] [-p scimd-pid] [-D data-dir] "
 	    "[-P postmaster-pid]\n"
 	    "                 [-r tag] [-q]\n"
+	    "       scimbench -L count [-S seed]   (import lines on stdout)\n"
 	    "scenarios: populate static filter filter-email filter-ext get "
 	    "patch create\n"
 	    "           sync members ids\n");
@@ -1223,6 +1250,7 @@ main(int argc, char *argv[])
 	struct bench		 b;
 	struct evhttp_uri	*uri;
 	const char		*url = NULL, *token = NULL, *p, *sname = "static";
+	uint64_t		 nlines = 0;
 	size_t			 i, alen;
 	int			 ch;
 
@@ -1234,9 +1262,10 @@ main(int argc, char *argv[])
 	b.churn = 1000;
 	b.batch = 1;
 	b.seed = 1;
-	while ((ch = getopt(argc, argv, "b:c:D:d:f:k:m:n:P:p:qr:S:s:t:u:w:")) !=
-	    -1) {
+	while ((ch = getopt(argc, argv, "b:c:D:d:f:k:L:m:n:P:p:qr:S:s:t:u:w:"))
+	    != -1) {
 		switch (ch) {
+		case 'L': nlines = num(optarg, "-L"); break;
 		case 'b': b.batch = num(optarg, "-b"); break;
 		case 'c': b.nconns = (int)num(optarg, "-c"); break;
 		case 'D': b.datadir = optarg; break;
@@ -1256,6 +1285,10 @@ main(int argc, char *argv[])
 		case 'w': b.warmup = atof(optarg); break;
 		default: usage();
 		}
+	}
+	if (nlines > 0 && optind == argc) {
+		write_lines(nlines, b.seed);
+		return (0);
 	}
 	if (optind != argc || url == NULL || token == NULL)
 		usage();
