@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "lines.h"
 #include "load.h"
@@ -161,5 +162,6 @@ main(void)
 	test_order(4);
 	test_close_early();
 	jsonutil_thread_done();
+	jsontext_thread_done();
 	return (done_testing());
 }

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "error.h"
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "schema.h"
 #include "store.h"
@@ -96,7 +97,7 @@ prop_value(struct json_object *v)
 		return (NULL);
 	if (json_object_is_type(v, json_type_string))
 		return (json_object_get(v));
-	return (json_object_new_string(jsonutil_compact(v, NULL)));
+	return (json_object_new_string(jsontext_of(v, NULL)));
 }
 
 static void
@@ -105,9 +106,9 @@ prop_add(struct json_object *props, const char *name, struct json_object *o,
 {
 	struct json_object	*p = json_object_new_object();
 
-	json_object_object_add(p, "name", json_object_new_string(name));
-	json_object_object_add(p, "oldValue", prop_value(o));
-	json_object_object_add(p, "newValue", prop_value(n));
+	jsonutil_add_new(p, "name", json_object_new_string(name));
+	jsonutil_add_new(p, "oldValue", prop_value(o));
+	jsonutil_add_new(p, "newValue", prop_value(n));
 	json_object_array_add(props, p);
 }
 
@@ -174,7 +175,7 @@ target_name(struct json_object *doc)
 static void
 add_str(struct json_object *r, const char *k, const char *v)
 {
-	json_object_object_add(r, k, v != NULL ? json_object_new_string(v) :
+	jsonutil_add_new(r, k, v != NULL ? json_object_new_string(v) :
 	    NULL);
 }
 
@@ -192,11 +193,11 @@ record_target(struct json_object *r, const struct audit_event *ev)
 	    ev->ae_old == NULL) ? jsonutil_get_str(doc, "id") : NULL;
 	add_str(tgt, "id", id != NULL ? id : ev->ae_target_id);
 	add_str(tgt, "name", doc != NULL ? target_name(doc) : NULL);
-	json_object_object_add(r, "target", tgt);
+	jsonutil_add_new(r, "target", tgt);
 	src = json_object_new_object();
 	add_str(src, "externalId", doc != NULL ?
 	    jsonutil_get_str(doc, "externalId") : NULL);
-	json_object_object_add(r, "source", src);
+	jsonutil_add_new(r, "source", src);
 }
 
 struct json_object *
@@ -229,11 +230,11 @@ record_new(struct store_txn *t, const struct audit_event *ev, uint64_t seq)
 	char			 when[40], tname[TENANT_NAME_MAX + 1];
 
 	r = json_object_new_object();
-	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
+	jsonutil_add_new(r, "seq", json_object_new_int64((int64_t)seq));
 	add_str(r, "changeId", ev->ae_change_id);
 	util_time_fmt(util_now_ms(), when, sizeof(when));
 	add_str(r, "time", when);
-	json_object_object_add(r, "tenant",
+	jsonutil_add_new(r, "tenant",
 	    json_object_new_int64(ev->ae_tenant));
 	if (tenant_name(t, ev->ae_tenant, tname, sizeof(tname)) == SCIM_OK)
 		add_str(r, "tenantName", tname);
@@ -243,15 +244,15 @@ record_new(struct store_txn *t, const struct audit_event *ev, uint64_t seq)
 	    "");
 	record_target(r, ev);
 	add_str(r, "status", status_names[ev->ae_status]);
-	json_object_object_add(r, "httpStatus",
+	jsonutil_add_new(r, "httpStatus",
 	    json_object_new_int(ev->ae_http_status));
 	if (ev->ae_scim_type != NULL)
 		add_str(r, "scimType", ev->ae_scim_type);
 	if (ev->ae_reason != NULL)
 		add_str(r, "reason", ev->ae_reason);
-	json_object_object_add(r, "modifiedProperties", ev->ae_props != NULL ?
+	jsonutil_add_new(r, "modifiedProperties", ev->ae_props != NULL ?
 	    json_object_get(ev->ae_props) : audit_props(ev));
-	json_object_object_add(r, "durationMs",
+	jsonutil_add_new(r, "durationMs",
 	    json_object_new_int64(util_mono_ms() - ev->ae_start));
 	if (ev->ae_method != NULL)
 		add_str(r, "method", ev->ae_method);
@@ -279,7 +280,7 @@ audit_write(struct store_txn *t, const struct audit_event *ev)
 	util_put_be64(kb + 4, seq);
 	k.sv_data = kb;
 	k.sv_len = sizeof(kb);
-	s = jsonutil_compact(r, &len);
+	s = jsontext_of(r, &len);
 	zpack_pack(&zb, s, len, &v.sv_data, &v.sv_len);
 	/* seqs grow: the record usually goes last (full pages) */
 	rc = store_put(t, STORE_AUDIT, &k, &v, STORE_APPEND);

@@ -65,6 +65,13 @@ tokener(int depth)
 }
 
 void
+jsonutil_add_new(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	    JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
+void
 jsonutil_thread_done(void)
 {
 	if (parse_tok != NULL)

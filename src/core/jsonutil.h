@@ -13,6 +13,14 @@
 struct scim_errbuf;
 
 /*
+ * Add v under key to o, where key is a static string (a literal) that o
+ * does not hold yet: json-c neither copies nor looks it up.  For the
+ * records a write builds member by member.
+ */
+void	jsonutil_add_new(struct json_object *o, const char *key,
+	    struct json_object *v);
+
+/*
  * Each thread that parses keeps a tokener for its next parse: a thread
  * other than the main one frees it with this before it ends.
  */

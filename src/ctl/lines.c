@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "lines.h"
 #include "load.h"
@@ -132,6 +133,7 @@ worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&l->l_mtx);
 	jsonutil_thread_done();
+	jsontext_thread_done();
 	free(w);
 	return (NULL);
 }

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "projection.h"
@@ -322,7 +323,7 @@ request_reply_json(struct request *rq, int status, struct json_object *o,
 	const char	*s;
 	size_t		 len;
 
-	s = jsonutil_compact(o, &len);
+	s = jsontext_of(o, &len);
 	request_reply_raw(rq, status, s, len, etag, location);
 }
 

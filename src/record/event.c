@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "event.h"
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "keys.h"
 #include "store.h"
@@ -49,7 +50,7 @@ event_last(struct store_txn *t, uint32_t tenant, uint64_t *seq)
 static void
 add_str(struct json_object *o, const char *k, const char *s)
 {
-	json_object_object_add(o, k, s != NULL ? json_object_new_string(s) :
+	jsonutil_add_new(o, k, s != NULL ? json_object_new_string(s) :
 	    NULL);
 }
 
@@ -75,23 +76,23 @@ event_append(struct store_txn *t, const struct event_spec *en, uint64_t *seqp)
 	add_str(o, "id", id);
 	add_str(o, "type", en->en_type);
 	add_str(o, "tenant", en->en_tenant_name);
-	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
+	jsonutil_add_new(o, "seq", json_object_new_int64((int64_t)seq));
 	add_str(o, "time", when);
 	add_str(o, "changeId", en->en_change_id);
 	add_str(o, "resourceType", en->en_rt);
 	add_str(o, "resourceId", en->en_id);
-	json_object_object_add(o, "modifiedProperties", en->en_props != NULL ?
+	jsonutil_add_new(o, "modifiedProperties", en->en_props != NULL ?
 	    json_object_get(en->en_props) : json_object_new_array());
 	if (en->en_members != NULL)
-		json_object_object_add(o, "members",
+		jsonutil_add_new(o, "members",
 		    json_object_get(en->en_members));
 	if (en->en_resource != NULL)
-		json_object_object_add(o, "resource",
+		jsonutil_add_new(o, "resource",
 		    json_object_get(en->en_resource));
 	if (en->en_partial)
-		json_object_object_add(o, "partial",
+		jsonutil_add_new(o, "partial",
 		    json_object_new_boolean(1));
-	s = jsonutil_compact(o, &len);
+	s = jsontext_of(o, &len);
 	k = event_key(kb, en->en_tenant, seq);
 	zpack_pack(&zb, s, len, &v.sv_data, &v.sv_len);
 	/* seqs grow: the event usually goes last (full pages) */

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "index.h"
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "load.h"
 #include "record.h"
@@ -150,7 +151,7 @@ load_prepare(const char *text, size_t len, uint64_t version,
 	eb->eb_msg[0] = '\0';
 	if ((rc = jsonutil_parse(text, len, LOAD_DEPTH, &in, eb)) == SCIM_OK &&
 	    (rc = prepare(in, version, &li->li_rt, &doc, eb)) == SCIM_OK) {
-		s = jsonutil_compact(doc, &li->li_len);
+		s = jsontext_of(doc, &li->li_len);
 		li->li_text = xmalloc(li->li_len + 1);
 		memcpy(li->li_text, s, li->li_len + 1);
 		li->li_keys = keys_of(doc);

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "filter.h"
 #include "index.h"
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "keys.h"
 #include "log.h"
@@ -253,7 +254,7 @@ record_insert(struct store_txn *t, uint32_t tenant,
 	const char	*s;
 	size_t		 len;
 
-	s = jsonutil_compact(doc, &len);
+	s = jsontext_of(doc, &len);
 	return (record_insert_text(t, tenant, rt, doc, s, len, rid, eb));
 }
 
@@ -294,7 +295,7 @@ record_put(struct store_txn *t, uint32_t tenant,
 
 	if ((rc = index_update(t, tenant, rt, rid, old, new, eb)) != SCIM_OK)
 		return (rc);
-	s = jsonutil_compact(new, &len);
+	s = jsontext_of(new, &len);
 	return (write_bytes(t, tenant, rt, rid, s, len, 0));
 }
 

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "error.h"
 #include "filter.h"
+#include "jsontext.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "projection.h"
@@ -546,7 +547,7 @@ render_page(struct request *rq, const struct resource_type *rt,
 		if ((rc = render_resource(t, rq, rt, r->qr_rids[i],
 		    r->qr_docs[i], &one)) != SCIM_OK)
 			return (rc);
-		json = jsonutil_compact(one, &rawlen);
+		json = jsontext_of(one, &rawlen);
 		evbuffer_add(res, json, rawlen);
 		json_object_put(one);
 	}
