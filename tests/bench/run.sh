@@ -648,13 +648,14 @@ cp "$RESULTS" "$OUT.jsonl"
 	       then $x.rps / $s else null end) | map(select(. != null))
 	       | median) as $ratio
 	   | ($g | map(. as $x | $floor[$x | bkey].rps as $f
-	       | if $f != null and $f > 0 and $x.scenario != "floor"
+	       | if $f != null and $f > 0 and $x.scenario != "floor" and
+	       $x.scenario != "import"
 	       then $x.rps / $f else null end) | map(select(. != null))
 	       | median) as $fratio
 	   | ($g | map(. as $x | $floor[$x | bkey].us as $f
 	       | if $f != null and $x.srv_us_per_req > 0 and
-	       $x.scenario != "floor" then $f / $x.srv_us_per_req else null
-	       end) | map(select(. != null)) | median) as $fcratio
+	       $x.scenario != "floor" and $x.scenario != "import"
+	       then $f / $x.srv_us_per_req else null end) | map(select(. != null)) | median) as $fcratio
 	   | ($g | map(. as $x | $static[$x | bkey].us as $s
 	       | if $s != null and $x.srv_us_per_req > 0 and
 	       $x.scenario != "static" then $s / $x.srv_us_per_req else null

@@ -414,7 +414,8 @@ user_body(char *buf, size_t len, const char *un, uint64_t i)
 
 /*
  * -L n: n Entra-sized users as SCIM JSON lines with ids, what scimctl
- * import reads, on stdout (user_body's values, userName bench-import-i).
+ * import reads, on stdout: the users populate makes (bench-user-i, with
+ * user_body's values), so the filters find them.
  */
 static void
 write_lines(uint64_t n, uint64_t seed)
@@ -423,7 +424,7 @@ write_lines(uint64_t n, uint64_t seed)
 	uint64_t	i, s = seed, a, b;
 
 	for (i = 0; i < n; i++) {
-		user_name(un, sizeof(un), "import", NULL, i);
+		user_name(un, sizeof(un), "user", NULL, i);
 		user_body(body, sizeof(body), un, i);
 		a = rnd(&s);
 		b = rnd(&s);
