@@ -14,7 +14,9 @@ struct json_object;
 
 /*
  * obj's text, NUL-terminated, *lenp (when not NULL) its length.  The
- * buffer is the calling thread's: valid until its next jsontext_of.
+ * buffer is the calling thread's: valid until its next jsontext_of, so
+ * use it before any store call that may wait (on PostgreSQL another
+ * write's fiber runs meanwhile, and writes too).
  */
 const char	*jsontext_of(struct json_object *obj, size_t *lenp);
 

@@ -63,6 +63,7 @@ struct import {
 	size_t			 im_loaded;	/* committed */
 	size_t			 im_errors;
 	struct store_txn	*im_txn;	/* the open batch */
+	uint64_t		 im_batch_version;	/* its highest */
 	size_t			 im_batch_loaded;
 	size_t			 im_batch_npend;	/* im_npend at its start */
 	struct kept		*im_kept;	/* its lines */
@@ -202,7 +203,12 @@ static void
 import_commit(struct import *im)
 {
 	size_t	i;
+	int	rc;
 
+	if ((rc = store_counter_floor(im->im_txn, "version",
+	    im->im_batch_version)) != SCIM_OK)
+		fatalx("import: %s", scim_err_text(rc));
+	im->im_batch_version = 0;
 	ctl_commit(im->im_txn);
 	im->im_txn = NULL;
 	im->im_loaded += im->im_batch_loaded;
@@ -236,6 +242,8 @@ import_line(struct import *im, struct lines_line *ln)
 	k->k_text = ln->ll_text;
 	k->k_len = ln->ll_len;
 	k->k_no = ln->ll_no;
+	if (ln->ll_item.li_version > im->im_batch_version)
+		im->im_batch_version = ln->ll_item.li_version;
 	if (import_item(im, im->im_txn, &ln->ll_item, ln->ll_no, &eb) ==
 	    SCIM_OK)
 		im->im_batch_loaded++;

@@ -169,12 +169,8 @@ int
 load_insert(struct store_txn *t, uint32_t tenant, const struct load_item *li,
     uint64_t *rid, struct scim_errbuf *eb)
 {
-	int	rc;
-
-	if ((rc = record_insert_text(t, tenant, li->li_rt, li->li_keys,
-	    li->li_text, li->li_len, rid, eb)) != SCIM_OK)
-		return (rc);
-	return (store_counter_floor(t, "version", li->li_version));
+	return (record_insert_text(t, tenant, li->li_rt, li->li_keys,
+	    li->li_text, li->li_len, rid, eb));
 }
 
 void

@@ -47,11 +47,13 @@ int	load_prepare(const char *text, size_t len, uint64_t version,
 
 /*
  * Insert li as a new record of tenant (li_members are the caller's):
- * *rid gets the new resource number, and the store's version counter is
- * raised to at least li's version, so versions it hands out later never
- * repeat an imported one (an old ETag must not match new content).
- * SCIM_EUNIQUE with a detail in eb when the id, userName or Group
- * displayName is taken.  Write transaction; li is only read.
+ * *rid gets the new resource number.  Before the transaction commits, the
+ * caller raises the store's "version" counter past the highest li_version
+ * it inserted (store_counter_floor, once: on a database each call is a
+ * round trip), so versions handed out later never repeat an imported one
+ * (an old ETag must not match new content).  SCIM_EUNIQUE with a detail in
+ * eb when the id, userName or Group displayName is taken.  Write
+ * transaction; li is only read.
  */
 int	load_insert(struct store_txn *, uint32_t tenant,
 	    const struct load_item *li, uint64_t *rid, struct scim_errbuf *eb);

@@ -45,6 +45,16 @@ is "$(q "SELECT id, user_name, external_id, active, display_name, email
     "$ALICE|alice|ext-a|t|Alice A|a@example.com" "scimd_users: alice's columns"
 is "$(q "SELECT email FROM scimd_users WHERE id = '$BOB'")" \
     "bob@example.com" "scimd_users: the first email without a primary"
+# scim_email itself (PL/pgSQL since schema version 4, the same answers):
+# the first primary's value, else the first value; a primary without a
+# value falls back to the first; emails that are no array give null
+is "$(q "SELECT concat_ws(',', scim_email('{\"emails\":[{\"value\":\"x\"},
+    {\"value\":\"p\",\"primary\":true},{\"value\":\"q\",\"primary\":true}]}'),
+    scim_email('{\"emails\":[{\"value\":\"x\"},{\"primary\":true}]}'),
+    scim_email('{\"emails\":[]}') IS NULL, scim_email('{\"emails\":\"x\"}') IS NULL,
+    scim_email('{}') IS NULL)")" "p,x,t,t,t" \
+    "scim_email: primary, fallback to the first, null without an array"
+is "$(q "SELECT max(version) FROM scim_schema_version")" 4 "schema version 4"
 is "$(q "SELECT tenant FROM scimd_users WHERE id = '$BALICE'")" bravo \
     "scimd_users: the tenant's name"
 is "$(q "SELECT count(*) FROM scimd_users WHERE user_name = 'alice'")" 2 \
