@@ -25,18 +25,15 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "progress.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "keys.h"
 #include "load.h"
 #include "log.h"
-#include "member.h"
+#include "progress.h"
 #include "record.h"
 #include "schema.h"
 #include "store.h"
-#include "tenant.h"
-#include "token.h"
 #include "util.h"
 
 
