@@ -58,10 +58,10 @@ struct worker {
 
 /*
  * Prepare c's lines (when c is not NULL), freeing the items of old (a
- * chunk this worker made, released; or NULL) one per line on the way: an item freed, the next made, as a
- * single thread would, keeps glibc's fast bins small; freed all at once
- * they fill up and the next large request consolidates them (twice the
- * CPU of the whole import, measured).
+ * released chunk the same thread made, or NULL) one per line on the way:
+ * an item freed, the next made, as a single thread would, keeps glibc's
+ * fast bins small; freed all at once they fill up and the next large
+ * request consolidates them (twice the CPU of the whole import, measured).
  */
 static void
 prepare_chunk(struct lines *l, struct lines_chunk *c, struct lines_chunk *old)
@@ -100,36 +100,49 @@ work_for(struct lines *l, int id, struct lines_chunk **used,
 	}
 }
 
+/*
+ * One turn of work for id (a worker, or LINES_CALLER): free the items of
+ * its released chunk and prepare the oldest filled one, either or both.
+ * Called and returns with the mutex held; 0 when there was nothing to do.
+ */
+static int
+work(struct lines *l, int id)
+{
+	struct lines_chunk	*used, *filled;
+
+	work_for(l, id, &used, &filled);
+	if (used == NULL && filled == NULL)
+		return (0);
+	if (used != NULL)
+		used->lc_state = CH_BUSY;
+	if (filled != NULL) {
+		filled->lc_state = CH_BUSY;
+		filled->lc_owner = id;
+	}
+	pthread_mutex_unlock(&l->l_mtx);
+	prepare_chunk(l, filled, used);
+	pthread_mutex_lock(&l->l_mtx);
+	if (used != NULL)
+		used->lc_state = CH_FREE;
+	if (filled != NULL)
+		filled->lc_state = CH_READY;
+	pthread_cond_signal(&l->l_done);
+	return (1);
+}
+
 static void *
 worker_main(void *arg)
 {
-	struct worker		*w = arg;
-	struct lines		*l = w->w_l;
-	struct lines_chunk	*used, *filled;
+	struct worker	*w = arg;
+	struct lines	*l = w->w_l;
 
 	pthread_mutex_lock(&l->l_mtx);
 	for (;;) {
-		work_for(l, w->w_id, &used, &filled);
-		if (used == NULL && filled == NULL) {
-			if (l->l_quit)
-				break;
-			pthread_cond_wait(&l->l_work, &l->l_mtx);
+		if (work(l, w->w_id))
 			continue;
-		}
-		if (used != NULL)
-			used->lc_state = CH_BUSY;
-		if (filled != NULL) {
-			filled->lc_state = CH_BUSY;
-			filled->lc_owner = w->w_id;
-		}
-		pthread_mutex_unlock(&l->l_mtx);
-		prepare_chunk(l, filled, used);	/* either may be NULL */
-		pthread_mutex_lock(&l->l_mtx);
-		if (used != NULL)
-			used->lc_state = CH_FREE;
-		if (filled != NULL)
-			filled->lc_state = CH_READY;
-		pthread_cond_signal(&l->l_done);
+		if (l->l_quit)
+			break;
+		pthread_cond_wait(&l->l_work, &l->l_mtx);
 	}
 	pthread_mutex_unlock(&l->l_mtx);
 	jsonutil_thread_done();
@@ -196,36 +209,6 @@ lines_open(FILE *in, int workers, uint64_t version_base)
 	return (l);
 }
 
-/*
- * Rather than wait, the caller prepares a filled chunk itself (and frees
- * the items of one it prepared before): one worker fewer than CPUs, and
- * none of them idle.  Called and returns with the mutex held; 0 when there
- * was nothing to do.
- */
-static int
-help(struct lines *l)
-{
-	struct lines_chunk	*used, *filled;
-
-	work_for(l, LINES_CALLER, &used, &filled);
-	if (used == NULL && filled == NULL)
-		return (0);
-	if (used != NULL)
-		used->lc_state = CH_BUSY;
-	if (filled != NULL) {
-		filled->lc_state = CH_BUSY;
-		filled->lc_owner = LINES_CALLER;
-	}
-	pthread_mutex_unlock(&l->l_mtx);
-	prepare_chunk(l, filled, used);
-	pthread_mutex_lock(&l->l_mtx);
-	if (used != NULL)
-		used->lc_state = CH_FREE;
-	if (filled != NULL)
-		filled->lc_state = CH_READY;
-	return (1);
-}
-
 struct lines_chunk *
 lines_next(struct lines *l)
 {
@@ -256,7 +239,8 @@ lines_next(struct lines *l)
 			l->l_next_seq++;
 			break;
 		}
-		if (!help(l))
+		/* rather than wait, prepare a chunk here: no CPU idles */
+		if (!work(l, LINES_CALLER))
 			pthread_cond_wait(&l->l_done, &l->l_mtx);
 	}
 	pthread_mutex_unlock(&l->l_mtx);

@@ -246,15 +246,18 @@ write_bytes(struct store_txn *t, uint32_t tenant,
 	return (store_put(t, STORE_RES, &k, &v, flags));
 }
 
-/*
- * The insert; doc's text is made last, right before it is written, when
- * text is NULL: jsontext's buffer must not be held across a store call
- * that may wait (on a database another write's fiber runs meanwhile).
- */
-static int
-insert(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
-    struct json_object *doc, const char *text, size_t len, uint64_t *rid,
+int
+record_insert(struct store_txn *t, uint32_t tenant,
+    const struct resource_type *rt, struct json_object *doc, uint64_t *rid,
     struct scim_errbuf *eb)
+{
+	return (record_insert_text(t, tenant, rt, doc, NULL, 0, rid, eb));
+}
+
+int
+record_insert_text(struct store_txn *t, uint32_t tenant,
+    const struct resource_type *rt, struct json_object *doc,
+    const char *text, size_t len, uint64_t *rid, struct scim_errbuf *eb)
 {
 	struct store_val	 k, v;
 	const char		*id = jsonutil_get_str(doc, "id");
@@ -274,25 +277,11 @@ insert(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
 		    "id %s exists already", id) : rc);
 	if ((rc = record_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
 		return (rc);
+	/* made last: jsontext's buffer must not be held across a store call
+	 * that may wait (on a database another write's fiber runs meanwhile) */
 	if (text == NULL)
 		text = jsontext_of(doc, &len);
 	return (write_bytes(t, tenant, rt, *rid, text, len, STORE_APPEND));
-}
-
-int
-record_insert(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, struct json_object *doc, uint64_t *rid,
-    struct scim_errbuf *eb)
-{
-	return (insert(t, tenant, rt, doc, NULL, 0, rid, eb));
-}
-
-int
-record_insert_text(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, struct json_object *doc,
-    const char *text, size_t len, uint64_t *rid, struct scim_errbuf *eb)
-{
-	return (insert(t, tenant, rt, doc, text, len, rid, eb));
 }
 
 int
