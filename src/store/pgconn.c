@@ -265,11 +265,17 @@ pgconn_open(struct pgpool *p, struct pgconn **out, char *err, size_t errlen)
 	/*
 	 * Every statement is an index probe or a range from a key, for which
 	 * one generic plan is right; PostgreSQL's guess at LIMIT $n would
-	 * otherwise have it plan each execution anew.  An engine without the
-	 * setting plans its own way.
+	 * otherwise have it plan each execution anew.  For the same reason
+	 * JIT never pays: it would compile for milliseconds whenever a
+	 * generic plan's estimate (a batch of lookups, pgbatch.h, against
+	 * unknown keys) passes jit_above_cost.  An engine without the
+	 * settings plans its own way.
 	 */
 	if (pgconn_exec(c, -1, "SET plan_cache_mode = force_generic_plan", 0,
 	    NULL, NULL, NULL, &r) == SCIM_OK)
+		PQclear(r);
+	if (pgconn_exec(c, -1, "SET jit = off", 0, NULL, NULL, NULL, &r) ==
+	    SCIM_OK)
 		PQclear(r);
 	*out = c;
 	return (SCIM_OK);

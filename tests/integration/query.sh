@@ -203,6 +203,44 @@ req GET "/Users?filter=$(urlenc 'userName sw "user0"')&sortBy=title&sortOrder=de
 json_is '[.Resources[].userName[4:6]] | join(",")' "01,03,07,02,06,05,09,04,08" \
     "RFC 7644 3.4.2.3: descending, the user without a title first"
 
+# Many lookups at once (on PostgreSQL they leave in batches, one statement
+# per kind): each answer is its own resource's, none is missing or swapped.
+bids=()
+for i in $(seq 1 48); do
+	mkuser "burst$i@example.com" "\"externalId\":\"burst-$i\",\"emails\":[{\"type\":\"work\",\"value\":\"b$i@example.com\"}]" ||
+	    bail "could not create burst$i"
+	bids[$i]=$UID_
+done
+BD=$SCIM_TMP/burst
+mkdir -p "$BD"
+for i in $(seq 1 48); do
+	for q in "g /Users/${bids[$i]}" \
+	    "u /Users?filter=$(urlenc "userName eq \"BURST$i@example.com\"")" \
+	    "x /Users?filter=$(urlenc "externalId eq \"burst-$i\"")" \
+	    "m /Users?filter=$(urlenc "emails[type eq \"work\"].value eq \"b$i@example.com\"")"; do
+		printf 'url = "%s%s"\noutput = "%s/%s.%s"\n' "$BASE" \
+		    "${q#* }" "$BD" "${q%% *}" "$i"
+	done
+done > "$BD/urls"
+for r in 1 2 3; do
+	curl -sS --parallel --parallel-immediate --parallel-max 96 \
+	    -H "Authorization: Bearer $TOKEN" -K "$BD/urls" 2> "$BD/err" ||
+	    diag "curl: $(head -c 300 "$BD/err")"
+	bad=0
+	for i in $(seq 1 48); do
+		[ "$(jq -r .id "$BD/g.$i" 2>/dev/null)" = "${bids[$i]}" ] ||
+		    bad=$((bad + 1))
+		for k in u x m; do
+			[ "$(jq -r '[.totalResults, .Resources[0].id] | join(" ")' \
+			    "$BD/$k.$i" 2>/dev/null)" = "1 ${bids[$i]}" ] ||
+			    bad=$((bad + 1))
+		done
+	done
+	is "$bad" 0 "192 lookups at once (round $r): each answer its own"
+done
+req GET "/Users?filter=$(urlenc 'externalId eq "burst-none"')"
+json_is .totalResults 0 "a lookup that finds nothing, after the bursts"
+
 ctl verify
 is "$CTL_RC" 0 "scimctl verify"
 stop_scimd
