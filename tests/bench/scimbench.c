@@ -383,13 +383,26 @@ user_name(char *buf, size_t len, const char *kind, const char *tag,
 	    i));
 }
 
-/* An Entra-sized user: what Entra's default mappings send (~1 KB). */
+/*
+ * An Entra-sized user: what Entra's default mappings send (~1 KB).  A
+ * user of a run (tag set: create, sync) gets an externalId of its own
+ * (9f3c, the tag's hash), so "externalId eq" still finds one user after
+ * those scenarios ran.
+ */
 static int
-user_body(char *buf, size_t len, const char *un, uint64_t i)
+user_body(char *buf, size_t len, const char *un, uint64_t i, const char *tag)
 {
+	uint64_t	 hi = i & 0xffffffffu;
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+	const char	*t;
+
+	for (t = tag; t != NULL && *t != '\0'; t++)
+		h = (h ^ (uint8_t)*t) * 16777619u;
+	if (tag != NULL)
+		hi = h;
 	return (snprintf(buf, len,
 	    "{\"schemas\":[\"" CORE_USER "\",\"" ENT_USER "\"],"
-	    "\"externalId\":\"%08" PRIx64 "-5d1e-4c1a-9f3b-%012" PRIx64 "\","
+	    "\"externalId\":\"%08" PRIx64 "-5d1e-4c1a-9f3%c-%012" PRIx64 "\","
 	    "\"userName\":\"%s\",\"active\":true,"
 	    "\"displayName\":\"Bench User %" PRIu64 "\","
 	    "\"title\":\"Engineer\",\"preferredLanguage\":\"en-US\","
@@ -408,7 +421,8 @@ user_body(char *buf, size_t len, const char *un, uint64_t i)
 	    "\"department\":\"Department %" PRIu64 "\","
 	    "\"costCenter\":\"CC-%" PRIu64 "\",\"organization\":\"Example\","
 	    "\"division\":\"Engineering\"}}",
-	    i & 0xffffffffu, i, un, i, un, i, i, i % 10000, (i * 7) % 10000,
+	    hi, tag != NULL ? 'c' : 'b', i, un, i, un, i, i, i % 10000,
+	    (i * 7) % 10000,
 	    i, i % 50, i % 200));
 }
 
@@ -425,7 +439,7 @@ write_lines(uint64_t n, uint64_t seed)
 
 	for (i = 0; i < n; i++) {
 		user_name(un, sizeof(un), "user", NULL, i);
-		user_body(body, sizeof(body), un, i);
+		user_body(body, sizeof(body), un, i, NULL);
 		a = rnd(&s);
 		b = rnd(&s);
 		/* a version 4 UUID, RFC 4122 variant */
@@ -749,7 +763,7 @@ issue(struct conn *c)
 		}
 		c->item = b->next++;
 		user_name(un, sizeof(un), "user", NULL, c->item);
-		n = (size_t)user_body(body, sizeof(body), un, c->item);
+		n = (size_t)user_body(body, sizeof(body), un, c->item, NULL);
 		snprintf(path, sizeof(path), "%s/Users", b->prefix);
 		send_conn(c, EVHTTP_REQ_POST, path, body, n, 201, 409);
 		return;
@@ -769,7 +783,8 @@ issue(struct conn *c)
 			    b->prefix, enc);
 			send_conn(c, EVHTTP_REQ_GET, path, NULL, 0, 200, 200);
 		} else {
-			n = (size_t)user_body(body, sizeof(body), un, c->item);
+			n = (size_t)user_body(body, sizeof(body), un, c->item,
+			    b->tag);
 			snprintf(path, sizeof(path), "%s/Users", b->prefix);
 			send_conn(c, EVHTTP_REQ_POST, path, body, n, 201,
 			    201);
@@ -829,7 +844,7 @@ issue(struct conn *c)
 	case SC_CREATE:
 		c->item = b->next++;
 		user_name(un, sizeof(un), "new", b->tag, c->item);
-		n = (size_t)user_body(body, sizeof(body), un, c->item);
+		n = (size_t)user_body(body, sizeof(body), un, c->item, b->tag);
 		snprintf(path, sizeof(path), "%s/Users", b->prefix);
 		send_conn(c, EVHTTP_REQ_POST, path, body, n, 201, 201);
 		break;
