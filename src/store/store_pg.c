@@ -48,6 +48,12 @@
 #include "util.h"
 
 #define PG_BATCH_FIRST		16
+/*
+ * A find reads the key and one row more: an index probe (the point reads'
+ * statement) wants the key's rows, and the row after says there are no
+ * more; further dups come in a second batch.
+ */
+#define PG_BATCH_FIND		2
 #define PG_SP_MAX		4	/* savepoint depth */
 #define PG_PRE_MAX		(2 + PG_SP_MAX)	/* BEGIN, locks, savepoints */
 #define PG_BATCH_MAX		1024
@@ -1387,6 +1393,8 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 	case STORE_FIND_DUP:
 		if (how == STORE_FIND && find_ahead(c, key))
 			break;
+		if (how != STORE_SEEK)
+			c->c_batch = PG_BATCH_FIND;
 		if ((rc = fetch(c, Q_GE, key, how == STORE_FIND_DUP ? val :
 		    &empty, 0)) != SCIM_OK)
 			return (rc);
