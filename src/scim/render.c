@@ -151,6 +151,17 @@ render_resource(struct store_txn *t, struct request *rq,
 	return (*out != NULL ? SCIM_OK : SCIM_ENOMEM);
 }
 
+int
+render_new_user(struct request *rq, const struct resource_type *rt,
+    struct json_object *doc, struct json_object **out)
+{
+	struct json_object	*full = with_location(rq, rt, doc);
+
+	*out = projection_apply(rq->rq_proj, rt, full);
+	json_object_put(full);
+	return (*out != NULL ? SCIM_OK : SCIM_ENOMEM);
+}
+
 /*
  * Stored documents end with their meta object: {"...","meta":{...}}.  meta
  * holds only strings without braces, so the tail after the last "meta":{ has

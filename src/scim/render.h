@@ -30,6 +30,13 @@ int	render_resource(struct store_txn *, struct request *rq,
 	    struct json_object *doc, struct json_object **out);
 
 /*
+ * render_resource for a User just created, without the store: it is in no
+ * group yet.
+ */
+int	render_new_user(struct request *rq, const struct resource_type *rt,
+	    struct json_object *doc, struct json_object **out);
+
+/*
  * The fast path of a read: when the response is the stored record as it
  * is (a User under the default projection, in no group, without a stored
  * password), splice meta.location into the stored bytes instead of parsing

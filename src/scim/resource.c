@@ -43,6 +43,21 @@ parse_projection(struct request *rq, const struct resource_type *rt,
 	return (projection_parse(rt, attrs, excl, &rq->rq_proj, &eb));
 }
 
+/* The 201 of a User just created, from its document; loc is freed. */
+static void
+reply_new_user(struct request *rq, struct json_object *doc, char *loc)
+{
+	struct json_object	*out;
+	int			 rc;
+
+	if ((rc = render_new_user(rq, rq->rq_rt, doc, &out)) != SCIM_OK)
+		request_reply_error(rq, rc, NULL);
+	else
+		request_reply_json(rq, 201, out, record_version(doc), loc);
+	free(loc);
+	json_object_put(out);
+}
+
 /* Reply with the resource as it is now (after a write was committed). */
 static void
 reply_resource(struct request *rq, int status, uint64_t rid,
@@ -54,13 +69,23 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 	size_t			 rawlen;
 	int			 rc;
 
-	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
-		request_reply_error(rq, rc, NULL);
-		return;
-	}
 	if (status == 201)
 		loc = render_location(rq->rq_base, rq->rq_rt,
 		    jsonutil_get_str(doc, "id"));
+	/*
+	 * Where a read is a round trip (PostgreSQL), a User just created is
+	 * answered from the document at hand: it is in no group yet.
+	 */
+	if (status == 201 && rq->rq_rt->rt_tag == RT_TAG_USER &&
+	    store_async(rq->rq_sd->sd_store)) {
+		reply_new_user(rq, doc, loc);
+		return;
+	}
+	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+		free(loc);
+		request_reply_error(rq, rc, NULL);
+		return;
+	}
 	/* the document was just stored: send those bytes when they do */
 	if (render_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {

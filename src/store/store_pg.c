@@ -26,9 +26,11 @@
  * A reader that goes on reads from a REPEATABLE READ snapshot opened at
  * its second statement.
  * Nested transactions are savepoints.  Each committing writer sends NOTIFY
- * scimd_change; every instance LISTENs, which moves store_txnid (so caches
- * of store contents, tokens above all, are dropped) and wakes audit
- * followers.
+ * scimd_change with a payload: 'T' when it wrote tokens, else 'W', then
+ * its instance's id.  Every instance LISTENs: another's commit wakes its
+ * audit followers and, with 'T', moves store_txnid (so the token cache is
+ * dropped).  Its own commits move store_txnid only when they wrote tokens:
+ * a write storm keeps the token cache.
  */
 #include "scimd.h"
 
@@ -102,6 +104,7 @@ struct pg_store {
 	void			(*s_changed)(void *);
 	void			*s_changed_arg;
 	uint64_t		 s_txnid;
+	char			 s_self[1 + SCIM_ID_MAX]; /* NOTIFY: 'T'|'W', id */
 	int			 s_version;
 	int			 s_closing;
 	int			 s_warned;
@@ -120,6 +123,7 @@ struct pg_txn {
 	int			 t_nrun;	/* statements run (root) */
 	int			 t_sp_lo, t_sp_hi; /* savepoints not yet sent */
 	int			 t_dirty;	/* wrote something */
+	int			 t_tokens;	/* wrote tokens (root) */
 	int			 t_failed;	/* sticky error (root) */
 	int			 t_failed_depth;
 	struct pg_lock		*t_locks;	/* tenants locked (root) */
@@ -130,6 +134,19 @@ struct pg_txn {
 	size_t			 t_nahead, t_capahead;
 	PGresult		**t_held;	/* get results, valid until a write */
 	size_t			 t_nheld, t_capheld;
+	struct pg_count		*t_counts;	/* counters known (root) */
+	size_t			 t_ncounts, t_capcounts;
+};
+
+/*
+ * A tenant's counter (meta 'e', 'n') as this transaction left it.  Under
+ * the tenant's lock nobody else moves it: once one add has returned it,
+ * the later adds know their answer and are sent without waiting.
+ */
+struct pg_count {
+	uint8_t		pc_key[8];
+	size_t		pc_klen;
+	uint64_t	pc_val;
 };
 
 /*
@@ -726,6 +743,7 @@ txn_end(struct pg_txn *t)
 	free(t->t_held);
 	free(t->t_locks);
 	free(t->t_locksql);
+	free(t->t_counts);
 	while (t->t_nahead > 0) {
 		t->t_nahead--;
 		free(t->t_ahead[t->t_nahead].pa_key);
@@ -771,6 +789,8 @@ nested_abort(struct pg_txn *t)
 	    root->t_failed_depth >= t->t_depth)
 		root->t_failed = SCIM_OK;
 	lock_end(root, t->t_depth, 1);
+	/* the undone adds, and a lock the rollback let go */
+	root->t_ncounts = 0;
 	held_clear(t);
 	free(t);
 }
@@ -786,7 +806,7 @@ static int
 pg_commit(struct store_txn *tb)
 {
 	struct pg_txn	*t = (struct pg_txn *)tb;
-	char		 sql[64];
+	char		 sql[96];
 	int		 rc;
 
 	if (t->t_depth > 0) {
@@ -825,9 +845,11 @@ pg_commit(struct store_txn *tb)
 		pgconn_send(t->t_conn, "COMMIT");
 	} else if (t->t_begun) {
 		/* NOTIFY is delivered only if COMMIT succeeds */
-		rc = simple(t, t->t_dirty ? "NOTIFY scimd_change; COMMIT" :
-		    "COMMIT");
-		if (rc == SCIM_OK && t->t_dirty)
+		t->t_s->s_self[0] = t->t_tokens ? 'T' : 'W';
+		snprintf(sql, sizeof(sql), "NOTIFY scimd_change, '%s'; COMMIT",
+		    t->t_s->s_self);
+		rc = simple(t, t->t_dirty ? sql : "COMMIT");
+		if (rc == SCIM_OK && t->t_tokens)
 			t->t_s->s_txnid++;
 		else if (rc != SCIM_OK && !pgconn_broken(t->t_conn))
 			pgconn_send(t->t_conn, "ROLLBACK");	/* never left open */
@@ -1151,6 +1173,10 @@ write_stmt(struct pg_txn *t, int id, uint32_t tenant,
 
 	held_clear(t);
 	ahead_drop(t, id / Q_N);
+	if (id / Q_N == STORE_META)
+		t->t_root->t_ncounts = 0;	/* a counter set outright */
+	if (id / Q_N == STORE_TOKENS)
+		t->t_root->t_tokens = 1;
 	/* a plain put's answer is only its error: it need not be awaited */
 	if ((rc = run_q(t, id, tenant, k, v, 0, id % Q_N == Q_PUT, &r)) !=
 	    SCIM_OK)
@@ -1182,27 +1208,77 @@ pg_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	return (q == Q_INSERT && n == 0 ? SCIM_EUNIQUE : SCIM_OK);
 }
 
-/* One upsert: sent without waiting when nobody needs the new value. */
+/* The counter under key as root left it, or NULL. */
+static struct pg_count *
+count_find(struct pg_txn *root, const struct store_val *key)
+{
+	size_t	i;
+
+	for (i = 0; i < root->t_ncounts; i++)
+		if (root->t_counts[i].pc_klen == key->sv_len &&
+		    memcmp(root->t_counts[i].pc_key, key->sv_data,
+		    key->sv_len) == 0)
+			return (&root->t_counts[i]);
+	return (NULL);
+}
+
+static void
+count_keep(struct pg_txn *root, const struct store_val *key, uint64_t val)
+{
+	struct pg_count	*c;
+
+	if (key->sv_len > sizeof(c->pc_key))
+		return;
+	if (root->t_ncounts == root->t_capcounts) {
+		root->t_capcounts = root->t_capcounts ? root->t_capcounts * 2 :
+		    4;
+		root->t_counts = xrealloc(root->t_counts, root->t_capcounts *
+		    sizeof(*root->t_counts));
+	}
+	c = &root->t_counts[root->t_ncounts++];
+	memcpy(c->pc_key, key->sv_data, key->sv_len);
+	c->pc_klen = key->sv_len;
+	c->pc_val = val;
+}
+
+/*
+ * One upsert, sent without waiting when nobody needs the new value or this
+ * transaction knows it already (a tenant's counter, under its lock).
+ */
 static int
 pg_add(struct store_txn *tb, enum store_db db, const struct store_val *key,
     int64_t delta, uint64_t *out)
 {
-	struct pg_txn	*t = (struct pg_txn *)tb;
+	struct pg_txn	*t = (struct pg_txn *)tb, *root = t->t_root;
+	struct pg_count	*c = NULL;
 	PGresult	*r;
-	int		 rc, id = STMT_ID(db, Q_ADD);
+	int64_t		 v;
+	int		 rc, id = STMT_ID(db, Q_ADD), known;
 
 	if (t->t_s->s_stmt[id].sql == NULL)
 		return (SCIM_ESTORE);
 	held_clear(t);
 	ahead_drop(t, db);
+	known = root->t_rw && lock_tenant(id, key) >= 0 &&
+	    (c = count_find(root, key)) != NULL;
 	if ((rc = run_q(t, id, key_tenant(db, key), key, NULL, delta,
-	    out == NULL, &r)) != SCIM_OK)
+	    out == NULL || known, &r)) != SCIM_OK)
 		return (rc);
-	t->t_root->t_dirty = 1;
-	if (out != NULL && (PQntuples(r) != 1 || PQgetlength(r, 0, 0) != 8))
+	root->t_dirty = 1;
+	if (known) {
+		/* the statement's own arithmetic: GREATEST(v + delta, 0) */
+		v = (int64_t)c->pc_val + delta;
+		c->pc_val = v > 0 ? (uint64_t)v : 0;
+		if (out != NULL)
+			*out = c->pc_val;
+	} else if (out != NULL && (PQntuples(r) != 1 ||
+	    PQgetlength(r, 0, 0) != 8))
 		rc = SCIM_ESTORE;
-	else if (out != NULL)
+	else if (out != NULL) {
 		*out = util_get_be64((const uint8_t *)PQgetvalue(r, 0, 0));
+		if (root->t_rw && lock_tenant(id, key) >= 0)
+			count_keep(root, key, *out);
+	}
 	PQclear(r);
 	return (rc);
 }
@@ -1709,13 +1785,18 @@ listen_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	while ((n = PQnotifies(pq)) != NULL) {
+		/* our own commits moved s_txnid already, when they had to */
+		if (strcmp(n->extra + (n->extra[0] != '\0'), s->s_self + 1) !=
+		    0) {
+			got = 1;
+			/* tokens changed (or an older scimd): drop caches */
+			if (n->extra[0] != 'W')
+				s->s_txnid++;
+		}
 		PQfreemem(n);
-		got = 1;
 	}
-	if (got) {
-		s->s_txnid++;
+	if (got)
 		fiber_run(changed_run, s);
-	}
 }
 
 /* On a fiber: connect, LISTEN, then watch the socket from the loop. */
@@ -1810,6 +1891,9 @@ store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
 	s->s_lpool = pgpool_new(conninfo, 1, ms);
 	s->s_kpool = pgpool_new(conninfo, 1, ms);
 	s->s_lookup = pglookup_new(s->s_kpool);
+	/* this instance's name in its NOTIFY payloads */
+	util_uuid(s->s_self + 1);
+	s->s_self[0] = 'W';
 	stmts_build(s);
 	if ((rc = pg_schema_migrate(s->s_pool, (flags & STORE_RDONLY) != 0,
 	    &s->s_version, eb)) != SCIM_OK) {

@@ -192,4 +192,34 @@ json_is '[.events[].type]|join(",")' "user.deleted,group.members_removed" \
     "a deleted group is no longer among a member's groups"
 json_is '.events[1].resourceId' "$G2" "only the group left"
 
+
+# a burst: several changes in each batch's transaction, some refused (their
+# savepoints undone): seq counts up without a gap or a repeat, one event per
+# user created, and totalResults counts exactly those users
+feed "after=0&limit=1000"
+before=$(jqr .next)
+req GET "/Users?count=0"
+users0=$(jqr .totalResults)
+: > "$SCIM_TMP/burst"
+burst=
+for i in $(seq 1 24); do
+	curl -sS -o /dev/null -w '%{http_code}\n' -X POST \
+	    -H "Authorization: Bearer $TOKEN" \
+	    -H "Content-Type: application/scim+json" --data-binary \
+	    "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"burst$((i % 16))\"}" \
+	    "$BASE/Users" >> "$SCIM_TMP/burst" &
+	burst="$burst $!"
+done
+wait $burst
+ok "burst: 16 created" [ "$(grep -c '^201$' "$SCIM_TMP/burst")" = 16 ]
+ok "burst: 8 duplicates refused" [ "$(grep -c '^409$' "$SCIM_TMP/burst")" = 8 ]
+feed "after=$before&limit=1000"
+json_is '[.events[].seq]|join(",")' \
+    "$(seq $((before + 1)) $((before + 16)) | paste -sd, -)" \
+    "burst: seq without a gap or a repeat"
+json_is '[.events[].type]|unique|join(",")' user.created \
+    "burst: only the creates"
+req GET "/Users?count=0"
+json_is .totalResults $((users0 + 16)) "burst: totalResults counts them"
+
 done_testing

@@ -177,7 +177,7 @@ is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
 # === d. one statement a lookup ===============================================
 
 if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
-	skip 25 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+	skip 27 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
 else
 	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
 	    bail "cannot create carol"
@@ -317,6 +317,27 @@ else
 	    "the others, skipped with them by the server or cancelled in a batch, were sent again: 200"
 	req GET "/Users/$CAROL"
 	is "$STATUS" 200 "and lookups go on after it"
+
+	# five creates keep the token cache (their commits wrote no token:
+	# at most one lookup, should last_used fall due), and a User's 201 is
+	# rendered from the document at hand: the one read is the last GET's
+	from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+	for i in $(seq 5); do
+		mkuser "keep$i" || bail "cannot create keep$i"
+	done
+	req GET "/Users/$CAROL"
+	sleep 0.2
+	tail -n +"$from" "$SCIMD_TEST_PG_LOG" | awk '
+	    / scimd_rt LOG:  (execute [^:]*|statement): / {
+		sql = $0; sub(/.*(execute [^:]*|statement): /, "", sql)
+		if (sql ~ /^SELECT .*scim_tokens/) t++
+		if (sql ~ /^SELECT .*FROM scim_(res|id2r)/) r++
+	    }
+	    END { printf "%d %d\n", t, r }' > "$SCIM_TMP/keep"
+	read -r ntok nres < "$SCIM_TMP/keep"
+	ok "five creates and a GET: $ntok token lookups (at most 1)" \
+	    [ "$ntok" -le 1 ]
+	is "$nres" 1 "five creates and a GET: one read of a resource"
 
 	# === e. a page: a few statements, not one per resource ===============
 
