@@ -246,18 +246,11 @@ write_bytes(struct store_txn *t, uint32_t tenant,
 	return (store_put(t, STORE_RES, &k, &v, flags));
 }
 
-int
-record_insert(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, struct json_object *doc, uint64_t *rid,
-    struct scim_errbuf *eb)
-{
-	return (record_insert_text(t, tenant, rt, doc, NULL, 0, rid, eb));
-}
-
-int
-record_insert_text(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, struct json_object *doc,
-    const char *text, size_t len, uint64_t *rid, struct scim_errbuf *eb)
+/* A new record; id_flags: how the id is put (STORE_LATE for a new UUID). */
+static int
+insert(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
+    struct json_object *doc, const char *text, size_t len, uint64_t *rid,
+    struct scim_errbuf *eb, int id_flags)
 {
 	struct store_val	 k, v;
 	const char		*id = jsonutil_get_str(doc, "id");
@@ -271,8 +264,7 @@ record_insert_text(struct store_txn *t, uint32_t tenant,
 		return (rc);
 	k = keys_id2r(kb, tenant, id);
 	v = keys_kr(vb, rt->rt_tag, *rid);
-	if ((rc = store_put(t, STORE_ID2R, &k, &v, STORE_NOOVERWRITE)) !=
-	    SCIM_OK)
+	if ((rc = store_put(t, STORE_ID2R, &k, &v, id_flags)) != SCIM_OK)
 		return (rc == SCIM_EUNIQUE ? scim_err_set(eb, rc,
 		    "id %s exists already", id) : rc);
 	if ((rc = record_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
@@ -282,6 +274,25 @@ record_insert_text(struct store_txn *t, uint32_t tenant,
 	if (text == NULL)
 		text = jsontext_of(doc, &len);
 	return (write_bytes(t, tenant, rt, *rid, text, len, STORE_APPEND));
+}
+
+/* A UUID just drawn clashes with none: its check may settle later. */
+int
+record_insert(struct store_txn *t, uint32_t tenant,
+    const struct resource_type *rt, struct json_object *doc, uint64_t *rid,
+    struct scim_errbuf *eb)
+{
+	return (insert(t, tenant, rt, doc, NULL, 0, rid, eb,
+	    STORE_NOOVERWRITE | STORE_LATE));
+}
+
+int
+record_insert_text(struct store_txn *t, uint32_t tenant,
+    const struct resource_type *rt, struct json_object *doc,
+    const char *text, size_t len, uint64_t *rid, struct scim_errbuf *eb)
+{
+	return (insert(t, tenant, rt, doc, text, len, rid, eb,
+	    STORE_NOOVERWRITE));
 }
 
 int

@@ -77,6 +77,7 @@ enum pg_q {
 	Q_GEJ,		/* readers: Q_GE of an index with the documents of key */
 	Q_SKIP,		/* Q_GT past l more pairs (a table without duplicates) */
 	Q_MANYJ,	/* readers: res documents of a key array, with groups */
+	Q_LATE,		/* Q_INSERT that fails on a clash: sent without waiting */
 	Q_N
 };
 #define STMT_ID(db, q)		((int)(db) * Q_N + (q))
@@ -348,6 +349,9 @@ stmts_build(struct pg_store *s)
 			    "UPDATE SET v = int8send(GREATEST(('x' || "
 			    "encode(c.v, 'hex'))::bit(64)::bigint + $3, 0)) "
 			    "RETURNING v", t), "tkn");
+		if (!dup)
+			stmt_set(s, STMT_ID(db, Q_LATE), sqlf("INSERT INTO %s "
+			    "(tenant, k, v) VALUES ($1, $2, $3)", t), "tkv");
 		stmt_set(s, STMT_ID(db, Q_INSERT), sqlf("INSERT INTO %s "
 		    "(tenant, k, v) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 		    t), "tkv");
@@ -1178,7 +1182,8 @@ write_stmt(struct pg_txn *t, int id, uint32_t tenant,
 	if (id / Q_N == STORE_TOKENS)
 		t->t_root->t_tokens = 1;
 	/* a plain put's answer is only its error: it need not be awaited */
-	if ((rc = run_q(t, id, tenant, k, v, 0, id % Q_N == Q_PUT, &r)) !=
+	if ((rc = run_q(t, id, tenant, k, v, 0, id % Q_N == Q_PUT ||
+	    id % Q_N == Q_LATE, &r)) !=
 	    SCIM_OK)
 		return (rc);
 	t->t_root->t_dirty = 1;
@@ -1200,7 +1205,9 @@ pg_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 		/* LMDB: any value under the key counts */
 		if ((rc = pg_get(tb, db, key, NULL)) != SCIM_ENOTFOUND)
 			return (rc == SCIM_OK ? SCIM_EUNIQUE : rc);
-	} else if (flags & (STORE_NOOVERWRITE | STORE_NODUPDATA))
+	} else if ((flags & STORE_LATE) && (flags & STORE_NOOVERWRITE))
+		q = Q_LATE;	/* a clash is unique_violation, at the next wait */
+	else if (flags & (STORE_NOOVERWRITE | STORE_NODUPDATA))
 		q = Q_INSERT;
 	if ((rc = write_stmt(t, STMT_ID(db, q), tenant, key, val, &n)) !=
 	    SCIM_OK)

@@ -384,4 +384,52 @@ else
 	    tr '\n' ' ')" "200|$NB 0 " "a page past the end is empty"
 fi
 
+
+# === f. a new id's clash, settled late =======================================
+
+# A create's id2r row is sent without waiting (a UUID just drawn clashes
+# with none); a clash then fails the create at its next wait, and nothing of
+# it stays.  Here a trigger makes every other id2r insert clash, in a burst
+# whose creates share batches.
+q "CREATE SEQUENCE clash_n;
+CREATE FUNCTION clash() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    IF nextval('clash_n') % 2 = 0 THEN
+        RAISE unique_violation USING MESSAGE = 'test clash';
+    END IF;
+    RETURN NEW;
+END \$\$;
+CREATE TRIGGER clash BEFORE INSERT ON scim_id2r FOR EACH ROW
+    EXECUTE FUNCTION clash();" > /dev/null || bail "cannot make the clash trigger"
+req GET "/Users?count=0"
+users0=$(jqr .totalResults)
+: > "$SCIM_TMP/clash"
+pids=
+for i in $(seq 12); do
+	curl -sS -o /dev/null -w "%{http_code} clash$i\n" -X POST \
+	    -H "Authorization: Bearer $TOKEN" \
+	    -H "Content-Type: application/scim+json" --data-binary \
+	    "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"clash$i\"}" \
+	    "$BASE/Users" >> "$SCIM_TMP/clash" &
+	pids="$pids $!"
+done
+wait $pids
+q "DROP TRIGGER clash ON scim_id2r; DROP FUNCTION clash(); DROP SEQUENCE clash_n" \
+    > /dev/null || bail "cannot drop the clash trigger"
+n201=$(grep -c '^201 ' "$SCIM_TMP/clash")
+n409=$(grep -c '^409 ' "$SCIM_TMP/clash")
+ok "clashes: $n201 created, $n409 refused with 409" \
+    [ "$n201" -ge 1 -a "$n409" -ge 1 -a $((n201 + n409)) -eq 12 ]
+made=$(awk '$1 == 201 { print $2 }' "$SCIM_TMP/clash" | sort | paste -sd, -)
+is "$(q "SELECT string_agg(user_name, ',' ORDER BY user_name) FROM
+    scimd_users WHERE tenant = 'default' AND user_name LIKE 'clash%'")" "$made" \
+    "exactly the users answered 201 are stored"
+req GET "/Users?count=0"
+json_is .totalResults $((users0 + n201)) "totalResults counts only them"
+name=$(awk '$1 == 409 { print $2; exit }' "$SCIM_TMP/clash")
+req GET "/Users?filter=$(urlenc "userName eq \"$name\"")"
+json_is .totalResults 0 "a refused one is not found"
+mkuser "$name" || bail "cannot create $name"
+is "$STATUS" 201 "and can be created once the clash is gone"
+
 done_testing
