@@ -200,19 +200,10 @@ feed "after=0&limit=1000"
 before=$(jqr .next)
 req GET "/Users?count=0"
 users0=$(jqr .totalResults)
-: > "$SCIM_TMP/burst"
-burst=
-for i in $(seq 1 24); do
-	curl -sS -o /dev/null -w '%{http_code}\n' -X POST \
-	    -H "Authorization: Bearer $TOKEN" \
-	    -H "Content-Type: application/scim+json" --data-binary \
-	    "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"burst$((i % 16))\"}" \
-	    "$BASE/Users" >> "$SCIM_TMP/burst" &
-	burst="$burst $!"
-done
-wait $burst
-ok "burst: 16 created" [ "$(grep -c '^201$' "$SCIM_TMP/burst")" = 16 ]
-ok "burst: 8 duplicates refused" [ "$(grep -c '^409$' "$SCIM_TMP/burst")" = 8 ]
+mkusers_at_once "$SCIM_TMP/burst" $(for i in $(seq 24); do
+	echo "burst$((i % 16))"; done)
+ok "burst: 16 created" [ "$(grep -c '^201 ' "$SCIM_TMP/burst")" = 16 ]
+ok "burst: 8 duplicates refused" [ "$(grep -c '^409 ' "$SCIM_TMP/burst")" = 8 ]
 feed "after=$before&limit=1000"
 json_is '[.events[].seq]|join(",")' \
     "$(seq $((before + 1)) $((before + 16)) | paste -sd, -)" \

@@ -735,6 +735,24 @@ mkuser()
 	[ "$STATUS" = 201 ]
 }
 
+# mkusers_at_once OUT USERNAME...: POST the users all at once (so their
+# creates share batches), with $TOKEN; OUT gets "STATUS USERNAME" lines.
+mkusers_at_once()
+{
+	local out=$1 name pids=
+	shift
+	: > "$out"
+	for name in "$@"; do
+		curl -sS -o /dev/null -w "%{http_code} $name\n" -X POST \
+		    -H "Authorization: Bearer $TOKEN" \
+		    -H "Content-Type: application/scim+json" --data-binary \
+		    "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"$name\"}" \
+		    "$BASE/Users" >> "$out" &
+		pids="$pids $!"
+	done
+	wait $pids
+}
+
 # mkgroup DISPLAYNAME: POST a group, set GID_ to its id.
 mkgroup()
 {

@@ -403,17 +403,7 @@ CREATE TRIGGER clash BEFORE INSERT ON scim_id2r FOR EACH ROW
     EXECUTE FUNCTION clash();" > /dev/null || bail "cannot make the clash trigger"
 req GET "/Users?count=0"
 users0=$(jqr .totalResults)
-: > "$SCIM_TMP/clash"
-pids=
-for i in $(seq 12); do
-	curl -sS -o /dev/null -w "%{http_code} clash$i\n" -X POST \
-	    -H "Authorization: Bearer $TOKEN" \
-	    -H "Content-Type: application/scim+json" --data-binary \
-	    "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"clash$i\"}" \
-	    "$BASE/Users" >> "$SCIM_TMP/clash" &
-	pids="$pids $!"
-done
-wait $pids
+mkusers_at_once "$SCIM_TMP/clash" $(seq -f "clash%g" 12)
 q "DROP TRIGGER clash ON scim_id2r; DROP FUNCTION clash(); DROP SEQUENCE clash_n" \
     > /dev/null || bail "cannot drop the clash trigger"
 n201=$(grep -c '^201 ' "$SCIM_TMP/clash")
