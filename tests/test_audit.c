@@ -199,9 +199,12 @@ page(const struct audit_query *q, uint64_t *next, uint64_t *newest)
 	return (ids);
 }
 
-/* Is the stored form of tenant's record seq packed, and shorter? */
-static int
-stored_packed(uint32_t tenant, const char *seq)
+/*
+ * The stored form of tenant's record seq, unpacked (allocated; NULL if
+ * none); *packed: it was packed, and shorter.
+ */
+static char *
+stored(uint32_t tenant, const char *seq, int *packed)
 {
 	struct store_txn	*t;
 	struct store_val	 k, v;
@@ -209,29 +212,33 @@ stored_packed(uint32_t tenant, const char *seq)
 	const void		*u;
 	size_t			 ulen = 0;
 	uint8_t			 kb[12];
-	int			 packed = 0;
+	char			*text = NULL;
 
+	*packed = 0;
 	util_put_be32(kb, tenant);
 	util_put_be64(kb + 4, strtoull(seq, NULL, 10));
 	k.sv_data = kb;
 	k.sv_len = sizeof(kb);
 	if (store_begin(st, 0, &t) != SCIM_OK)
-		return (0);
-	if (store_get(t, STORE_AUDIT, &k, &v) == SCIM_OK)
-		packed = zpack_is_packed(v.sv_data, v.sv_len) &&
-		    zpack_unpack(&zb, v.sv_data, v.sv_len, &u, &ulen) == 0 &&
+		return (NULL);
+	if (store_get(t, STORE_AUDIT, &k, &v) == SCIM_OK &&
+	    zpack_unpack(&zb, v.sv_data, v.sv_len, &u, &ulen) == 0) {
+		*packed = zpack_is_packed(v.sv_data, v.sv_len) &&
 		    ulen > v.sv_len && *(const char *)u == '{';
+		text = strndup(u, ulen);
+	}
 	store_abort(t);
 	zpack_buf_free(&zb);
-	return (packed);
+	return (text);
 }
 
 static void
 test_shape(void)
 {
 	struct json_object	*r, *props, *p, *o, *n2;
+	char			*text;
 	size_t			 i, n;
-	int			 pw = 0, members = 0, active = 0;
+	int			 pw = 0, members = 0, active = 0, packed;
 
 	ok(write_ev(ten_a, AUDIT_CREATE, AUDIT_SUCCESS, NULL,
 	    "{\"id\":\"u-1\",\"userName\":\"alice\",\"externalId\":\"X1\","
@@ -253,8 +260,13 @@ test_shape(void)
 	ok(json_object_object_get(r, "durationMs") != NULL, "durationMs");
 	ok(strstr(json_object_to_json_string(r), "hunter2") == NULL,
 	    "the password appears nowhere");
-	ok(stored_packed(ten_a, path_str(r, "seq", NULL)),
-	    "stored packed, read back as JSON");
+	text = stored(ten_a, path_str(r, "seq", NULL), &packed);
+	ok(packed, "stored packed, read back as JSON");
+	ok(text != NULL && strstr(text, "\"seq\"") == NULL,
+	    "seq is stored in the key only");
+	ok(strncmp(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
+	    "{\"seq\":", 7) == 0, "and read back as the first member");
+	free(text);
 	json_object_put(r);
 
 	ok(write_ev(ten_a, AUDIT_UPDATE, AUDIT_SUCCESS,

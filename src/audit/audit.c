@@ -222,15 +222,14 @@ audit_props(const struct audit_event *ev)
 	return (props);
 }
 
-/* The record of ev numbered seq, members in audit.h's order. */
+/* The record of ev, members in audit.h's order ("seq" is the key's). */
 static struct json_object *
-record_new(struct store_txn *t, const struct audit_event *ev, uint64_t seq)
+record_new(struct store_txn *t, const struct audit_event *ev)
 {
 	struct json_object	*r;
 	char			 when[40], tname[TENANT_NAME_MAX + 1];
 
 	r = json_object_new_object();
-	jsonutil_add_new(r, "seq", json_object_new_int64((int64_t)seq));
 	add_str(r, "changeId", ev->ae_change_id);
 	util_time_fmt(util_now_ms(), when, sizeof(when));
 	add_str(r, "time", when);
@@ -265,25 +264,16 @@ int
 audit_write(struct store_txn *t, const struct audit_event *ev)
 {
 	struct json_object	*r;
-	struct store_val	 k, v;
+	struct store_val	 v;
 	struct zpack_buf	 zb = { NULL, 0 };
 	const char		*s;
-	uint8_t			 kb[12];
-	uint64_t		 seq;
 	size_t			 len;
 	int			 rc;
 
-	if ((rc = store_next_id(t, "audit", &seq)) != SCIM_OK)
-		return (rc);
-	r = record_new(t, ev, seq);
-	util_put_be32(kb, ev->ae_tenant);
-	util_put_be64(kb + 4, seq);
-	k.sv_data = kb;
-	k.sv_len = sizeof(kb);
+	r = record_new(t, ev);
 	s = jsontext_of(r, &len);
 	zpack_pack(&zb, s, len, &v.sv_data, &v.sv_len);
-	/* seqs grow: the record usually goes last (full pages) */
-	rc = store_put(t, STORE_AUDIT, &k, &v, STORE_APPEND);
+	rc = store_put_next(t, STORE_AUDIT, ev->ae_tenant, "audit", &v);
 	json_object_put(r);
 	zpack_buf_free(&zb);
 	if (rc == SCIM_OK)

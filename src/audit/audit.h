@@ -8,9 +8,12 @@
  *   audit   T seq(u64 BE) -> record JSON
  *
  * seq comes from the "audit" counter shared by all tenants, so it orders
- * records across tenants too.  A record (compact JSON, members in this
- * order; "time" must stay among the first members, audit_query.c reads it
- * without parsing):
+ * records across tenants too; it is drawn as the record is put
+ * (store_put_next: a database numbers it in the insert), so it is stored in
+ * the key only and audit_query.c writes it first into the record it reads
+ * (records of older versions hold it already).  A record (compact JSON,
+ * members in this order; "time" must stay among the first members,
+ * audit_query.c reads it without parsing):
  *
  *   {"seq":N,"changeId":UUID,"time":"2026-01-02T03:04:05.678Z",
  *    "tenant":T,"tenantName":NAME,"initiator":TOKEN-NAME,

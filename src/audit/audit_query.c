@@ -2,6 +2,7 @@
 #include "scimd.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +28,8 @@ struct stream {
 	uint64_t		 s_seq;
 	struct store_val	 s_val;		/* the record, unpacked */
 	struct zpack_buf	 s_zb;
+	char			*s_buf;		/* the record with its seq */
+	size_t			 s_cap;
 	int			 s_live;
 };
 
@@ -86,6 +89,32 @@ stream_unpack(struct stream *s, const struct store_val *v,
 	    &out->sv_len);
 }
 
+/*
+ * s's record with "seq" first: stored without it (the key holds it), or
+ * with it by an older scimd; a corrupt record stays as it is.
+ */
+static void
+stream_seq(struct stream *s)
+{
+	static const char	 pre[] = "{\"seq\":";
+	const char		*p = s->s_val.sv_data;
+	size_t			 len = s->s_val.sv_len;
+	int			 n;
+
+	if (len < 2 || p[0] != '{' || (len >= sizeof(pre) - 1 &&
+	    memcmp(p, pre, sizeof(pre) - 1) == 0))
+		return;
+	if (s->s_cap < len + 32) {
+		s->s_cap = len + 32;
+		s->s_buf = xrealloc(s->s_buf, s->s_cap);
+	}
+	n = snprintf(s->s_buf, s->s_cap, "{\"seq\":%llu%s",
+	    (unsigned long long)s->s_seq, p[1] == '}' ? "" : ",");
+	memcpy(s->s_buf + n, p + 1, len - 1);
+	s->s_val.sv_data = s->s_buf;
+	s->s_val.sv_len = (size_t)n + len - 1;
+}
+
 /* Is the cursor result a key of s's tenant within the walk's seq bounds? */
 static void
 stream_set(struct stream *s, const struct walk *w, int rc,
@@ -99,6 +128,7 @@ stream_set(struct stream *s, const struct walk *w, int rc,
 	if (s->s_seq < w->w_lo || s->s_seq > w->w_hi)
 		return;
 	stream_unpack(s, v, &s->s_val);
+	stream_seq(s);
 	s->s_live = 1;
 }
 
@@ -279,6 +309,7 @@ walk_run(struct walk *w, uint32_t tenant)
 		for (i = 0; i < n; i++) {
 			store_cursor_close(ss[i].s_cur);
 			zpack_buf_free(&ss[i].s_zb);
+			free(ss[i].s_buf);
 		}
 	free(ss);
 	if (ids != &one)

@@ -13,6 +13,7 @@
 #include "fiber.h"
 #include "store.h"
 #include "store_backend.h"
+#include "util.h"
 
 #define OPS(s)		((s)->s_ops)
 #define TOPS(t)		((t)->t_store->s_ops)
@@ -241,6 +242,28 @@ int
 store_next_id(struct store_txn *t, const char *counter, uint64_t *out)
 {
 	return (TOPS(t)->next_id(t, counter, out));
+}
+
+int
+store_put_next(struct store_txn *t, enum store_db db, uint32_t tenant,
+    const char *counter, const struct store_val *val)
+{
+	struct store_val	k;
+	uint8_t			kb[12];
+	uint64_t		n;
+	int			rc;
+
+	if (TOPS(t)->put_next != NULL && (rc = TOPS(t)->put_next(t, db, tenant,
+	    counter, val)) != SCIM_ENOTIMPL)
+		return (rc);
+	if ((rc = store_next_id(t, counter, &n)) != SCIM_OK)
+		return (rc);
+	util_put_be32(kb, tenant);
+	util_put_be64(kb + 4, n);
+	k.sv_data = kb;
+	k.sv_len = sizeof(kb);
+	/* numbers grow: the pair usually goes last (full pages) */
+	return (store_put(t, db, &k, val, STORE_APPEND));
 }
 
 int

@@ -168,6 +168,13 @@ int	store_cursor_count(struct store_cursor *, size_t *n);
  * "tenant"; write txn).  Values only grow; they need not be contiguous.
  */
 int	store_next_id(struct store_txn *, const char *counter, uint64_t *out);
+/*
+ * Put val under the key (tenant, the counter's next value), both big
+ * endian: a log whose numbers are the counter's (audit).  The number is
+ * not returned, so a database draws it in the insert, without a wait.
+ */
+int	store_put_next(struct store_txn *, enum store_db, uint32_t tenant,
+	    const char *counter, const struct store_val *val);
 /* Raise a counter so that the next value exceeds floor (imports). */
 int	store_counter_floor(struct store_txn *, const char *counter,
 	    uint64_t floor);

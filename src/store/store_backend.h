@@ -77,6 +77,9 @@ struct store_ops {
 		    struct store_val *, struct store_val *);
 	int	(*prefetch)(struct store_txn *, enum store_db,
 		    const struct store_val *, size_t);
+	/* optional (NULL or SCIM_ENOTIMPL: store.c draws the number, puts) */
+	int	(*put_next)(struct store_txn *, enum store_db, uint32_t,
+		    const char *, const struct store_val *);
 	/* optional (NULL: commits stay durable on return; see store.h) */
 	int	(*split_sync)(struct store *);
 	int	(*sync)(struct store *);

@@ -84,7 +84,8 @@ enum pg_q {
 #define STMT_NEXTVAL(i)		(STORE_NDB * Q_N + (int)(i))
 #define STMT_FLOOR(i)		(STORE_NDB * Q_N + PG_NCOUNTERS + (int)(i))
 #define STMT_DBSIZE		STMT_FLOOR(PG_NCOUNTERS)
-#define STMT_SIZE		(STMT_DBSIZE + 1)
+#define STMT_AUDIT_NEXT		(STMT_DBSIZE + 1)
+#define STMT_SIZE		(STMT_AUDIT_NEXT + 1)
 
 struct pg_stmt {
 	char		*sql;
@@ -380,6 +381,10 @@ stmts_build(struct pg_store *s)
 		    pg_counters[i], pg_counters[i]);
 		stmt_set(s, STMT_FLOOR(i), xstrdup(buf), "n");
 	}
+	/* an audit record numbered in its insert (pg_put_next) */
+	stmt_set(s, STMT_AUDIT_NEXT, sqlf("INSERT INTO %s (tenant, k, v) "
+	    "VALUES ($1, int4send($1) || int8send(nextval('scim_seq_audit')), "
+	    "$2)", pg_dbs[STORE_AUDIT].table), "tv");
 	stmt_set(s, STMT_DBSIZE, xstrdup("SELECT pg_database_size("
 	    "current_database())"), "");
 }
@@ -1681,6 +1686,31 @@ pg_next_id(struct store_txn *tb, const char *counter, uint64_t *out)
 	return (rc);
 }
 
+/*
+ * An audit record numbered by the server in its insert, sent without
+ * waiting: nextval runs under the tenant's lock, as pg_next_id's would.
+ */
+static int
+pg_put_next(struct store_txn *tb, enum store_db db, uint32_t tenant,
+    const char *counter, const struct store_val *val)
+{
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	PGresult	*r;
+	int		 rc;
+
+	if (db != STORE_AUDIT || strcmp(counter, "audit") != 0)
+		return (SCIM_ENOTIMPL);		/* store.c's way */
+	held_clear(t);
+	ahead_drop(t, db);
+	lock_want(t, tenant);
+	if ((rc = run_q(t, STMT_AUDIT_NEXT, tenant, NULL, val, 0, 1, &r)) !=
+	    SCIM_OK)
+		return (rc);
+	t->t_root->t_dirty = 1;
+	PQclear(r);
+	return (SCIM_OK);
+}
+
 static int
 pg_counter_floor(struct store_txn *tb, const char *counter, uint64_t floor)
 {
@@ -1931,6 +1961,7 @@ static const struct store_ops pg_ops = {
 	.cursor_count = pg_cursor_count,
 	.cursor_skip = pg_cursor_skip,
 	.prefetch = pg_prefetch,
+	.put_next = pg_put_next,
 	.next_id = pg_next_id,
 	.counter_floor = pg_counter_floor,
 	.txnid = pg_txnid,
