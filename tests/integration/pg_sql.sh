@@ -152,7 +152,13 @@ curl -sS -o /dev/null -w '%{http_code}' --max-time 20 -X POST \
     --data-binary "{\"schemas\":[\"$CORE_USER\"],\"userName\":\"waits\"}" \
     "$BASE/Users" > "$SCIM_TMP/bpost" 2>&1 &
 BPOST=$!
-sleep 0.3
+# until that create waits for bravo's lock: sent sooner, tenant A's first
+# create could share its batch (and rightly wait with it)
+for i in $(seq 50); do
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE NOT granted AND
+	    locktype = 'transactionid'")" -ge 1 ] && break
+	sleep 0.1
+done
 ok_a=0
 for n in 1 2 3; do
 	s=$(date +%s%N)
