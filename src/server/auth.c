@@ -94,14 +94,32 @@ touch_done(struct commit_op *op, int rc)
 	free(op);
 }
 
+/*
+ * The touches sent, by token: until a touch has committed and the token
+ * been read again, every request still sees the old last_used; without
+ * this each would send one (thousands a minute under load on a database).
+ */
+#define TOUCH_SLOTS	64
+static struct {
+	uint8_t	ts_hash[32];
+	int64_t	ts_sent;
+} touch_sent[TOUCH_SLOTS];
+
 /* last_used is informational: write it at most once a minute per token. */
 void
 auth_touch(struct request *rq)
 {
 	struct touch_op	*to;
+	int64_t		 now = util_now_ms();
+	size_t		 slot = rq->rq_token.ti_hash[0] % TOUCH_SLOTS;
 
-	if (util_now_ms() - rq->rq_token.ti_last_used < 60000)
+	if (now - rq->rq_token.ti_last_used < 60000)
 		return;
+	if (now - touch_sent[slot].ts_sent < 60000 &&
+	    memcmp(touch_sent[slot].ts_hash, rq->rq_token.ti_hash, 32) == 0)
+		return;
+	memcpy(touch_sent[slot].ts_hash, rq->rq_token.ti_hash, 32);
+	touch_sent[slot].ts_sent = now;
 	to = xcalloc(1, sizeof(*to));
 	memcpy(to->hash, rq->rq_token.ti_hash, 32);
 	to->op.co_apply = touch_apply;

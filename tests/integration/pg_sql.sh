@@ -183,7 +183,7 @@ is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
 # === d. one statement a lookup ===============================================
 
 if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
-	skip 27 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+	skip 28 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
 else
 	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
 	    bail "cannot create carol"
@@ -344,6 +344,24 @@ else
 	ok "five creates and a GET: $ntok token lookups (at most 1)" \
 	    [ "$ntok" -le 1 ]
 	is "$nres" 1 "five creates and a GET: one read of a resource"
+
+	# a token's last_used falls due (over a minute old): 48 requests at
+	# once, all of which read it before the touch commits, write it once
+	q "UPDATE scim_tokens SET v = convert_to(regexp_replace(convert_from(v,
+	    'UTF8'), '\"last_used\":[0-9]+', '\"last_used\":1'), 'UTF8')" \
+	    > /dev/null || bail "cannot age the tokens"
+	q "NOTIFY scimd_change" > /dev/null	# as another instance: caches go
+	from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+	args=()
+	for i in $(seq 48); do
+		args+=(-o /dev/null "$BASE/Users/$CAROL?n=$i")
+	done
+	curl -sS -Z --parallel-immediate --parallel-max 48 \
+	    -H "Authorization: Bearer $TOKEN" "${args[@]}"
+	sleep 0.5
+	is "$(tail -n +"$from" "$SCIMD_TEST_PG_LOG" |
+	    grep -c ' scimd_rt LOG:  .*INSERT INTO scim_tokens')" 1 \
+	    "a due last_used is written once, not once a request"
 
 	# === e. a page: a few statements, not one per resource ===============
 
