@@ -122,6 +122,16 @@ with_location(struct request *rq, const struct resource_type *rt,
 	return (full);
 }
 
+/* full (a reference taken) under rq's projection, as *out. */
+static int
+project(struct request *rq, const struct resource_type *rt,
+    struct json_object *full, struct json_object **out)
+{
+	*out = projection_apply(rq->rq_proj, rt, full);
+	json_object_put(full);
+	return (*out != NULL ? SCIM_OK : SCIM_ENOMEM);
+}
+
 int
 render_resource(struct store_txn *t, struct request *rq,
     const struct resource_type *rt, uint64_t rid, struct json_object *doc,
@@ -146,20 +156,14 @@ render_resource(struct store_txn *t, struct request *rq,
 		json_object_put(full);
 		return (rc);
 	}
-	*out = projection_apply(rq->rq_proj, rt, full);
-	json_object_put(full);
-	return (*out != NULL ? SCIM_OK : SCIM_ENOMEM);
+	return (project(rq, rt, full, out));
 }
 
 int
 render_new_user(struct request *rq, const struct resource_type *rt,
     struct json_object *doc, struct json_object **out)
 {
-	struct json_object	*full = with_location(rq, rt, doc);
-
-	*out = projection_apply(rq->rq_proj, rt, full);
-	json_object_put(full);
-	return (*out != NULL ? SCIM_OK : SCIM_ENOMEM);
+	return (project(rq, rt, with_location(rq, rt, doc), out));
 }
 
 /*

@@ -1173,23 +1173,21 @@ affected(PGresult *r)
 	return (strtol(PQcmdTuples(r), NULL, 10));
 }
 
+/* A write of db's rows, sent without waiting for its answer if queue. */
 static int
-write_stmt(struct pg_txn *t, int id, uint32_t tenant,
-    const struct store_val *k, const struct store_val *v, long *n)
+write_stmt(struct pg_txn *t, enum store_db db, int id, uint32_t tenant,
+    const struct store_val *k, const struct store_val *v, int queue, long *n)
 {
 	PGresult	*r;
 	int		 rc;
 
 	held_clear(t);
-	ahead_drop(t, id / Q_N);
-	if (id / Q_N == STORE_META)
+	ahead_drop(t, db);
+	if (db == STORE_META)
 		t->t_root->t_ncounts = 0;	/* a counter set outright */
-	if (id / Q_N == STORE_TOKENS)
+	if (db == STORE_TOKENS)
 		t->t_root->t_tokens = 1;
-	/* a plain put's answer is only its error: it need not be awaited */
-	if ((rc = run_q(t, id, tenant, k, v, 0, id % Q_N == Q_PUT ||
-	    id % Q_N == Q_LATE, &r)) !=
-	    SCIM_OK)
+	if ((rc = run_q(t, id, tenant, k, v, 0, queue, &r)) != SCIM_OK)
 		return (rc);
 	t->t_root->t_dirty = 1;
 	*n = r != NULL ? affected(r) : 1;
@@ -1214,8 +1212,9 @@ pg_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 		q = Q_LATE;	/* a clash is unique_violation, at the next wait */
 	else if (flags & (STORE_NOOVERWRITE | STORE_NODUPDATA))
 		q = Q_INSERT;
-	if ((rc = write_stmt(t, STMT_ID(db, q), tenant, key, val, &n)) !=
-	    SCIM_OK)
+	/* a plain put's answer is only its error: it need not be awaited */
+	if ((rc = write_stmt(t, db, STMT_ID(db, q), tenant, key, val,
+	    q == Q_PUT || q == Q_LATE, &n)) != SCIM_OK)
 		return (rc);
 	return (q == Q_INSERT && n == 0 ? SCIM_EUNIQUE : SCIM_OK);
 }
@@ -1265,14 +1264,14 @@ pg_add(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	struct pg_count	*c = NULL;
 	PGresult	*r;
 	int64_t		 v;
-	int		 rc, id = STMT_ID(db, Q_ADD), known;
+	int		 rc, id = STMT_ID(db, Q_ADD), cacheable, known;
 
 	if (t->t_s->s_stmt[id].sql == NULL)
 		return (SCIM_ESTORE);
 	held_clear(t);
 	ahead_drop(t, db);
-	known = root->t_rw && lock_tenant(id, key) >= 0 &&
-	    (c = count_find(root, key)) != NULL;
+	cacheable = root->t_rw && lock_tenant(id, key) >= 0;
+	known = cacheable && (c = count_find(root, key)) != NULL;
 	if ((rc = run_q(t, id, key_tenant(db, key), key, NULL, delta,
 	    out == NULL || known, &r)) != SCIM_OK)
 		return (rc);
@@ -1288,7 +1287,7 @@ pg_add(struct store_txn *tb, enum store_db db, const struct store_val *key,
 		rc = SCIM_ESTORE;
 	else if (out != NULL) {
 		*out = util_get_be64((const uint8_t *)PQgetvalue(r, 0, 0));
-		if (root->t_rw && lock_tenant(id, key) >= 0)
+		if (cacheable)
 			count_keep(root, key, *out);
 	}
 	PQclear(r);
@@ -1303,8 +1302,8 @@ pg_del(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	long		 n;
 	int		 rc;
 
-	if ((rc = write_stmt(t, STMT_ID(db, val != NULL ? Q_DELPAIR : Q_DEL),
-	    key_tenant(db, key), key, val, &n)) != SCIM_OK)
+	if ((rc = write_stmt(t, db, STMT_ID(db, val != NULL ? Q_DELPAIR :
+	    Q_DEL), key_tenant(db, key), key, val, 0, &n)) != SCIM_OK)
 		return (rc);
 	return (n == 0 ? SCIM_ENOTFOUND : SCIM_OK);
 }
@@ -1596,8 +1595,9 @@ pg_cursor_del(struct store_cursor *cb)
 		return (SCIM_ENOTFOUND);
 	k = row_k(c->c_res, c->c_row);
 	v = row_v(c->c_res, c->c_row);
-	return (write_stmt(c->c_t, STMT_ID(c->c_db, pg_dbs[c->c_db].dup ?
-	    Q_DELPAIR : Q_DEL), key_tenant(c->c_db, &k), &k, &v, &n));
+	return (write_stmt(c->c_t, c->c_db, STMT_ID(c->c_db,
+	    pg_dbs[c->c_db].dup ? Q_DELPAIR : Q_DEL), key_tenant(c->c_db, &k),
+	    &k, &v, 0, &n));
 }
 
 static int
@@ -1694,21 +1694,13 @@ static int
 pg_put_next(struct store_txn *tb, enum store_db db, uint32_t tenant,
     const char *counter, const struct store_val *val)
 {
-	struct pg_txn	*t = (struct pg_txn *)tb;
-	PGresult	*r;
-	int		 rc;
+	long	n;
 
 	if (db != STORE_AUDIT || strcmp(counter, "audit") != 0)
 		return (SCIM_ENOTIMPL);		/* store.c's way */
-	held_clear(t);
-	ahead_drop(t, db);
-	lock_want(t, tenant);
-	if ((rc = run_q(t, STMT_AUDIT_NEXT, tenant, NULL, val, 0, 1, &r)) !=
-	    SCIM_OK)
-		return (rc);
-	t->t_root->t_dirty = 1;
-	PQclear(r);
-	return (SCIM_OK);
+	lock_want((struct pg_txn *)tb, tenant);
+	return (write_stmt((struct pg_txn *)tb, db, STMT_AUDIT_NEXT, tenant,
+	    NULL, val, 1, &n));
 }
 
 static int
