@@ -29,6 +29,7 @@ extern const int		 pg_counter_step[PG_NCOUNTERS];
 /* The SQL interface for a product sharing the database (migration 3). */
 extern const char		 pg_views_sql[];
 extern const char		 pg_email_plpgsql_sql[];	/* migration 4 */
+extern const char		 pg_doc_plpgsql_sql[];	/* migration 5 */
 
 /*
  * Bring the schema to this scimd's version (only check it with rdonly);

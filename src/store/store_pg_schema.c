@@ -15,7 +15,7 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define PG_SCHEMA_VERSION	4
+#define PG_SCHEMA_VERSION	5
 /* the migration's advisory lock (int4, int4): "scim", 1 */
 #define PG_LOCK_MIGRATE		"1935894893, 1"
 
@@ -137,11 +137,19 @@ migration_4(void)
 	return (xstrdup(pg_email_plpgsql_sql));
 }
 
+/* scim_doc in PL/pgSQL (store_pg_views.c) */
+static char *
+migration_5(void)
+{
+	return (xstrdup(pg_doc_plpgsql_sql));
+}
+
 static char *(*const pg_migrations[])(void) = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 #define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
 

@@ -92,3 +92,17 @@ const char pg_email_plpgsql_sql[] =
 "    END IF;\n"
 "    RETURN es -> 0 ->> 'value';\n"
 "END$$;\n";
+
+/*
+ * Migration 5: scim_doc in PL/pgSQL, the same results.  convert_from is
+ * only STABLE, so the IMMUTABLE SQL function was never inlined: every
+ * index entry computed for a user written (userName, email) went through
+ * the SQL-function executor, set up anew for each statement.  PL/pgSQL
+ * keeps its plan for the session: the two indexes cost the server about
+ * 60 instead of 115 microseconds per user inserted.  The indexes' entries
+ * do not change, so they are not rebuilt.
+ */
+const char pg_doc_plpgsql_sql[] =
+"CREATE OR REPLACE FUNCTION scim_doc(bytea) RETURNS jsonb\n"
+"    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS\n"
+"    $$BEGIN RETURN convert_from($1, 'UTF8')::jsonb; END$$;\n";

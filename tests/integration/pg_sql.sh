@@ -54,7 +54,15 @@ is "$(q "SELECT concat_ws(',', scim_email('{\"emails\":[{\"value\":\"x\"},
     scim_email('{\"emails\":[]}') IS NULL, scim_email('{\"emails\":\"x\"}') IS NULL,
     scim_email('{}') IS NULL)")" "p,x,t,t,t" \
     "scim_email: primary, fallback to the first, null without an array"
-is "$(q "SELECT max(version) FROM scim_schema_version")" 4 "schema version 4"
+is "$(q "SELECT max(version) FROM scim_schema_version")" 5 "schema version 5"
+# scim_doc in PL/pgSQL since version 5 (an SQL function that cannot be
+# inlined ran through the SQL-function executor per index entry)
+is "$(q "SELECT string_agg(p.proname || ':' || l.lanname, ',' ORDER BY p.proname)
+    FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+    WHERE p.proname IN ('scim_doc', 'scim_email')")" \
+    "scim_doc:plpgsql,scim_email:plpgsql" "scim_doc and scim_email in PL/pgSQL"
+is "$(q "SELECT scim_doc(convert_to('{\"a\":\"\u00e9\"}', 'UTF8')) ->> 'a'")" \
+    "é" "scim_doc decodes UTF-8"
 is "$(q "SELECT tenant FROM scimd_users WHERE id = '$BALICE'")" bravo \
     "scimd_users: the tenant's name"
 is "$(q "SELECT count(*) FROM scimd_users WHERE user_name = 'alice'")" 2 \
