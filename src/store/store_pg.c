@@ -43,6 +43,7 @@
 #include "fiber.h"
 #include "log.h"
 #include "pgconn.h"
+#include "pgcount.h"
 #include "pglookup.h"
 #include "store_backend.h"
 #include "store_db.h"
@@ -136,19 +137,7 @@ struct pg_txn {
 	size_t			 t_nahead, t_capahead;
 	PGresult		**t_held;	/* get results, valid until a write */
 	size_t			 t_nheld, t_capheld;
-	struct pg_count		*t_counts;	/* counters known (root) */
-	size_t			 t_ncounts, t_capcounts;
-};
-
-/*
- * A tenant's counter (meta 'e', 'n') as this transaction left it.  Under
- * the tenant's lock nobody else moves it: once one add has returned it,
- * the later adds know their answer and are sent without waiting.
- */
-struct pg_count {
-	uint8_t		pc_key[8];
-	size_t		pc_klen;
-	uint64_t	pc_val;
+	struct pgcounts		 t_counts;	/* tenant counters (root) */
 };
 
 /*
@@ -428,6 +417,7 @@ fail(struct pg_txn *t, int rc)
 }
 
 static int	begin_stmts(struct pg_txn *, int, const char **);
+static void	counts_send(struct pg_txn *);
 
 static int
 simple(struct pg_txn *t, const char *sql)
@@ -637,6 +627,8 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 	*out = NULL;
 	if (t->t_root->t_failed != SCIM_OK)
 		return (t->t_root->t_failed);
+	if (id < STORE_NDB * Q_N && id / Q_N == STORE_META)
+		counts_send(t);		/* the adds kept go first */
 	lock_want(t, lock_tenant(id, k));
 	for (; *p != '\0'; p++, n++) {
 		switch (*p) {
@@ -704,6 +696,47 @@ run(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 	return (run_q(t, id, tenant, k, v, num, 0, out));
 }
 
+/*
+ * Send the counters' adds kept (pg_add), without waiting: before the
+ * commit and before any other statement on the meta table.
+ */
+static void
+counts_send(struct pg_txn *t)
+{
+	struct pgcounts		*p = &t->t_root->t_counts;
+	struct pgcount		*c;
+	struct store_val	 k;
+	uint8_t			 kb[PGCOUNT_KEY_MAX];
+	PGresult		*r;
+	uint64_t		 d;
+	size_t			 i;
+
+	for (i = 0; i < p->pcs_n; i++) {
+		if (p->pcs_c[i].pc_pend == 0)
+			continue;
+		c = pgcount_touch_at(p, i, t->t_depth);
+		d = c->pc_pend;
+		c->pc_pend = 0;
+		memcpy(kb, c->pc_key, c->pc_klen);
+		k.sv_data = kb;
+		k.sv_len = c->pc_klen;
+		if (run_q(t, STMT_ID(STORE_META, Q_ADD), key_tenant(STORE_META,
+		    &k), &k, NULL, (int64_t)d, 1, &r) == SCIM_OK)
+			PQclear(r);
+	}
+}
+
+/* A counter may be set outright: what the transaction knew is stale. */
+static void
+counts_forget(struct pg_txn *t)
+{
+	struct pgcounts	*p = &t->t_root->t_counts;
+	size_t		 i;
+
+	for (i = 0; i < p->pcs_n; i++)
+		pgcount_touch_at(p, i, t->t_depth)->pc_known = 0;
+}
+
 /* A transaction of sb: a root (parent NULL) or a savepoint level. */
 static struct pg_txn *
 txn_new(struct store *sb, struct pg_txn *parent, int rw)
@@ -752,7 +785,7 @@ txn_end(struct pg_txn *t)
 	free(t->t_held);
 	free(t->t_locks);
 	free(t->t_locksql);
-	free(t->t_counts);
+	pgcount_free(&t->t_counts);
 	while (t->t_nahead > 0) {
 		t->t_nahead--;
 		free(t->t_ahead[t->t_nahead].pa_key);
@@ -784,6 +817,8 @@ nested_abort(struct pg_txn *t)
 	struct pg_txn	*root = t->t_root;
 	char		 sql[96];
 
+	/* the adds of the level, sent or kept */
+	pgcount_rollback(&root->t_counts, t->t_depth);
 	if (sp_unsent(t)) {
 		if (root->t_failed != SCIM_OK &&
 		    root->t_failed_depth >= t->t_depth)
@@ -797,9 +832,7 @@ nested_abort(struct pg_txn *t)
 	    simple(t, sql) == SCIM_OK && root->t_failed != SCIM_OK &&
 	    root->t_failed_depth >= t->t_depth)
 		root->t_failed = SCIM_OK;
-	lock_end(root, t->t_depth, 1);
-	/* the undone adds, and a lock the rollback let go */
-	root->t_ncounts = 0;
+	lock_end(root, t->t_depth, 1);	/* a lock the rollback let go */
 	held_clear(t);
 	free(t);
 }
@@ -842,10 +875,13 @@ pg_commit(struct store_txn *tb)
 				fail(t, rc);
 			lock_end(t->t_root, t->t_depth, 0);
 		}
+		pgcount_release(&t->t_root->t_counts, t->t_depth);
 		held_clear(t);
 		free(t);
 		return (rc);
 	}
+	if (t->t_failed == SCIM_OK)
+		counts_send(t);
 	if ((rc = t->t_failed) != SCIM_OK) {
 		if (t->t_conn != NULL && !pgconn_broken(t->t_conn))
 			pgconn_send(t->t_conn, "ROLLBACK");
@@ -1184,7 +1220,7 @@ write_stmt(struct pg_txn *t, enum store_db db, int id, uint32_t tenant,
 	held_clear(t);
 	ahead_drop(t, db);
 	if (db == STORE_META)
-		t->t_root->t_ncounts = 0;	/* a counter set outright */
+		counts_forget(t);	/* a counter may be set outright */
 	if (db == STORE_TOKENS)
 		t->t_root->t_tokens = 1;
 	if ((rc = run_q(t, id, tenant, k, v, 0, queue, &r)) != SCIM_OK)
@@ -1219,59 +1255,39 @@ pg_put(struct store_txn *tb, enum store_db db, const struct store_val *key,
 	return (q == Q_INSERT && n == 0 ? SCIM_EUNIQUE : SCIM_OK);
 }
 
-/* The counter under key as root left it, or NULL. */
-static struct pg_count *
-count_find(struct pg_txn *root, const struct store_val *key)
-{
-	size_t	i;
-
-	for (i = 0; i < root->t_ncounts; i++)
-		if (root->t_counts[i].pc_klen == key->sv_len &&
-		    memcmp(root->t_counts[i].pc_key, key->sv_data,
-		    key->sv_len) == 0)
-			return (&root->t_counts[i]);
-	return (NULL);
-}
-
-static void
-count_keep(struct pg_txn *root, const struct store_val *key, uint64_t val)
-{
-	struct pg_count	*c;
-
-	if (key->sv_len > sizeof(c->pc_key))
-		return;
-	if (root->t_ncounts == root->t_capcounts) {
-		root->t_capcounts = root->t_capcounts ? root->t_capcounts * 2 :
-		    4;
-		root->t_counts = xrealloc(root->t_counts, root->t_capcounts *
-		    sizeof(*root->t_counts));
-	}
-	c = &root->t_counts[root->t_ncounts++];
-	memcpy(c->pc_key, key->sv_data, key->sv_len);
-	c->pc_klen = key->sv_len;
-	c->pc_val = val;
-}
-
 /*
- * One upsert, sent without waiting when nobody needs the new value or this
- * transaction knows it already (a tenant's counter, under its lock).
+ * An add to a tenant's counter, kept (pgcount.h) when it is positive and
+ * its answer is known or not needed: the counter's row is written once,
+ * with the sum, before the commit.  Else sent now, after the adds kept.
  */
 static int
 pg_add(struct store_txn *tb, enum store_db db, const struct store_val *key,
     int64_t delta, uint64_t *out)
 {
 	struct pg_txn	*t = (struct pg_txn *)tb, *root = t->t_root;
-	struct pg_count	*c = NULL;
+	struct pgcount	*c = NULL;
 	PGresult	*r;
-	int64_t		 v;
-	int		 rc, id = STMT_ID(db, Q_ADD), cacheable, known;
+	int64_t		 v, lock;
+	int		 rc, id = STMT_ID(db, Q_ADD), known;
 
 	if (t->t_s->s_stmt[id].sql == NULL)
 		return (SCIM_ESTORE);
 	held_clear(t);
 	ahead_drop(t, db);
-	cacheable = root->t_rw && lock_tenant(id, key) >= 0;
-	known = cacheable && (c = count_find(root, key)) != NULL;
+	lock = lock_tenant(id, key);
+	if (root->t_rw && db == STORE_META && lock >= 0)
+		c = pgcount_touch(&root->t_counts, key->sv_data, key->sv_len,
+		    t->t_depth);
+	if (c != NULL && delta > 0 && (c->pc_known || out == NULL)) {
+		lock_want(t, lock);
+		c->pc_pend += (uint64_t)delta;
+		c->pc_val += (uint64_t)delta;	/* meaningful if known */
+		if (out != NULL)
+			*out = c->pc_val;
+		root->t_dirty = 1;
+		return (SCIM_OK);
+	}
+	known = c != NULL && c->pc_known;
 	if ((rc = run_q(t, id, key_tenant(db, key), key, NULL, delta,
 	    out == NULL || known, &r)) != SCIM_OK)
 		return (rc);
@@ -1287,8 +1303,10 @@ pg_add(struct store_txn *tb, enum store_db db, const struct store_val *key,
 		rc = SCIM_ESTORE;
 	else if (out != NULL) {
 		*out = util_get_be64((const uint8_t *)PQgetvalue(r, 0, 0));
-		if (cacheable)
-			count_keep(root, key, *out);
+		if (c != NULL) {
+			c->pc_known = 1;
+			c->pc_val = *out;
+		}
 	}
 	PQclear(r);
 	return (rc);
