@@ -1,18 +1,10 @@
 /*
- * fiber.h on ucontext and setjmp: one mmap'ed stack per fiber with a guard
- * page below it, finished stacks kept for reuse.  A fiber's first entry is
- * setcontext onto its new stack (made by makecontext); every later switch
- * is setjmp/longjmp between two stacks that both stay alive, the suspended
- * side's frame kept where it stopped.  glibc's swapcontext makes a
- * sigprocmask system call per switch (five per request that waits once),
- * for a signal mask scimd never changes.  Under AddressSanitizer every
- * switch is swapcontext and announced, so that it follows the stacks.
+ * fiber.h on ucontext: makecontext/swapcontext, one mmap'ed stack per fiber
+ * with a guard page below it, finished stacks kept for reuse.  Under
+ * AddressSanitizer every switch is announced so that it follows the stacks.
  */
-/* fortify's longjmp check assumes one stack: it would refuse a switch */
-#undef _FORTIFY_SOURCE
 #include "scimd.h"
 
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -75,11 +67,8 @@ fiber_swap(ucontext_t *from, const ucontext_t *to)
 #define FIBER_CACHE	64
 
 struct fiber {
-	ucontext_t	 f_ctx;		/* the first entry */
+	ucontext_t	 f_ctx;
 	ucontext_t	 f_caller;
-	jmp_buf		 f_jb;		/* where the fiber yielded */
-	jmp_buf		 f_caller_jb;	/* where its resumer waits */
-	int		 f_started;
 	void		*f_map;		/* guard page + stack */
 	size_t		 f_maplen;
 	void		(*f_fn)(void *);
@@ -114,7 +103,6 @@ stack_size(struct fiber *f)
 	return (f->f_maplen - (size_t)sysconf(_SC_PAGESIZE));
 }
 
-#ifdef FIBER_ASAN
 /* Switch from the caller's stack into f. */
 static void
 switch_in(struct fiber *f)
@@ -122,10 +110,14 @@ switch_in(struct fiber *f)
 	struct fiber	*prev = fiber_cur;
 
 	fiber_cur = f;
+#ifdef FIBER_ASAN
 	__sanitizer_start_switch_fiber(&f->f_fake, stack_base(f),
 	    stack_size(f));
+#endif
 	fiber_swap(&f->f_caller, &f->f_ctx);
+#ifdef FIBER_ASAN
 	__sanitizer_finish_switch_fiber(f->f_fake, NULL, NULL);
+#endif
 	fiber_cur = prev;
 }
 
@@ -133,38 +125,18 @@ switch_in(struct fiber *f)
 static void
 switch_out(struct fiber *f)
 {
+#ifdef FIBER_ASAN
 	void	*fake = NULL;
 
 	__sanitizer_start_switch_fiber(f->f_done ? NULL : &fake,
 	    f->f_caller_bottom, f->f_caller_size);
+#endif
 	fiber_swap(&f->f_ctx, &f->f_caller);
+#ifdef FIBER_ASAN
 	__sanitizer_finish_switch_fiber(fake, &f->f_caller_bottom,
 	    &f->f_caller_size);
-}
-#else
-static void
-switch_in(struct fiber *f)
-{
-	struct fiber	*volatile prev = fiber_cur;
-
-	fiber_cur = f;
-	if (setjmp(f->f_caller_jb) == 0) {
-		if (f->f_started)
-			longjmp(f->f_jb, 1);
-		f->f_started = 1;
-		setcontext(&f->f_ctx);
-		fatal("setcontext");
-	}
-	fiber_cur = prev;
-}
-
-static void
-switch_out(struct fiber *f)
-{
-	if (f->f_done || setjmp(f->f_jb) == 0)
-		longjmp(f->f_caller_jb, 1);
-}
 #endif
+}
 
 static void
 trampoline(unsigned int hi, unsigned int lo)
@@ -210,11 +182,6 @@ fiber_get(void)
 	}
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return (NULL);
-	/* the first entry's context, made once per stack */
-	if (getcontext(&f->f_ctx) == -1) {
-		free(f);
-		return (NULL);
-	}
 	f->f_maplen = FIBER_STACK + page;
 #ifdef FIBER_ASAN
 	/*
@@ -263,14 +230,10 @@ fiber_spawn(void (*fn)(void *), void *arg)
 
 	if ((f = fiber_get()) == NULL)
 		return (SCIM_ENOMEM);
-#ifdef FIBER_ASAN
-	/* swapcontext saved a switch into it: start afresh */
 	if (getcontext(&f->f_ctx) == -1) {
 		fiber_put(f);
 		return (SCIM_ENOMEM);
 	}
-#endif
-	f->f_started = 0;
 #ifdef FIBER_ASAN
 	__asan_unpoison_memory_region(stack_base(f), stack_size(f));
 #endif
