@@ -175,14 +175,15 @@ static const char *
 meta_tail(const char *doc, size_t len)
 {
 	static const char	 key[] = "\"meta\":{";
-	const char		*p, *m = NULL;
+	const char		*m = NULL;
 	size_t			 i, closes = 0;
 
 	if (len < sizeof(key) + 2 || doc[len - 1] != '}' || doc[len - 2] != '}')
 		return (NULL);
-	for (p = doc; (p = memmem(p, len - (size_t)(p - doc), key,
-	    sizeof(key) - 1)) != NULL; p++)
-		m = p;
+	/* the last one, from the end: meta is the last member */
+	for (i = len - (sizeof(key) - 1) + 1; m == NULL && i-- > 0;)
+		if (doc[i] == '"' && memcmp(doc + i, key, sizeof(key) - 1) == 0)
+			m = doc + i;
 	if (m == NULL)
 		return (NULL);
 	for (i = (size_t)(m - doc) + sizeof(key) - 1; i < len; i++) {
