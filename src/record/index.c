@@ -261,12 +261,11 @@ index_update(struct store_txn *t, uint32_t tenant,
 				continue;
 			key.sv_data = kn.ks_k[j].k_buf;
 			key.sv_len = kn.ks_k[j].k_len;
+			/* a clash is the caller's rare case: not waited for */
 			rc = store_put(t, d->ix_db, &key, &val,
-			    d->ix_unique ? STORE_NOOVERWRITE : 0);
+			    d->ix_unique ? STORE_NOOVERWRITE | STORE_LATE : 0);
 			if (rc == SCIM_EUNIQUE)
-				scim_err_set(eb, rc,
-				    "%s is already in use by another %s",
-				    d->ix_attr, rt->rt_name);
+				index_clash(rt, eb);
 			if (rc != SCIM_OK)
 				goto done;
 		}
@@ -276,6 +275,21 @@ index_update(struct store_txn *t, uint32_t tenant,
 	free(ko.ks_k);
 	free(kn.ks_k);
 	return (rc);
+}
+
+int
+index_clash(const struct resource_type *rt, struct scim_errbuf *eb)
+{
+	size_t	i;
+
+	for (i = 0; i < NDEFS; i++)
+		if (index_defs[i].ix_unique &&
+		    index_defs[i].ix_tag == rt->rt_tag)
+			return (scim_err_set(eb, SCIM_EUNIQUE,
+			    "%s is already in use by another %s",
+			    index_defs[i].ix_attr, rt->rt_name));
+	return (scim_err_set(eb, SCIM_EUNIQUE, "%s exists already",
+	    rt->rt_name));
 }
 
 int

@@ -43,12 +43,17 @@ void	idset_free(struct idset *);
 /*
  * Bring every index of rt in line for resource rid of tenant: old is NULL on
  * create, new is NULL on delete.  Must run inside a write transaction.
- * SCIM_EUNIQUE (detail in eb) when a unique key belongs to another resource.
+ * SCIM_EUNIQUE (detail in eb) when a unique key belongs to another resource;
+ * a backend may find that clash only later in the transaction level
+ * (STORE_LATE), or at its commit: index_clash words it then.
  */
 int	index_update(struct store_txn *, uint32_t tenant,
 	    const struct resource_type *rt, uint64_t rid,
 	    struct json_object *old, struct json_object *new,
 	    struct scim_errbuf *eb);
+
+/* SCIM_EUNIQUE, with eb naming rt's unique attribute (userName, ...). */
+int	index_clash(const struct resource_type *rt, struct scim_errbuf *eb);
 
 /*
  * 1 when an index reads top-level attribute name (any case): a document

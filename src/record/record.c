@@ -264,9 +264,11 @@ insert(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
 		return (rc);
 	k = keys_id2r(kb, tenant, id);
 	v = keys_kr(vb, rt->rt_tag, *rid);
+	/* a clash answered for a UUID just drawn is the indexes' (late) */
 	if ((rc = store_put(t, STORE_ID2R, &k, &v, id_flags)) != SCIM_OK)
-		return (rc == SCIM_EUNIQUE ? scim_err_set(eb, rc,
-		    "id %s exists already", id) : rc);
+		return (rc != SCIM_EUNIQUE ? rc : (id_flags & STORE_LATE) ?
+		    index_clash(rt, eb) : scim_err_set(eb, rc,
+		    "id %s exists already", id));
 	if ((rc = record_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
 		return (rc);
 	/* made last: jsontext's buffer must not be held across a store call

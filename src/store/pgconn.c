@@ -576,10 +576,11 @@ flush_queued(struct pgconn *c)
 }
 
 int
-pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
-    const int *lens)
+pgconn_queue(struct pgconn *c, const char *const *pre, int npre, int id,
+    int n, const char *const *vals, const int *lens)
 {
 	char			 name[16];
+	int			 i;
 
 	if (c->pc_broken)
 		return (SCIM_EUNAVAIL);
@@ -589,12 +590,15 @@ pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
 	if (c->pc_pending && drain(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
 	snprintf(name, sizeof(name), "s%d", id);
-	if ((c->pc_queued == 0 && !PQenterPipelineMode(c->pc_conn)) ||
-	    !PQsendQueryPrepared(c->pc_conn, name, n, vals, lens,
-	    pgconn_binary, 1)) {
-		c->pc_broken = 1;
-		return (SCIM_EUNAVAIL);
-	}
+	if (c->pc_queued == 0 && !PQenterPipelineMode(c->pc_conn))
+		goto broken;
+	for (i = 0; i < npre; i++, c->pc_queued++)
+		if (!PQsendQueryParams(c->pc_conn, pre[i], 0, NULL, NULL, NULL,
+		    NULL, 1))
+			goto broken;
+	if (!PQsendQueryPrepared(c->pc_conn, name, n, vals, lens,
+	    pgconn_binary, 1))
+		goto broken;
 	/*
 	 * Not flushed: it goes out with the next statement that is waited
 	 * for (or as libpq's buffer fills), all of them in one write, for
@@ -602,6 +606,9 @@ pgconn_queue(struct pgconn *c, int id, int n, const char *const *vals,
 	 */
 	c->pc_queued++;
 	return (SCIM_OK);
+ broken:
+	c->pc_broken = 1;
+	return (SCIM_EUNAVAIL);
 }
 
 int

@@ -48,13 +48,15 @@ int		 pgconn_exec_pre(struct pgconn *, const char *const *pre,
 		    int npre, int id, const char *sql, int n, const Oid *types,
 		    const char *const *vals, const int *lens, PGresult **out);
 /*
- * Send prepared statement id (a write whose result only matters if it
- * failed) without waiting: the next statement that waits settles it, and
- * answers its error if it had one.  SCIM_ENOTIMPL when id is not prepared
- * on this connection yet (run it with pgconn_exec instead).
+ * Send the parameterless statements pre[] and prepared statement id (a
+ * write whose result only matters if it failed) without waiting: the next
+ * statement that waits settles them, and answers the first error.
+ * SCIM_ENOTIMPL, with nothing sent, when id is not prepared on this
+ * connection yet (run it with pgconn_exec_pre instead).
  */
-int		 pgconn_queue(struct pgconn *, int id, int n,
-		    const char *const *vals, const int *lens);
+int		 pgconn_queue(struct pgconn *, const char *const *pre,
+		    int npre, int id, int n, const char *const *vals,
+		    const int *lens);
 /* Writes queued and not yet settled. */
 int		 pgconn_queued(struct pgconn *);
 /*

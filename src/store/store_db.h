@@ -71,9 +71,10 @@ enum store_db {
 #define STORE_APPEND		0x02
 #define STORE_NODUPDATA		0x04	/* dupsort: SCIM_EUNIQUE if the pair exists */
 /*
- * With STORE_NOOVERWRITE, for a key no clash is expected for (a UUID just
- * drawn): the SCIM_EUNIQUE may come from a later call of this transaction
- * level or from its commit, where a backend saves a round trip so.
+ * With STORE_NOOVERWRITE, for a key whose clash is the rare case (a UUID
+ * just drawn, a new userName): the SCIM_EUNIQUE may come from a later call
+ * of this transaction level or from its commit, where a backend saves a
+ * round trip so.  The caller words the error then.
  */
 #define STORE_LATE		0x08
 

@@ -676,8 +676,9 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 	if ((rc = txn_ready(t)) != SCIM_OK)
 		return (rc);
 	npre = begin_stmts(t, id, pre);
-	if (queue && npre == 0) {
-		rc = pgconn_queue(t->t_root->t_conn, id, n, vals, lens);
+	if (queue) {
+		rc = pgconn_queue(t->t_root->t_conn, pre, npre, id, n, vals,
+		    lens);
 		if (rc == SCIM_OK)
 			return (SCIM_OK);
 		if (rc != SCIM_ENOTIMPL)

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "commit.h"
 #include "error.h"
+#include "index.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "patch.h"
@@ -119,6 +120,9 @@ write_failed(struct store_txn *t, struct commit_op *op, int rc)
 	struct write_op		*wo = (struct write_op *)op;
 	struct audit_event	 ev;
 
+	if (rc == SCIM_EUNIQUE && wo->wo_eb.eb_msg[0] == '\0' &&
+	    wo->wo_rt != NULL)
+		index_clash(wo->wo_rt, &wo->wo_eb);	/* found at commit */
 	if (wo->wo_applied != NULL)
 		wo->wo_applied(wo->wo_arg, rc, NULL);
 	if (rc == SCIM_ESKIPPED)

@@ -34,6 +34,7 @@ like "$(hdr Location)" "/Groups/$G\$" "Location ends in /Groups/<id>"
 
 req POST /Groups '{"schemas":["'$CORE_GROUP'"],"displayName":"SALES TEAM"}'
 scim_error 409 uniqueness "duplicate displayName in another case"
+like "$(jqr .detail)" "^displayName is already in use" "409 detail names displayName"
 req POST /Groups '{"schemas":["'$CORE_GROUP'"],"displayName":"Sales Team"}'
 scim_error 409 uniqueness "duplicate displayName (validator: create duplicate group)"
 req POST /Groups '{"schemas":["'$CORE_GROUP'"],"externalId":"no-name"}'

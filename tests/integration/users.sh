@@ -149,6 +149,7 @@ scim_error 400 invalidFilter "malformed filter"
 
 req POST /Users '{"schemas":["'$CORE_USER'"],"userName":"'"$(echo "$U1" | tr 'a-z' 'A-Z')"'"}'
 scim_error 409 uniqueness "duplicate userName in another case"
+like "$(jqr .detail)" "^userName is already in use" "409 detail names userName"
 req POST /Users '{"schemas":["'$CORE_USER'"],"userName":"'$U1'"}'
 scim_error 409 uniqueness "duplicate userName, same case (validator posts twice)"
 
