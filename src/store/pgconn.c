@@ -262,6 +262,10 @@ pgconn_open(struct pgpool *p, struct pgconn **out, char *err, size_t errlen)
 		goto fail;
 	}
 	PQclear(r);
+	/* this session writes scim_res's columns itself (schema version 6) */
+	if (pgconn_exec(c, -1, "SET scimd.res_columns = on", 0, NULL, NULL,
+	    NULL, &r) == SCIM_OK)
+		PQclear(r);
 	/*
 	 * Every statement is an index probe or a range from a key, for which
 	 * one generic plan is right; PostgreSQL's guess at LIMIT $n would

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "pgconn.h"
 #include "pgcount.h"
+#include "pgdoc.h"
 #include "pglookup.h"
 #include "store_backend.h"
 #include "store_db.h"
@@ -82,6 +83,8 @@ enum pg_q {
 	Q_N
 };
 #define STMT_ID(db, q)		((int)(db) * Q_N + (q))
+/* A schema migration's time limit (version 6 rewrites scim_res). */
+#define PG_MIGRATE_MS		(6 * 3600 * 1000)
 #define STMT_NEXTVAL(i)		(STORE_NDB * Q_N + (int)(i))
 #define STMT_FLOOR(i)		(STORE_NDB * Q_N + PG_NCOUNTERS + (int)(i))
 #define STMT_DBSIZE		STMT_FLOOR(PG_NCOUNTERS)
@@ -202,6 +205,7 @@ sqlf(const char *fmt, const char *table)
 static void
 stmt_set(struct pg_store *s, int id, char *sql, const char *params)
 {
+	free(s->s_stmt[id].sql);	/* a table's own replaces the common */
 	s->s_stmt[id].sql = sql;
 	s->s_stmt[id].params = params;
 }
@@ -313,6 +317,32 @@ ahead_stmts(struct pg_store *s)
 }
 
 /* Every statement, built once from the table list. */
+/*
+ * scim_res's writes: the document with its name and email columns as
+ * pgdoc.h finds them ($4, $5, UTF-8 as the document), or, where it does
+ * not decide ($6), as the server's functions read them from the document.
+ */
+static void
+res_stmts(struct pg_store *s)
+{
+	static const char	ins[] = "INSERT INTO scim_res (tenant, k, v, "
+	    "name, email) VALUES ($1, $2, $3, CASE WHEN $6 THEN "
+	    "scim_res_name($2, $3) ELSE convert_from($4, 'UTF8') END, CASE "
+	    "WHEN $6 THEN scim_res_email($2, $3) ELSE convert_from($5, "
+	    "'UTF8') END)";
+	char			*sql;
+
+	if (asprintf(&sql, "%s ON CONFLICT (tenant, k) DO UPDATE SET "
+	    "v = EXCLUDED.v, name = EXCLUDED.name, email = EXCLUDED.email",
+	    ins) == -1)
+		fatalx("out of memory");
+	stmt_set(s, STMT_ID(STORE_RES, Q_PUT), sql, "tkvNEF");
+	if (asprintf(&sql, "%s ON CONFLICT DO NOTHING", ins) == -1)
+		fatalx("out of memory");
+	stmt_set(s, STMT_ID(STORE_RES, Q_INSERT), sql, "tkvNEF");
+	stmt_set(s, STMT_ID(STORE_RES, Q_LATE), xstrdup(ins), "tkvNEF");
+}
+
 static void
 stmts_build(struct pg_store *s)
 {
@@ -360,6 +390,7 @@ stmts_build(struct pg_store *s)
 		stmt_set(s, STMT_ID(db, Q_COUNT), sqlf("SELECT count(*) FROM %s",
 		    t), "");
 	}
+	res_stmts(s);
 	ahead_stmts(s);
 	for (i = 0; i < PG_NCOUNTERS; i++) {
 		snprintf(buf, sizeof(buf), "SELECT nextval('scim_seq_%s')",
@@ -612,64 +643,95 @@ begin_stmts(struct pg_txn *t, int id, const char **pre)
 	return (n);
 }
 
-/* Run statement id with the arguments its parameter letters name. */
-static int
-run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
-    const struct store_val *v, int64_t num, int queue, PGresult **out)
-{
-	struct pg_store	*s = t->t_s;
-	const char	*p = s->s_stmt[id].params;
-	const char	*vals[4], *pre[PG_PRE_MAX];
-	int		 lens[4], n = 0, rc, npre;
-	Oid		 types[4];
-	uint8_t		 tb[4], lb[8];
+/* A statement's arguments, as its parameter letters (pg_stmt) name them. */
+struct pg_args {
+	const char	*a_vals[8];
+	int		 a_lens[8];
+	Oid		 a_types[8];
+	int		 a_n;
+	uint8_t		 a_tb[4], a_lb[8];
+	char		 a_server;	/* F: the server finds the columns */
+	struct pgdoc	 a_doc;		/* N, E: scim_res's columns */
+};
 
-	*out = NULL;
-	if (t->t_root->t_failed != SCIM_OK)
-		return (t->t_root->t_failed);
-	if (id < STORE_NDB * Q_N && id / Q_N == STORE_META)
-		counts_send(t);		/* the adds kept go first */
-	lock_want(t, lock_tenant(id, k));
-	for (; *p != '\0'; p++, n++) {
+static void
+arg(struct pg_args *a, const void *val, int len, Oid type)
+{
+	a->a_vals[a->a_n] = val;
+	a->a_lens[a->a_n] = len;
+	a->a_types[a->a_n++] = type;
+}
+
+/* scim_res's columns of document v under key k (pgdoc.h), once. */
+static void
+args_doc(struct pg_args *a, const struct store_val *k,
+    const struct store_val *v)
+{
+	int	kind = k->sv_len > 4 ? ((const uint8_t *)k->sv_data)[4] : 0;
+
+	a->a_server = (kind == 'U' || kind == 'G') &&
+	    pgdoc_fields(v->sv_data, v->sv_len, kind, &a->a_doc) == -1;
+	if (a->a_server)
+		pgdoc_free(&a->a_doc);		/* NULLs: not read */
+}
+
+static void
+args_build(struct pg_args *a, const char *p, uint32_t tenant,
+    const struct store_val *k, const struct store_val *v, int64_t num)
+{
+	const struct store_val	*x;
+	const struct pgdoc_str	*d;
+
+	for (; *p != '\0'; p++) {
 		switch (*p) {
 		case 't':
-			util_put_be32(tb, tenant);
-			vals[n] = (const char *)tb;
-			lens[n] = 4;
-			types[n] = 23;		/* int4 */
+			util_put_be32(a->a_tb, tenant);
+			arg(a, a->a_tb, 4, 23);			/* int4 */
 			break;
 		case 'k':
-		case 'v': {
-			const struct store_val *x = *p == 'k' ? k : v;
-
-			vals[n] = x != NULL && x->sv_len > 0 ? x->sv_data : "";
-			lens[n] = x != NULL ? (int)x->sv_len : 0;
-			types[n] = 17;		/* bytea */
+		case 'v':
+			x = *p == 'k' ? k : v;
+			arg(a, x != NULL && x->sv_len > 0 ? x->sv_data : "",
+			    x != NULL ? (int)x->sv_len : 0, 17);	/* bytea */
 			break;
-		}
 		case 'a':
-			vals[n] = v->sv_data;
-			lens[n] = (int)v->sv_len;
-			types[n] = 1001;	/* bytea[] */
+			arg(a, v->sv_data, (int)v->sv_len, 1001); /* bytea[] */
 			break;
 		case 'l':
-			util_put_be32(lb, (uint32_t)num);
-			vals[n] = (const char *)lb;
-			lens[n] = 4;
-			types[n] = 23;
+			util_put_be32(a->a_lb, (uint32_t)num);
+			arg(a, a->a_lb, 4, 23);
 			break;
 		case 'n':
-			util_put_be64(lb, (uint64_t)num);
-			vals[n] = (const char *)lb;
-			lens[n] = 8;
-			types[n] = 20;		/* int8 */
+			util_put_be64(a->a_lb, (uint64_t)num);
+			arg(a, a->a_lb, 8, 20);			/* int8 */
+			break;
+		case 'N':
+		case 'E':
+			if (*p == 'N')
+				args_doc(a, k, v);
+			d = *p == 'N' ? &a->a_doc.pd_name : &a->a_doc.pd_email;
+			arg(a, d->ps_data, (int)d->ps_len, 17);	/* UTF-8 */
+			break;
+		case 'F':
+			arg(a, &a->a_server, 1, 16);		/* bool */
 			break;
 		}
 	}
+}
+
+/* Send statement id with arguments a (see run_q). */
+static int
+run_args(struct pg_txn *t, int id, struct pg_args *a, int queue,
+    PGresult **out)
+{
+	struct pg_store	*s = t->t_s;
+	const char	*pre[PG_PRE_MAX];
+	int		 rc, npre;
+
 	/* alone and first: pipelined with other readers' lookups */
 	if (runs_alone(t->t_root, id) && t->t_root->t_conn == NULL &&
-	    (rc = pglookup_run(s->s_lookup, id, s->s_stmt[id].sql, n, types,
-	    vals, lens, out)) != SCIM_ENOTIMPL) {
+	    (rc = pglookup_run(s->s_lookup, id, s->s_stmt[id].sql, a->a_n,
+	    a->a_types, a->a_vals, a->a_lens, out)) != SCIM_ENOTIMPL) {
 		t->t_root->t_nrun++;
 		return (rc == SCIM_OK ? SCIM_OK : fail(t, rc));
 	}
@@ -677,17 +739,39 @@ run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
 		return (rc);
 	npre = begin_stmts(t, id, pre);
 	if (queue) {
-		rc = pgconn_queue(t->t_root->t_conn, pre, npre, id, n, vals,
-		    lens);
+		rc = pgconn_queue(t->t_root->t_conn, pre, npre, id, a->a_n,
+		    a->a_vals, a->a_lens);
 		if (rc == SCIM_OK)
 			return (SCIM_OK);
 		if (rc != SCIM_ENOTIMPL)
 			return (fail(t, rc));
 	}
 	if ((rc = pgconn_exec_pre(t->t_root->t_conn, pre, npre, id,
-	    s->s_stmt[id].sql, n, types, vals, lens, out)) != SCIM_OK)
+	    s->s_stmt[id].sql, a->a_n, a->a_types, a->a_vals, a->a_lens,
+	    out)) != SCIM_OK)
 		return (fail(t, rc));
 	return (SCIM_OK);
+}
+
+/* Run statement id with the arguments its parameter letters name. */
+static int
+run_q(struct pg_txn *t, int id, uint32_t tenant, const struct store_val *k,
+    const struct store_val *v, int64_t num, int queue, PGresult **out)
+{
+	struct pg_args	a;
+	int		rc;
+
+	*out = NULL;
+	if (t->t_root->t_failed != SCIM_OK)
+		return (t->t_root->t_failed);
+	if (id < STORE_NDB * Q_N && id / Q_N == STORE_META)
+		counts_send(t);		/* the adds kept go first */
+	lock_want(t, lock_tenant(id, k));
+	memset(&a, 0, sizeof(a));
+	args_build(&a, t->t_s->s_stmt[id].params, tenant, k, v, num);
+	rc = run_args(t, id, &a, queue, out);
+	pgdoc_free(&a.a_doc);
+	return (rc);
 }
 
 static int
@@ -1930,6 +2014,7 @@ store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
     struct store **out, struct scim_errbuf *eb)
 {
 	struct pg_store	*s = xcalloc(1, sizeof(*s));
+	struct pgpool	*mpool;
 	int		 ms = (timeout_s > 0 ? timeout_s : 5) * 1000;
 	int		 rc;
 
@@ -1943,8 +2028,12 @@ store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
 	util_uuid(s->s_self + 1);
 	s->s_self[0] = 'W';
 	stmts_build(s);
-	if ((rc = pg_schema_migrate(s->s_pool, (flags & STORE_RDONLY) != 0,
-	    &s->s_version, eb)) != SCIM_OK) {
+	/* a connection of its own: a migration may take long (version 6) */
+	mpool = pgpool_new(conninfo, 1, PG_MIGRATE_MS);
+	rc = pg_schema_migrate(mpool, (flags & STORE_RDONLY) != 0, ms,
+	    &s->s_version, eb);
+	pgpool_free(mpool);
+	if (rc != SCIM_OK) {
 		pg_close(&s->s_base);
 		return (rc);
 	}

@@ -30,12 +30,13 @@ extern const int		 pg_counter_step[PG_NCOUNTERS];
 extern const char		 pg_views_sql[];
 extern const char		 pg_email_plpgsql_sql[];	/* migration 4 */
 extern const char		 pg_doc_plpgsql_sql[];	/* migration 5 */
+extern const char		 pg_res_columns_sql[];	/* migration 6 */
 
 /*
  * Bring the schema to this scimd's version (only check it with rdonly);
  * *version is then the schema's.  SCIM_OK, or an error with a reason in eb.
  */
-int	pg_schema_migrate(struct pgpool *, int rdonly, int *version,
-	    struct scim_errbuf *eb);
+int	pg_schema_migrate(struct pgpool *, int rdonly, int lock_ms,
+	    int *version, struct scim_errbuf *eb);
 
 #endif /* STORE_PG_H */

@@ -15,7 +15,7 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define PG_SCHEMA_VERSION	5
+#define PG_SCHEMA_VERSION	6
 /* the migration's advisory lock (int4, int4): "scim", 1 */
 #define PG_LOCK_MIGRATE		"1935894893, 1"
 
@@ -144,12 +144,20 @@ migration_5(void)
 	return (xstrdup(pg_doc_plpgsql_sql));
 }
 
+/* scim_res's name and email columns (store_pg_views.c) */
+static char *
+migration_6(void)
+{
+	return (xstrdup(pg_res_columns_sql));
+}
+
 static char *(*const pg_migrations[])(void) = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
 	migration_5,
+	migration_6,
 };
 #define PG_NMIGRATIONS	(int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]))
 
@@ -170,10 +178,12 @@ schema_version(struct pgconn *c, int *version)
 
 /*
  * Bring the schema to PG_SCHEMA_VERSION, one transaction a version, under
- * an advisory lock so that instances starting together migrate once.
+ * an advisory lock so that instances starting together migrate once.  A
+ * migration runs as long as it takes (pool's timeout), but waits for a
+ * table's lock only lock_ms: rather fail than hold every reader up.
  */
 int
-pg_schema_migrate(struct pgpool *pool, int rdonly, int *version,
+pg_schema_migrate(struct pgpool *pool, int rdonly, int lock_ms, int *version,
     struct scim_errbuf *eb)
 {
 	struct pgconn	*c;
@@ -211,8 +221,9 @@ pg_schema_migrate(struct pgpool *pool, int rdonly, int *version,
 	}
 	for (i = v; i < PG_NMIGRATIONS && !rdonly; i++) {
 		body = pg_migrations[i]();
-		if (asprintf(&all, "BEGIN;\n%sINSERT INTO scim_schema_version "
-		    "(version) VALUES (%d);\nCOMMIT", body, i + 1) == -1)
+		if (asprintf(&all, "BEGIN;\nSET LOCAL lock_timeout = %d;\n"
+		    "%sINSERT INTO scim_schema_version (version) VALUES (%d);\n"
+		    "COMMIT", lock_ms, body, i + 1) == -1)
 			fatalx("out of memory");
 		free(body);
 		rc = run(c, all);
