@@ -281,10 +281,10 @@ insert(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
 /* A UUID just drawn clashes with none: its check may settle later. */
 int
 record_insert(struct store_txn *t, uint32_t tenant,
-    const struct resource_type *rt, struct json_object *doc, uint64_t *rid,
-    struct scim_errbuf *eb)
+    const struct resource_type *rt, struct json_object *doc,
+    const char *text, size_t len, uint64_t *rid, struct scim_errbuf *eb)
 {
-	return (insert(t, tenant, rt, doc, NULL, 0, rid, eb,
+	return (insert(t, tenant, rt, doc, text, len, rid, eb,
 	    STORE_NOOVERWRITE | STORE_LATE));
 }
 

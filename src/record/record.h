@@ -90,12 +90,14 @@ int	record_version_matches(const char *list, const char *version);
 /*
  * Insert doc (with id and meta) as a new record of tenant: *rid gets a new
  * resource number; then the indexes, the id map, the count and the record
- * itself, in that order.  SCIM_EUNIQUE (detail in eb) when the id, userName
- * or Group displayName is taken.
+ * itself, in that order.  text (len bytes) is doc's stored form, its
+ * compact JSON, when the caller made it (NULL: made here).  SCIM_EUNIQUE
+ * (detail in eb) when the id, userName or Group displayName is taken.
  */
 int	record_insert(struct store_txn *, uint32_t tenant,
 	    const struct resource_type *rt, struct json_object *doc,
-	    uint64_t *rid, struct scim_errbuf *eb);
+	    const char *text, size_t len, uint64_t *rid,
+	    struct scim_errbuf *eb);
 /*
  * The same with doc's stored form already made (its compact JSON, len
  * bytes; text NULL: made from doc): an import serialises on threads of its

@@ -247,28 +247,16 @@ raw_splice(struct request *rq, const struct resource_type *rt,
 }
 
 int
-render_raw(struct store_txn *t, struct request *rq,
-    const struct resource_type *rt, uint64_t rid, char **out, size_t *outlen,
-    char *etag, size_t etaglen)
+render_text(struct request *rq, const struct resource_type *rt,
+    const char *doc, size_t len, char **out, size_t *outlen, char *etag,
+    size_t etaglen)
 {
-	struct idset		 gs = { NULL, 0, 0 };
-	const char		*doc, *tail, *id;
-	size_t			 len, ngroups;
-	int			 rc;
+	const char	*tail, *id;
 
 	if (rt->rt_tag != RT_TAG_USER || !projection_is_default(rq->rq_proj))
 		return (0);
-	if (record_raw(t, rq->rq_tenant, rt->rt_tag, rid, &doc, &len) !=
-	    SCIM_OK)
-		return (0);
 	if ((tail = meta_tail(doc, len)) == NULL ||
 	    memmem(doc, len, "\"password\"", 10) != NULL)
-		return (0);
-	/* User.groups is derived: only users in no group take this path */
-	rc = member_groups(t, rq->rq_tenant, rt->rt_tag, rid, &gs);
-	ngroups = gs.is_n;
-	idset_free(&gs);
-	if (rc != SCIM_OK || ngroups > 0)
 		return (0);
 	if ((id = memmem(doc, len, "\"id\":\"", 6)) == NULL ||
 	    (size_t)(doc + len - id) < 6 + SCIM_ID_LEN + 1 ||
@@ -278,4 +266,28 @@ render_raw(struct store_txn *t, struct request *rq,
 		return (0);
 	raw_etag(tail, doc + len, etag, etaglen);
 	return (1);
+}
+
+int
+render_raw(struct store_txn *t, struct request *rq,
+    const struct resource_type *rt, uint64_t rid, char **out, size_t *outlen,
+    char *etag, size_t etaglen)
+{
+	struct idset		 gs = { NULL, 0, 0 };
+	const char		*doc;
+	size_t			 len, ngroups;
+	int			 rc;
+
+	if (rt->rt_tag != RT_TAG_USER || !projection_is_default(rq->rq_proj))
+		return (0);
+	if (record_raw(t, rq->rq_tenant, rt->rt_tag, rid, &doc, &len) !=
+	    SCIM_OK)
+		return (0);
+	/* User.groups is derived: only users in no group take this path */
+	rc = member_groups(t, rq->rq_tenant, rt->rt_tag, rid, &gs);
+	ngroups = gs.is_n;
+	idset_free(&gs);
+	if (rc != SCIM_OK || ngroups > 0)
+		return (0);
+	return (render_text(rq, rt, doc, len, out, outlen, etag, etaglen));
 }

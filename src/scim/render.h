@@ -47,5 +47,12 @@ int	render_new_user(struct request *rq, const struct resource_type *rt,
 int	render_raw(struct store_txn *, struct request *rq,
 	    const struct resource_type *rt, uint64_t rid, char **out,
 	    size_t *outlen, char *etag, size_t etaglen);
+/*
+ * The same from the stored form at hand (doc, len bytes) of a User in no
+ * group (one just created).
+ */
+int	render_text(struct request *rq, const struct resource_type *rt,
+	    const char *doc, size_t len, char **out, size_t *outlen,
+	    char *etag, size_t etaglen);
 
 #endif /* RENDER_H */

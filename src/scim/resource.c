@@ -58,13 +58,17 @@ reply_new_user(struct request *rq, struct json_object *doc, char *loc)
 	json_object_put(out);
 }
 
-/* Reply with the resource as it is now (after a write was committed). */
+/*
+ * Reply with the resource as it is now (after write wr was committed).
+ * Where a read is a round trip (PostgreSQL), a User just created is
+ * answered from what is at hand: it is in no group yet, so its stored
+ * bytes are the answer when it has no password (as render_raw's on LMDB).
+ */
 static void
-reply_resource(struct request *rq, int status, uint64_t rid,
-    struct json_object *doc)
+reply_resource(struct request *rq, int status, const struct write_result *wr)
 {
+	struct json_object	*doc = wr->wr_doc, *out = NULL;
 	struct store_txn	*t;
-	struct json_object	*out = NULL;
 	char			*loc = NULL, *raw, etag[64];
 	size_t			 rawlen;
 	int			 rc;
@@ -72,13 +76,16 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 	if (status == 201)
 		loc = render_location(rq->rq_base, rq->rq_rt,
 		    jsonutil_get_str(doc, "id"));
-	/*
-	 * Where a read is a round trip (PostgreSQL), a User just created is
-	 * answered from the document at hand: it is in no group yet.
-	 */
 	if (status == 201 && rq->rq_rt->rt_tag == RT_TAG_USER &&
 	    store_async(rq->rq_sd->sd_store)) {
-		reply_new_user(rq, doc, loc);
+		if (wr->wr_text != NULL && render_text(rq, rq->rq_rt,
+		    wr->wr_text, wr->wr_textlen, &raw, &rawlen, etag,
+		    sizeof(etag))) {
+			request_reply_raw(rq, status, raw, rawlen, etag, loc);
+			free(raw);
+			free(loc);
+		} else
+			reply_new_user(rq, doc, loc);
 		return;
 	}
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
@@ -87,7 +94,7 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 		return;
 	}
 	/* the document was just stored: send those bytes when they do */
-	if (render_raw(t, rq, rq->rq_rt, rid, &raw, &rawlen, etag,
+	if (render_raw(t, rq, rq->rq_rt, wr->wr_rid, &raw, &rawlen, etag,
 	    sizeof(etag))) {
 		store_abort(t);
 		request_reply_raw(rq, status, raw, rawlen, etag, loc);
@@ -95,7 +102,7 @@ reply_resource(struct request *rq, int status, uint64_t rid,
 		free(loc);
 		return;
 	}
-	rc = render_resource(t, rq, rq->rq_rt, rid, doc, &out);
+	rc = render_resource(t, rq, rq->rq_rt, wr->wr_rid, doc, &out);
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		free(loc);
@@ -134,7 +141,7 @@ reply_write(void *arg, const struct write_result *wr)
 	if (status == 204)
 		request_reply_empty(rq, 204, record_version(wr->wr_doc));
 	else
-		reply_resource(rq, status, wr->wr_rid, wr->wr_doc);
+		reply_resource(rq, status, wr);
 }
 
 /* write_render_fn: the resource as a reply with no projection shows it. */

@@ -152,6 +152,7 @@ write_op_free(struct write_op *wo)
 	json_object_put(wo->wo_had);
 	json_object_put(wo->wo_body);
 	patch_free(wo->wo_patch);
+	free(wo->wo_text);
 	free(wo->wo_id);
 	free(wo->wo_if_match);
 	free(wo);
@@ -172,6 +173,8 @@ write_done(struct commit_op *op, int rc)
 	if (rc == SCIM_OK) {
 		wr.wr_doc = wo->wo_def->od_kind == WRITE_DELETE ? NULL :
 		    wo->wo_new;
+		wr.wr_text = wo->wo_text;
+		wr.wr_textlen = wo->wo_textlen;
 		wr.wr_status = wo->wo_def->od_status;
 	}
 	wo->wo_done(wo->wo_arg, &wr);

@@ -66,6 +66,8 @@ struct write_result {
 	const struct resource_type	*wr_rt;
 	uint64_t			 wr_rid;
 	struct json_object		*wr_doc;	/* stored doc, borrowed; NULL on delete/error */
+	const char			*wr_text;	/* a create's stored form, */
+	size_t				 wr_textlen;	/* borrowed, or NULL */
 	int				 wr_noop;	/* nothing changed */
 };
 

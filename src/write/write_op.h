@@ -74,6 +74,8 @@ struct write_op {
 	struct json_object		*wo_groups;	/* delete: group rids */
 	struct json_object		*wo_had;	/* group delete: ids */
 	uint64_t			 wo_rid;
+	char				*wo_text;	/* create: the stored form */
+	size_t				 wo_textlen;
 	int				 wo_noop;	/* nothing changed */
 	struct scim_errbuf		 wo_eb;
 };
