@@ -99,10 +99,10 @@ int	record_insert(struct store_txn *, uint32_t tenant,
 	    const char *text, size_t len, uint64_t *rid,
 	    struct scim_errbuf *eb);
 /*
- * The same with doc's stored form already made (its compact JSON, len
- * bytes; text NULL: made from doc): an import serialises on threads of its
- * own, not the writer's, and its doc need only hold "id" and the members
- * the indexes read (index_reads).
+ * The same for an import, whose ids come with the lines: a clash of one is
+ * checked at once.  It serialises on threads of its own, not the writer's,
+ * and its doc need only hold "id" and the members the indexes read
+ * (index_reads).
  */
 int	record_insert_text(struct store_txn *, uint32_t tenant,
 	    const struct resource_type *rt, struct json_object *doc,

@@ -49,7 +49,7 @@ int	render_raw(struct store_txn *, struct request *rq,
 	    size_t *outlen, char *etag, size_t etaglen);
 /*
  * The same from the stored form at hand (doc, len bytes) of a User in no
- * group (one just created).
+ * group (one just created); 0 for any other resource.
  */
 int	render_text(struct request *rq, const struct resource_type *rt,
 	    const char *doc, size_t len, char **out, size_t *outlen,

@@ -59,10 +59,10 @@ reply_new_user(struct request *rq, struct json_object *doc, char *loc)
 }
 
 /*
- * Reply with the resource as it is now (after write wr was committed).
- * Where a read is a round trip (PostgreSQL), a User just created is
- * answered from what is at hand: it is in no group yet, so its stored
- * bytes are the answer when it has no password (as render_raw's on LMDB).
+ * Reply with the resource as it is now (after write wr was committed).  A
+ * User just created is in no group yet: its stored form, at hand, is the
+ * answer (render_text); where it holds a password and a read is a round
+ * trip (PostgreSQL), its document at hand is.
  */
 static void
 reply_resource(struct request *rq, int status, const struct write_result *wr)
@@ -76,16 +76,17 @@ reply_resource(struct request *rq, int status, const struct write_result *wr)
 	if (status == 201)
 		loc = render_location(rq->rq_base, rq->rq_rt,
 		    jsonutil_get_str(doc, "id"));
+	if (status == 201 && wr->wr_text != NULL && render_text(rq,
+	    rq->rq_rt, wr->wr_text, wr->wr_textlen, &raw, &rawlen, etag,
+	    sizeof(etag))) {
+		request_reply_raw(rq, status, raw, rawlen, etag, loc);
+		free(raw);
+		free(loc);
+		return;
+	}
 	if (status == 201 && rq->rq_rt->rt_tag == RT_TAG_USER &&
 	    store_async(rq->rq_sd->sd_store)) {
-		if (wr->wr_text != NULL && render_text(rq, rq->rq_rt,
-		    wr->wr_text, wr->wr_textlen, &raw, &rawlen, etag,
-		    sizeof(etag))) {
-			request_reply_raw(rq, status, raw, rawlen, etag, loc);
-			free(raw);
-			free(loc);
-		} else
-			reply_new_user(rq, doc, loc);
+		reply_new_user(rq, doc, loc);
 		return;
 	}
 	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {

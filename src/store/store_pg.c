@@ -83,13 +83,14 @@ enum pg_q {
 	Q_N
 };
 #define STMT_ID(db, q)		((int)(db) * Q_N + (q))
-/* A schema migration's time limit (version 6 rewrites scim_res). */
-#define PG_MIGRATE_MS		(6 * 3600 * 1000)
 #define STMT_NEXTVAL(i)		(STORE_NDB * Q_N + (int)(i))
 #define STMT_FLOOR(i)		(STORE_NDB * Q_N + PG_NCOUNTERS + (int)(i))
 #define STMT_DBSIZE		STMT_FLOOR(PG_NCOUNTERS)
 #define STMT_AUDIT_NEXT		(STMT_DBSIZE + 1)
 #define STMT_SIZE		(STMT_AUDIT_NEXT + 1)
+
+/* A schema migration's time limit (version 6 rewrites scim_res). */
+#define PG_MIGRATE_MS		(6 * 3600 * 1000)
 
 struct pg_stmt {
 	char		*sql;
@@ -316,7 +317,6 @@ ahead_stmts(struct pg_store *s)
 	}
 }
 
-/* Every statement, built once from the table list. */
 /*
  * scim_res's writes: the document with its name and email columns as
  * pgdoc.h finds them ($4, $5, UTF-8 as the document), or, where it does
@@ -343,6 +343,7 @@ res_stmts(struct pg_store *s)
 	stmt_set(s, STMT_ID(STORE_RES, Q_LATE), xstrdup(ins), "tkvNEF");
 }
 
+/* Every statement, built once from the table list. */
 static void
 stmts_build(struct pg_store *s)
 {
