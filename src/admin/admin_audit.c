@@ -178,7 +178,12 @@ admin_audit_wake(void)
 	}
 }
 
-/* After each commit: wake the waiters when it wrote records. */
+/*
+ * After each commit: wake the waiters when records were written.  Records
+ * are counted as they are written, so a batch still in flight may have
+ * counted some not yet committed: then they are not taken as seen, and
+ * its own commit wakes the waiters again.
+ */
 static void
 committed(void *arg)
 {
@@ -187,7 +192,8 @@ committed(void *arg)
 
 	if (n == seen)
 		return;
-	seen = n;
+	if (commit_flights() == 0)
+		seen = n;
 	admin_audit_wake();
 }
 

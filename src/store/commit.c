@@ -186,6 +186,12 @@ commit_take(struct commit_queue *batch)
 	return (1);
 }
 
+int
+commit_flights(void)
+{
+	return (commit_nflights);
+}
+
 static void
 commit_landed(struct commit_queue *batch)
 {

@@ -62,6 +62,12 @@ void	commit_free(void);
  * they were added; add them at start-up.
  */
 void	commit_watch(void (*fn)(void *), void *arg);
+/*
+ * Batches being applied or committed now (a database's overlap): their
+ * writes are made but not yet committed, so a watcher that keeps what it
+ * saw must look again when they land.
+ */
+int	commit_flights(void);
 
 /* Statistics for /metrics: batches, ops, and total commit time in µs. */
 struct commit_stats {
