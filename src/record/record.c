@@ -271,10 +271,6 @@ insert(struct store_txn *t, uint32_t tenant, const struct resource_type *rt,
 		    "id %s exists already", id));
 	if ((rc = record_count(t, tenant, rt->rt_tag, 1)) != SCIM_OK)
 		return (rc);
-	/* made last: jsontext's buffer must not be held across a store call
-	 * that may wait (on a database another write's fiber runs meanwhile) */
-	if (text == NULL)
-		text = jsontext_of(doc, &len);
 	return (write_bytes(t, tenant, rt, *rid, text, len, STORE_APPEND));
 }
 

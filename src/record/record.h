@@ -91,8 +91,10 @@ int	record_version_matches(const char *list, const char *version);
  * Insert doc (with id and meta) as a new record of tenant: *rid gets a new
  * resource number; then the indexes, the id map, the count and the record
  * itself, in that order.  text (len bytes) is doc's stored form, its
- * compact JSON, when the caller made it (NULL: made here).  SCIM_EUNIQUE
- * (detail in eb) when the id, userName or Group displayName is taken.
+ * compact JSON, made by the caller (who keeps it: a reply may be those
+ * bytes; on a database jsontext's buffer would not survive the waits).
+ * SCIM_EUNIQUE (detail in eb) when the id, userName or Group displayName
+ * is taken.
  */
 int	record_insert(struct store_txn *, uint32_t tenant,
 	    const struct resource_type *rt, struct json_object *doc,
