@@ -409,12 +409,17 @@ published()
 	pm port "$1" 8080 2>/dev/null | head -n 1
 }
 
-# free_port: a loopback port nothing listens on
+# free_port: a loopback port nothing listens on, below the kernel's
+# ephemeral range: a port in it may be the local end of some connection
+# (the load of the tests before), which nothing listens on but which
+# podman then cannot bind
 free_port()
 {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		(exec 3<> "/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
 	done
 	echo "$p"
