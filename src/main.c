@@ -144,7 +144,11 @@ on_term(evutil_socket_t sig, short ev, void *arg)
 static void
 on_hup(evutil_socket_t sig, short ev, void *arg)
 {
-	/* tokens are read per request: only the configuration reloads */
+	/*
+	 * Tokens are read per request: only the configuration reloads, in
+	 * place, so first the writer thread finishes the batch that reads it.
+	 */
+	commit_quiesce();
 	reload_config(&main_conf, main_debug);
 	tls_reload();		/* new connections get the new certificate */
 }

@@ -23,7 +23,8 @@ static const char *const action_names[] = {
 };
 static const char *const status_names[] = { "Success", "Failure", "Skipped" };
 
-static uint64_t		 audit_written;	/* records appended, ever */
+/* records appended, ever: by the writer thread, read by the loop */
+static _Atomic uint64_t	 audit_written;
 
 const char *
 audit_action_name(enum audit_action a)

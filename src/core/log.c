@@ -2,6 +2,7 @@
 #include "scimd.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@ static const char	*log_prog = "scimd";
 static int		 log_level = LOG_LVL_INFO;
 static char		 log_buf[LOG_BUF];	/* access lines not yet written */
 static size_t		 log_len;
+/* the loop buffers, the writer thread (commit.c) may warn meanwhile */
+static pthread_mutex_t	 log_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 void
 log_init(const char *progname, int level)
@@ -33,8 +36,8 @@ log_init(const char *progname, int level)
  * All of it or give up: a short write is retried, an error (stderr closed,
  * a full disk) drops the lines rather than stall the loop on them.
  */
-void
-log_flush(void)
+static void
+flush_locked(void)
 {
 	size_t	off = 0;
 	ssize_t	n;
@@ -52,6 +55,14 @@ log_flush(void)
 	errno = saved;
 }
 
+void
+log_flush(void)
+{
+	pthread_mutex_lock(&log_mtx);
+	flush_locked();
+	pthread_mutex_unlock(&log_mtx);
+}
+
 int
 log_access(const char *fmt, ...)
 {
@@ -60,8 +71,12 @@ log_access(const char *fmt, ...)
 	size_t	len;
 	int	n;
 
-	if (log_level < LOG_LVL_INFO)
-		return (log_len > 0);
+	if (log_level < LOG_LVL_INFO) {
+		pthread_mutex_lock(&log_mtx);
+		n = log_len > 0;
+		pthread_mutex_unlock(&log_mtx);
+		return (n);
+	}
 	n = snprintf(line, sizeof(line), "%s: info: ", log_prog);
 	len = n < 0 ? 0 : (size_t)n;
 	if (len > sizeof(line) - LOG_LINE)
@@ -72,10 +87,12 @@ log_access(const char *fmt, ...)
 	if (n > 0)
 		len += (size_t)n < LOG_LINE - 2 ? (size_t)n : LOG_LINE - 2;
 	line[len++] = '\n';
+	pthread_mutex_lock(&log_mtx);
 	if (log_len + len > sizeof(log_buf))
-		log_flush();
+		flush_locked();
 	memcpy(log_buf + log_len, line, len);
 	log_len += len;
+	pthread_mutex_unlock(&log_mtx);
 	return (1);
 }
 
@@ -99,13 +116,15 @@ vlog(int level, const char *emsg, const char *fmt, va_list ap)
 
 	if (level > log_level)
 		return;
-	log_flush();		/* the access lines before it stay before it */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pthread_mutex_lock(&log_mtx);
+	flush_locked();		/* the access lines before it stay before it */
 	if (emsg != NULL)
 		fprintf(stderr, "%s: %s: %s: %s\n", log_prog, names[level], msg,
 		    emsg);
 	else
 		fprintf(stderr, "%s: %s: %s\n", log_prog, names[level], msg);
+	pthread_mutex_unlock(&log_mtx);
 }
 
 #define LOGFN(name, lvl, witherr)				\

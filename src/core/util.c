@@ -75,8 +75,8 @@ void
 util_uuid(char *buf)
 {
 	/* one RAND_bytes call per 256 ids: every request makes one */
-	static uint8_t	pool[16 * 256];
-	static size_t	used = sizeof(pool);
+	static _Thread_local uint8_t	pool[16 * 256];
+	static _Thread_local size_t	used = sizeof(pool);
 	uint8_t		b[16];
 
 	if (used == sizeof(pool)) {

@@ -12,9 +12,12 @@
 
 #include "commit.h"
 #include "error.h"
+#include "jsontext.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "zpack.h"
 
 TAILQ_HEAD(commit_queue, commit_op);
 
@@ -39,42 +42,47 @@ static struct commit_watcher {
 static size_t			 commit_nwatchers;
 
 /*
- * The split commit (store_split_sync, LMDB at full durability): a batch's
- * transaction commits in the loop with its pages flushed but not its meta
- * page, and a sync thread flushes that while the loop goes on parsing
- * requests and serving reads; the batch's replies go out when the thread
- * says the flush is done.  The next batch waits for it, so every reply is
- * rendered from its own batch's state, as without the split.  Why this and
- * not MDB_NOSYNC + mdb_env_sync, nor a writer thread: see lmdb_split_sync
- * (NOSYNC lets the kernel write the meta page before the pages it points
- * to, a torn store after a power cut) and architecture.md (the ops' apply
- * code is not written for a second thread; this thread touches only
- * fdatasync).  A change is visible to readers a flush before it is
- * durable; a machine crash in that window undoes it, and its writer never
- * got a reply.  kill -9 loses nothing: the kernel has every page.
+ * The writer thread (a store that does not wait: LMDB).  A batch's whole
+ * transaction runs there, begin, apply, commit with its syncs, while the
+ * loop goes on parsing requests, serving reads and queueing the next
+ * batch; the thread hands the batch back through a pipe and the loop sends
+ * its replies.  One batch at a time: the next is handed over only once the
+ * last one's replies are out, so every reply is rendered from its own
+ * batch's state.  Why a whole transaction and not only its fsync: a write
+ * transaction belongs to the thread that began it, and MDB_NOSYNC commits
+ * flushed by mdb_env_sync from another thread lose LMDB's crash order
+ * (the meta page may reach the disk before the pages it points to).  Here
+ * each commit is LMDB's own, so the order is LMDB's: pages flushed, then
+ * the meta page.
+ *
+ * What the thread runs is the ops' co_apply and co_failed; while it does,
+ * the loop touches nothing the batch's ops own, and the ops touch nothing
+ * the loop changes (commit.h).  The mutex orders the hand-over both ways.
  */
 static struct {
 	int			 on;
 	pthread_t		 thr;
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cv;
-	uint64_t		 want, done;	/* flushes asked for, done */
-	int			 rc;		/* of the last flush */
+	struct commit_queue	 batch;		/* the thread's while busy */
+	int			 busy;
+	int			 landed;	/* done, not yet taken back */
+	int			 rc, nops;	/* of the landed batch */
+	unsigned long long	 us;
 	int			 stop;
-	int			 pipe[2];	/* thread -> loop: a flush done */
+	int			 pipe[2];	/* thread -> loop: landed */
 	struct event		*ev;
-	struct commit_queue	 batch;		/* waiting for flush "want" */
-}				 sy = {
+}				 wr = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
 	.cv = PTHREAD_COND_INITIALIZER,
 	.pipe = { -1, -1 },
-	.batch = TAILQ_HEAD_INITIALIZER(sy.batch),
+	.batch = TAILQ_HEAD_INITIALIZER(wr.batch),
 };
 
 static void	commit_run(evutil_socket_t, short, void *);
 static void	commit_flush_cb(void *);
 static void	commit_apply(void);
-static int	sync_start(struct event_base *);
+static int	writer_start(struct event_base *);
 
 int
 commit_init(struct event_base *base, struct store *s, int batch_max)
@@ -88,20 +96,27 @@ commit_init(struct event_base *base, struct store *s, int batch_max)
 	 * pending in this iteration, so concurrent requests share one fsync.
 	 */
 	event_priority_set(commit_ev, event_base_get_npriorities(base) - 1);
-	if (store_split_sync(s))
-		return (sync_start(base));
+	if (!store_async(s))
+		return (writer_start(base));
 	return (SCIM_OK);
+}
+
+static void
+commit_kick(void)
+{
+	if (commit_ev != NULL && !event_pending(commit_ev, EV_TIMEOUT, NULL))
+		event_active(commit_ev, EV_TIMEOUT, 0);
 }
 
 void
 commit_submit(struct commit_op *op)
 {
 	TAILQ_INSERT_TAIL(&commit_q, op, co_entry);
-	if (++commit_queued >= commit_max)
+	/* a database's batch applies at once; the writer's waits its turn */
+	if (++commit_queued >= commit_max && !wr.on)
 		store_run(commit_store, commit_flush_cb, NULL);
-	else if (commit_ev != NULL && !event_pending(commit_ev, EV_TIMEOUT,
-	    NULL))
-		event_active(commit_ev, EV_TIMEOUT, 0);
+	else
+		commit_kick();
 }
 
 static unsigned long long
@@ -142,26 +157,27 @@ commit_tenant_flights(void)
 }
 
 /*
- * Move the queued ops the next batch may apply to batch, and register it
- * in flight.  With LMDB, everything.  With a store that waits (a
- * database), batches overlap: one takes the ops of tenants no batch in
- * flight writes, so that a batch waiting for a tenant's lock holds up no
- * other tenant; and ops of unknown tenant (0: token use, admin, delivery)
- * go in batches of their own, which lock the global data first (tenant
- * 0's lock, lowest) and one at a time: a batch of tenants' writes then
- * never asks for the global lock after a tenant's, and two batches cannot
- * deadlock.  A batch waiting for its flush (sy.batch) holds up the next.
+ * Move the queued ops the next batch may apply to batch (at most
+ * commit_max), and register it in flight.  With LMDB, the oldest, one
+ * batch at a time.  With a store that waits (a database), batches
+ * overlap: one takes the ops of tenants no batch in flight writes, so that
+ * a batch waiting for a tenant's lock holds up no other tenant; and ops of
+ * unknown tenant (0: token use, admin, delivery) go in batches of their
+ * own, which lock the global data first (tenant 0's lock, lowest) and one
+ * at a time: a batch of tenants' writes then never asks for the global
+ * lock after a tenant's, and two batches cannot deadlock.
  */
 static int
 commit_take(struct commit_queue *batch)
 {
 	struct commit_op	*op, *next;
 	int			 i, db = store_async(commit_store), kind = -1;
+	int			 n = 0;
 
-	if (!TAILQ_EMPTY(&sy.batch) ||
-	    (commit_nflights > 0 && (commit_nflights == COMMIT_FLIGHTS || !db)))
+	if (commit_nflights > 0 && (commit_nflights == COMMIT_FLIGHTS || !db))
 		return (0);
-	for (op = TAILQ_FIRST(&commit_q); op != NULL; op = next) {
+	for (op = TAILQ_FIRST(&commit_q); op != NULL && n < commit_max;
+	    op = next) {
 		next = TAILQ_NEXT(op, co_entry);
 		if (db && commit_in_flight(op->co_tenant))
 			continue;
@@ -176,6 +192,7 @@ commit_take(struct commit_queue *batch)
 		TAILQ_REMOVE(&commit_q, op, co_entry);
 		TAILQ_INSERT_TAIL(batch, op, co_entry);
 		commit_queued--;
+		n++;
 	}
 	if (TAILQ_EMPTY(batch))
 		return (0);
@@ -192,54 +209,24 @@ commit_flights(void)
 	return (commit_nflights);
 }
 
-static void
-commit_landed(struct commit_queue *batch)
+/*
+ * Apply batch in one transaction, each op in a nested one; *nops gets the
+ * number of ops.  The commit's outcome, which the loop spreads to the ops
+ * that succeeded (batch_landed).  On the writer thread or a fiber.
+ */
+static int
+batch_apply(struct commit_queue *batch, int *nops)
 {
-	int	i;
-
-	for (i = 0; i < COMMIT_FLIGHTS; i++)
-		if (commit_flight[i] == batch)
-			commit_flight[i] = NULL;
-	commit_nflights--;
-}
-
-/* Replies in order, then the watchers; what queued meanwhile goes next. */
-static void
-batch_finish(struct commit_queue *batch, int rc)
-{
-	struct commit_op	*op;
-	size_t			 i;
-
-	while ((op = TAILQ_FIRST(batch)) != NULL) {
-		TAILQ_REMOVE(batch, op, co_entry);
-		op->co_done(op, op->co_rc);	/* may free op */
-	}
-	if (rc == SCIM_OK)
-		for (i = 0; i < commit_nwatchers; i++)
-			commit_watchers[i].cw_fn(commit_watchers[i].cw_arg);
-	if (!TAILQ_EMPTY(&commit_q) && commit_ev != NULL &&
-	    !event_pending(commit_ev, EV_TIMEOUT, NULL))
-		event_active(commit_ev, EV_TIMEOUT, 0);
-}
-
-/* Apply every queued op in one transaction, then run their callbacks. */
-static void
-commit_apply(void)
-{
-	struct commit_queue	 batch = TAILQ_HEAD_INITIALIZER(batch);
 	struct commit_op	*op;
 	struct store_txn	*txn = NULL, *sub;
-	unsigned long long	 t0 = usec_now();
-	int			 rc, n = 0, b;
+	int			 rc, n = 0;
 
-	if (TAILQ_EMPTY(&commit_q) || !commit_take(&batch))
-		return;
 	rc = store_begin(commit_store, 1, &txn);
 	/* every lock first, in order (0: the global data's) */
-	TAILQ_FOREACH(op, &batch, co_entry)
+	TAILQ_FOREACH(op, batch, co_entry)
 		if (rc == SCIM_OK)
 			rc = store_lock_tenant(txn, op->co_tenant);
-	TAILQ_FOREACH(op, &batch, co_entry) {
+	TAILQ_FOREACH(op, batch, co_entry) {
 		n++;
 		if (rc != SCIM_OK) {
 			op->co_rc = rc;
@@ -257,155 +244,217 @@ commit_apply(void)
 	}
 	if (rc == SCIM_OK)
 		rc = store_commit(txn);
+	*nops = n;
+	return (rc);
+}
+
+/*
+ * A batch is back in the loop: its statistics, then the replies in order,
+ * then the watchers; what queued meanwhile goes next.  batch may be the
+ * writer's, which is free again on return.
+ */
+static void
+batch_landed(struct commit_queue *batch, int rc, int n,
+    unsigned long long us)
+{
+	struct commit_queue	 done = TAILQ_HEAD_INITIALIZER(done);
+	struct commit_op	*op;
+	size_t			 i;
+	int			 b;
+
 	if (rc != SCIM_OK) {
 		log_warnx("%s: batch of %d failed: %s", __func__, n,
 		    scim_err_text(rc));
 		commit_st.cs_failed++;
-		TAILQ_FOREACH(op, &batch, co_entry)
+		TAILQ_FOREACH(op, batch, co_entry)
 			if (op->co_rc == SCIM_OK)
 				op->co_rc = rc;
 	}
 	commit_st.cs_batches++;
 	commit_st.cs_ops += n;
-	commit_st.cs_commit_us += usec_now() - t0;
+	commit_st.cs_commit_us += us;
 	for (b = 0; b < 7 && (1 << (b + 1)) <= n; b++)
 		;
 	commit_st.cs_hist[b]++;
-	commit_landed(&batch);
-	if (sy.on && rc == SCIM_OK) {
-		/* the next batch waits for the flush, as do these replies */
-		TAILQ_CONCAT(&sy.batch, &batch, co_entry);
-		pthread_mutex_lock(&sy.mtx);
-		sy.want++;
-		pthread_cond_broadcast(&sy.cv);
-		pthread_mutex_unlock(&sy.mtx);
-		return;
+	for (i = 0; i < COMMIT_FLIGHTS; i++)
+		if (commit_flight[i] == batch)
+			commit_flight[i] = NULL;
+	commit_nflights--;
+	TAILQ_CONCAT(&done, batch, co_entry);
+	while ((op = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, op, co_entry);
+		op->co_done(op, op->co_rc);	/* may free op */
 	}
-	batch_finish(&batch, rc);
+	if (rc == SCIM_OK)
+		for (i = 0; i < commit_nwatchers; i++)
+			commit_watchers[i].cw_fn(commit_watchers[i].cw_arg);
+	if (!TAILQ_EMPTY(&commit_q))
+		commit_kick();
 }
 
-/* The loop's side of a flush done: the waiting batch's replies. */
+/* Hand the next batch to the writer thread, unless it has one. */
 static void
-sync_done(evutil_socket_t fd, short ev, void *arg)
+writer_hand(void)
+{
+	if (TAILQ_EMPTY(&commit_q) || !commit_take(&wr.batch))
+		return;
+	pthread_mutex_lock(&wr.mtx);
+	wr.busy = 1;
+	pthread_cond_broadcast(&wr.cv);
+	pthread_mutex_unlock(&wr.mtx);
+}
+
+/* Apply the next batch (a database's, on a fiber), or hand it over. */
+static void
+commit_apply(void)
 {
 	struct commit_queue	 batch = TAILQ_HEAD_INITIALIZER(batch);
-	struct commit_op	*op;
-	char			 buf[64];
-	uint64_t		 done;
-	int			 rc;
+	unsigned long long	 t0 = usec_now();
+	int			 rc, n;
+
+	if (wr.on) {
+		writer_hand();
+		return;
+	}
+	if (TAILQ_EMPTY(&commit_q) || !commit_take(&batch))
+		return;
+	rc = batch_apply(&batch, &n);
+	batch_landed(&batch, rc, n, usec_now() - t0);
+}
+
+/* The loop's side of the pipe: the landed batch's replies. */
+static void
+writer_landed(evutil_socket_t fd, short ev, void *arg)
+{
+	char	buf[64];
+	int	rc, n;
+	unsigned long long us;
 
 	while (fd != -1 && read(fd, buf, sizeof(buf)) > 0)
 		;
-	pthread_mutex_lock(&sy.mtx);
-	done = sy.done;
-	rc = sy.rc;
-	pthread_mutex_unlock(&sy.mtx);
-	if (done != sy.want || TAILQ_EMPTY(&sy.batch))
+	pthread_mutex_lock(&wr.mtx);
+	if (!wr.landed) {
+		pthread_mutex_unlock(&wr.mtx);
 		return;
-	TAILQ_CONCAT(&batch, &sy.batch, co_entry);
-	if (rc != SCIM_OK) {
-		/* committed but not known durable: acknowledge none of it */
-		log_warnx("%s: flush failed: %s", __func__, scim_err_text(rc));
-		commit_st.cs_failed++;
-		TAILQ_FOREACH(op, &batch, co_entry)
-			if (op->co_rc == SCIM_OK)
-				op->co_rc = rc;
 	}
-	batch_finish(&batch, rc);
+	wr.landed = 0;
+	rc = wr.rc;
+	n = wr.nops;
+	us = wr.us;
+	pthread_mutex_unlock(&wr.mtx);
+	batch_landed(&wr.batch, rc, n, us);
 }
 
-/* Wait for the flush of the waiting batch, and reply to it. */
+/* Wait until the writer has no batch, and take back the one it had. */
 static void
-sync_wait(void)
+writer_wait(void)
 {
-	if (!sy.on || TAILQ_EMPTY(&sy.batch))
-		return;
-	pthread_mutex_lock(&sy.mtx);
-	while (sy.done != sy.want)
-		pthread_cond_wait(&sy.cv, &sy.mtx);
-	pthread_mutex_unlock(&sy.mtx);
-	sync_done(-1, 0, NULL);
+	pthread_mutex_lock(&wr.mtx);
+	while (wr.busy)
+		pthread_cond_wait(&wr.cv, &wr.mtx);
+	pthread_mutex_unlock(&wr.mtx);
+	writer_landed(-1, 0, NULL);
 }
 
 static void *
-sync_main(void *arg)
+writer_main(void *arg)
 {
-	uint64_t	g;
-	ssize_t		n;
-	int		rc;
-	char		c = 0;
+	unsigned long long	 t0;
+	ssize_t			 w;
+	int			 rc, n;
+	char			 c = 0;
 
-	pthread_mutex_lock(&sy.mtx);
+	pthread_mutex_lock(&wr.mtx);
 	for (;;) {
-		while (sy.want == sy.done && !sy.stop)
-			pthread_cond_wait(&sy.cv, &sy.mtx);
-		if (sy.want == sy.done)
+		while (!wr.busy && !wr.stop)
+			pthread_cond_wait(&wr.cv, &wr.mtx);
+		if (!wr.busy)
 			break;
-		g = sy.want;
-		pthread_mutex_unlock(&sy.mtx);
-		rc = store_sync(commit_store);
-		pthread_mutex_lock(&sy.mtx);
-		sy.rc = rc;
-		sy.done = g;
-		pthread_cond_broadcast(&sy.cv);
+		pthread_mutex_unlock(&wr.mtx);
+		t0 = usec_now();
+		rc = batch_apply(&wr.batch, &n);
+		pthread_mutex_lock(&wr.mtx);
+		wr.rc = rc;
+		wr.nops = n;
+		wr.us = usec_now() - t0;
+		wr.busy = 0;
+		wr.landed = 1;
+		pthread_cond_broadcast(&wr.cv);
 		/* a full pipe has a wake-up pending already */
-		n = write(sy.pipe[1], &c, 1);
-		(void)n;
+		w = write(wr.pipe[1], &c, 1);
+		(void)w;
 	}
-	pthread_mutex_unlock(&sy.mtx);
+	pthread_mutex_unlock(&wr.mtx);
+	/* what the ops' code keeps per thread */
+	jsonutil_thread_done();
+	jsontext_thread_done();
+	zpack_thread_done();
 	return (NULL);
 }
 
-/* The sync thread (signals blocked: the loop takes them) and its pipe. */
+/* The writer thread (signals blocked: the loop takes them) and its pipe. */
 static int
-sync_start(struct event_base *base)
+writer_start(struct event_base *base)
 {
 	sigset_t	all, old;
 	int		rc;
 
-	if (pipe2(sy.pipe, O_NONBLOCK | O_CLOEXEC) == -1)
+	if (pipe2(wr.pipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		return (SCIM_ESTORE);
-	if ((sy.ev = event_new(base, sy.pipe[0], EV_READ | EV_PERSIST,
-	    sync_done, NULL)) == NULL || event_add(sy.ev, NULL) == -1)
+	if ((wr.ev = event_new(base, wr.pipe[0], EV_READ | EV_PERSIST,
+	    writer_landed, NULL)) == NULL || event_add(wr.ev, NULL) == -1)
 		return (SCIM_ENOMEM);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&sy.thr, NULL, sync_main, NULL);
+	rc = pthread_create(&wr.thr, NULL, writer_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
 		return (SCIM_ENOMEM);
-	sy.on = 1;
+	wr.on = 1;
 	return (SCIM_OK);
 }
 
 static void
-sync_stop(void)
+writer_stop(void)
 {
-	if (sy.on) {
-		pthread_mutex_lock(&sy.mtx);
-		sy.stop = 1;
-		pthread_cond_broadcast(&sy.cv);
-		pthread_mutex_unlock(&sy.mtx);
-		pthread_join(sy.thr, NULL);
-		sy.on = 0;
+	if (wr.on) {
+		pthread_mutex_lock(&wr.mtx);
+		wr.stop = 1;
+		pthread_cond_broadcast(&wr.cv);
+		pthread_mutex_unlock(&wr.mtx);
+		pthread_join(wr.thr, NULL);
+		wr.on = 0;
 	}
-	if (sy.ev != NULL)
-		event_free(sy.ev);
-	sy.ev = NULL;
-	if (sy.pipe[0] != -1) {
-		close(sy.pipe[0]);
-		close(sy.pipe[1]);
+	if (wr.ev != NULL)
+		event_free(wr.ev);
+	wr.ev = NULL;
+	if (wr.pipe[0] != -1) {
+		close(wr.pipe[0]);
+		close(wr.pipe[1]);
 	}
-	sy.pipe[0] = sy.pipe[1] = -1;
+	wr.pipe[0] = wr.pipe[1] = -1;
 }
 
 /* Everything queued, applied and durable, with its replies sent. */
 void
 commit_flush(void)
 {
-	sync_wait();
-	commit_apply();
-	sync_wait();
+	if (!wr.on) {
+		commit_apply();
+		return;
+	}
+	writer_wait();
+	while (!TAILQ_EMPTY(&commit_q)) {
+		writer_hand();
+		writer_wait();
+	}
+}
+
+void
+commit_quiesce(void)
+{
+	if (wr.on)
+		writer_wait();
 }
 
 static void
@@ -424,7 +473,7 @@ void
 commit_free(void)
 {
 	commit_flush();
-	sync_stop();
+	writer_stop();
 	if (commit_ev != NULL)
 		event_free(commit_ev);
 	commit_ev = NULL;

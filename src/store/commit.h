@@ -4,10 +4,16 @@
  * ops wait, one write transaction applies them all, each in its own nested
  * transaction so that one failure (409, 404, 412) undoes only itself.  One
  * commit, one fsync, then every op's done callback runs in submission order,
- * so no reply ever precedes the commit that makes it true.  On LMDB at full
- * durability the commit's last flush (the meta page) runs on a thread of
- * its own while the loop serves reads and queues the next batch; the
- * callbacks run when it is done (commit.c).
+ * so no reply ever precedes the commit that makes it true.  On LMDB the
+ * batch's transaction, commit and fsyncs included, runs on a writer thread
+ * while the loop serves reads and queues the next batch; the callbacks run
+ * in the loop when it is done (commit.c).
+ *
+ * So co_apply and co_failed may run on that thread.  They use only what
+ * their op owns, the transaction, and what stays still while a batch is
+ * out (the schemas, the configuration: see commit_quiesce); the loop does
+ * not touch what it handed to an op (its JSON, whose reference counts are
+ * not atomic) until co_done.
  */
 #ifndef COMMIT_H
 #define COMMIT_H
@@ -50,6 +56,11 @@ int	commit_init(struct event_base *base, struct store *s, int batch_max);
 void	commit_submit(struct commit_op *op);
 /* Apply everything queued now and wait until it is durable (shutdown). */
 void	commit_flush(void);
+/*
+ * Wait until no batch is being applied (its replies sent), so that the
+ * loop may change what co_apply reads, in place (a SIGHUP's reload).
+ */
+void	commit_quiesce(void);
 /* Flush, then free the commit event and the watchers. */
 void	commit_free(void);
 

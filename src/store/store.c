@@ -79,18 +79,6 @@ store_version(struct store *s)
 }
 
 int
-store_split_sync(struct store *s)
-{
-	return (OPS(s)->split_sync != NULL ? OPS(s)->split_sync(s) : 0);
-}
-
-int
-store_sync(struct store *s)
-{
-	return (OPS(s)->sync != NULL ? OPS(s)->sync(s) : SCIM_OK);
-}
-
-int
 store_begin(struct store *s, int rw, struct store_txn **out)
 {
 	return (OPS(s)->begin(s, rw, out));

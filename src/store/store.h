@@ -66,27 +66,15 @@ void	store_attach(struct store *, struct event_base *,
  * backend on a coroutine of its own, so that a wait yields to the loop.
  */
 void	store_run(struct store *, void (*fn)(void *), void *arg);
-/* 1 when store calls may wait (a database: they run in store_run). */
+/*
+ * 1 when store calls may wait (a database: they run in store_run).  A
+ * store that does not wait (LMDB) takes its write transactions from one
+ * thread beside the loop's reads (commit.c's writer): a write txn and
+ * everything under it stays on the thread that began it.
+ */
 int	store_async(struct store *);
 /* Schema version of the open store (the format for LMDB). */
 int	store_version(struct store *);
-
-/*
- * Split a durable commit in two, for a caller that overlaps the second
- * half with other work (commit.c): from now on store_commit of a write
- * transaction returns once the transaction is on disk except for the
- * pointer to it (LMDB's meta page), which store_sync then flushes for
- * every commit before it.  Until then a crash of the machine (not of the
- * process) may undo the transaction, never leave a torn store.  1 when
- * the backend did so (LMDB at full durability), 0 when its commits stay
- * durable on return.
- */
-int	store_split_sync(struct store *);
-/*
- * Make every commit before it durable: SCIM_OK or SCIM_ESTORE.  The one
- * store call that may run on another thread, beside the loop's.
- */
-int	store_sync(struct store *);
 
 /* Begin a read (rw 0) or write (rw 1) transaction. */
 int	store_begin(struct store *, int rw, struct store_txn **out);

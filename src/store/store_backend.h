@@ -80,9 +80,6 @@ struct store_ops {
 	/* optional (NULL or SCIM_ENOTIMPL: store.c draws the number, puts) */
 	int	(*put_next)(struct store_txn *, enum store_db, uint32_t,
 		    const char *, const struct store_val *);
-	/* optional (NULL: commits stay durable on return; see store.h) */
-	int	(*split_sync)(struct store *);
-	int	(*sync)(struct store *);
 };
 
 int	store_lmdb_open(const char *dir, size_t mapsize, int flags,

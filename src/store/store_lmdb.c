@@ -27,7 +27,12 @@ struct lmdb_store {
 	MDB_env		*s_env;
 	MDB_dbi		 s_dbi[STORE_NDB];
 	MDB_txn		*s_rtxn;	/* reset read txn kept for reuse */
-	struct zpack_buf s_got;		/* a txn's unpacking buffer, kept too */
+	/*
+	 * A txn's unpacking buffer, kept too: one for the loop's reads, one
+	 * for the writer's transactions, which run on a thread of their own
+	 * (commit.c).
+	 */
+	struct zpack_buf s_got, s_wgot;
 	int		 s_rdonly;
 };
 
@@ -232,6 +237,7 @@ lmdb_close(struct store *base)
 	if (s->s_env != NULL)
 		mdb_env_close(s->s_env);
 	zpack_buf_free(&s->s_got);
+	zpack_buf_free(&s->s_wgot);
 	free(s);
 }
 
@@ -240,6 +246,7 @@ lmdb_begin(struct store *base, int rw, struct store_txn **out)
 {
 	struct lmdb_store	*s = (struct lmdb_store *)base;
 	struct lmdb_txn		*t;
+	struct zpack_buf	*kept;
 	int			 rc;
 
 	*out = NULL;
@@ -248,10 +255,11 @@ lmdb_begin(struct store *base, int rw, struct store_txn **out)
 	t->st_store = s;
 	t->st_rw = rw;
 	/* no allocation per request to unpack a document */
-	t->st_got = s->s_got;
+	kept = rw ? &s->s_wgot : &s->s_got;
+	t->st_got = *kept;
 	t->st_gotdb = STORE_NDB;
-	s->s_got.zb_data = NULL;
-	s->s_got.zb_cap = 0;
+	kept->zb_data = NULL;
+	kept->zb_cap = 0;
 	if (!rw && s->s_rtxn != NULL) {
 		/* reuse the reset read txn: no reader-slot churn per request */
 		t->st_txn = s->s_rtxn;
@@ -300,6 +308,7 @@ static void
 txn_release(struct lmdb_txn *t, int commit_done)
 {
 	struct lmdb_store	*s = t->st_store;
+	struct zpack_buf	*kept = t->st_rw ? &s->s_wgot : &s->s_got;
 
 	if (!commit_done) {
 		if (!t->st_rw && s->s_rtxn == NULL) {
@@ -308,8 +317,8 @@ txn_release(struct lmdb_txn *t, int commit_done)
 		} else
 			mdb_txn_abort(t->st_txn);
 	}
-	if (s->s_got.zb_data == NULL)
-		s->s_got = t->st_got;
+	if (kept->zb_data == NULL)
+		*kept = t->st_got;
 	else
 		zpack_buf_free(&t->st_got);
 	zpack_buf_free(&t->st_put);
@@ -656,37 +665,6 @@ lmdb_async(struct store *s)
 	return (0);
 }
 
-/*
- * MDB_NOMETASYNC: a commit writes its pages, fdatasyncs them, then writes
- * the meta page without the second fdatasync.  LMDB keeps two meta pages
- * and takes the newer valid one at open, and a page freed by transaction n
- * is reused only from n + 2 on, so the previous meta page and every page it
- * reaches stay intact: a machine crash before the next sync can only undo
- * the last transaction ("preserves ACI, not D", lmdb.h).  mdb_env_sync's
- * fdatasync then gives the D back.  Without NOMETASYNC or a sync there is
- * no D to split (durability nosync or nometasync as configured).
- */
-static int
-lmdb_split_sync(struct store *sb)
-{
-	struct lmdb_store	*s = (struct lmdb_store *)sb;
-	unsigned int		 fl;
-
-	if (s->s_rdonly || mdb_env_get_flags(s->s_env, &fl) != 0 ||
-	    (fl & (MDB_NOSYNC | MDB_NOMETASYNC)))
-		return (0);
-	return (mdb_env_set_flags(s->s_env, MDB_NOMETASYNC, 1) == 0);
-}
-
-/* fdatasync of data.mdb: safe beside the loop's transactions. */
-static int
-lmdb_sync(struct store *sb)
-{
-	struct lmdb_store	*s = (struct lmdb_store *)sb;
-
-	return (mdb_env_sync(s->s_env, 1) == 0 ? SCIM_OK : SCIM_ESTORE);
-}
-
 static int
 lmdb_version(struct store *s)
 {
@@ -719,6 +697,4 @@ static const struct store_ops lmdb_ops = {
 	.backup = lmdb_backup,
 	.entries = lmdb_entries,
 	.version = lmdb_version,
-	.split_sync = lmdb_split_sync,
-	.sync = lmdb_sync,
 };
