@@ -349,6 +349,20 @@ bench()
 	    >> "$RESULTS"
 }
 
+# storm_note: the creates/s of mixed's storm, said and added to its record
+storm_note()
+{
+	local rps
+
+	rps=$(grep '^{' "$TMP/storm.out" | tail -n 1 | jq -r '.rps // empty')
+	[ -n "$rps" ] || return 0
+	say "$B: creates beside the reads: $rps/s"
+	jq -c --argjson r "$rps" --argjson c "$CONNS" 'if .scenario ==
+	    "mixed" and .storm_rps == null then . + {storm_rps: $r,
+	    storm_conns: $c} else . end' \
+	    "$RESULTS" > "$TMP/results.new" && mv "$TMP/results.new" "$RESULTS"
+}
+
 # storage SIZE: the store's bytes after populating, in total (STORE_BYTES)
 # and by LMDB database or PostgreSQL table (a "storage" record).
 storage()
@@ -568,14 +582,17 @@ run_scenario()
 		BENCH_NAME='' bench "$size" "$run" "$limit" \
 		    -s create -c "$CREATE_CONNS" "${common[@]}" ;;
 	mixed)
-		# reads during a storm of durable creates: the reads' latency
+		# reads during a storm of durable creates: the reads' latency,
+		# and the storm's rate beside them (storm_rps in the record)
 		timeout "$limit" "${PIN_CLI[@]}" "$SCIMBENCH" -u "$URL" \
 		    -t "$TOKEN" -s create -c "$CONNS" -q \
-		    -d $((SECONDS_ + ${WARMUP%.*} + 2)) -w 0 > /dev/null 2>&1 &
+		    -d $((SECONDS_ + ${WARMUP%.*} + 2)) -w 0 \
+		    > "$TMP/storm.out" 2>/dev/null &
 		mc=$!
 		BENCH_NAME=mixed bench "$size" "$run" "$limit" -s get -c 4 \
 		    -f "$BD/ids.$size" "${common[@]}"
-		wait "$mc" ;;
+		wait "$mc"
+		storm_note ;;
 	sync)
 		BENCH_NAME='' bench "$size" "$run" 3600 \
 		    -s sync -c "$SYNC_CONNS" -m "$sync_n" -n "$size" ;;
@@ -676,6 +693,9 @@ cp "$RESULTS" "$OUT.jsonl"
 	         then "\($g[0].users) users in \($g | map(.seconds) | median
 	         | r(1)) s (\($g | map(.users_per_s) | median | r(0))/s)"
 	         else empty end),
+	       (if $g[0].storm_rps != null then "beside \($g | map(.storm_rps
+	         | select(. != null)) | median | r(0)) creates/s on " +
+	         "\($g[0].storm_conns) connections" else empty end),
 	       (if $g[0].add_ms != null then "\($g[0].churn) members of a " +
 	         "\($g[0].group_members)-member group, \($g[0].batch)/PATCH: " +
 	         "add \($g | map(.add_ms) | median | r(0)) ms, remove " +
