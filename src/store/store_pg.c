@@ -548,6 +548,10 @@ lock_cmp(const void *a, const void *b)
 /*
  * The statement locking the wanted tenants, in tenant order, at savepoint
  * depth: one upsert, which creates a missing row and locks an existing one.
+ * Its update is WHERE false: ON CONFLICT DO UPDATE locks the row it clashes
+ * with whether or not the row passes the WHERE, so the lock is taken without
+ * writing the row again (no new version of a row every write transaction
+ * of the tenant touches).
  */
 static const char *
 lock_stmt(struct pg_txn *root, int depth)
@@ -567,7 +571,7 @@ lock_stmt(struct pg_txn *root, int depth)
 		    i > 0 ? ", " : "", (unsigned)l[i].pl_tenant);
 	}
 	snprintf(sql + strlen(sql), len - strlen(sql), " ON CONFLICT "
-	    "(tenant) DO UPDATE SET tenant = l.tenant");
+	    "(tenant) DO UPDATE SET tenant = l.tenant WHERE false");
 	root->t_nsent = root->t_nlocks;
 	free(root->t_locksql);
 	root->t_locksql = sql;

@@ -174,7 +174,7 @@ DID=$(q "SELECT id FROM scim_tenant_names WHERE name = 'default'")
 isnt "$BID" "" "bravo's tenant id"
 # psql takes bravo's lock the way scimd does and holds it for 3 s
 pg_psql "BEGIN; INSERT INTO scim_tenant_lock AS l (tenant) VALUES ($BID)
-    ON CONFLICT (tenant) DO UPDATE SET tenant = l.tenant;
+    ON CONFLICT (tenant) DO UPDATE SET tenant = l.tenant WHERE false;
     SELECT pg_sleep(3); COMMIT" > /dev/null 2>&1 &
 HOLDER=$!
 at_exit "kill $HOLDER 2>/dev/null"
@@ -216,6 +216,14 @@ is "$(q "SELECT count(*) FROM scimd_users WHERE tenant = 'bravo' AND
     user_name = 'waits'")" 1 "and it was then made"
 is "$(q "SELECT count(*) FROM scim_tenant_lock WHERE tenant IN ($BID, $DID)")" 2 \
     "one lock row per tenant that wrote"
+# the lock is a row lock only: a write transaction does not write the row
+# again (no new version of it, no dead tuple, per transaction)
+lock_xmin() { q "SELECT xmin FROM scim_tenant_lock WHERE tenant = $DID"; }
+x0=$(lock_xmin)
+mkuser "lockrow1" && mkuser "lockrow2"
+is "$(lock_xmin)" "$x0" "two writes in tenant A leave its lock row as it was"
+isnt "$(q "SELECT xmax FROM scim_tenant_lock WHERE tenant = $DID")" 0 \
+    "and were its lockers"
 is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
     "no global writers' lock any more"
 
