@@ -554,6 +554,46 @@ test_time(void)
 	is_str(want, run(&q, NULL), "the newest 10 are kept");
 }
 
+/*
+ * A tenant's name, as every audit record and event gives it: right when
+ * tenants alternate, and read again when the tenant's record changes.
+ */
+static void
+test_tenant_name(void)
+{
+	struct store_txn	*t;
+	struct store_val	 k, v;
+	uint8_t			 ib[5];
+	char			 name[TENANT_NAME_MAX + 1];
+	const char		*rec = "{\"name\":\"gamma\",\"created\":1}";
+	int			 i, good = 0;
+
+	if (store_begin(st, 1, &t) != SCIM_OK) {
+		ok(0, "store_begin");
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		if (tenant_name(t, i % 2 ? ten_b : ten_a, name,
+		    sizeof(name)) == SCIM_OK && strcmp(name, i % 2 ? "beta" :
+		    "alpha") == 0)
+			good++;
+	}
+	is_int(4, good, "tenant names, tenants alternating");
+	ib[0] = 'i';
+	util_put_be32(ib + 1, ten_a);
+	k.sv_data = ib;
+	k.sv_len = sizeof(ib);
+	v.sv_data = rec;
+	v.sv_len = strlen(rec);
+	ok(store_put(t, STORE_TENANTS, &k, &v, 0) == SCIM_OK &&
+	    tenant_name(t, ten_a, name, sizeof(name)) == SCIM_OK &&
+	    strcmp(name, "gamma") == 0,
+	    "a changed tenant record is read again, not remembered");
+	ok(tenant_name(t, 999999, name, sizeof(name)) == SCIM_ENOTFOUND,
+	    "no name for a tenant that does not exist");
+	store_abort(t);
+}
+
 int
 main(void)
 {
@@ -579,6 +619,7 @@ main(void)
 	test_shape();
 	test_filters();
 	test_pages();
+	test_tenant_name();
 	store_close(st);
 	test_rm_rf(dir);
 	free(dir);

@@ -114,17 +114,51 @@ tenant_record(struct store_txn *t, uint32_t id, struct json_object **out)
 	return (*out != NULL ? SCIM_OK : SCIM_ESTORE);
 }
 
+/*
+ * The last tenant record read and the name in it, per thread: every audit
+ * record and every event names its tenant, and a batch's writes are mostly
+ * of one tenant.  Only the bytes read are trusted: a record that differs
+ * in any byte is parsed again.
+ */
+struct tenant_memo {
+	uint32_t	tm_id;
+	size_t		tm_len;		/* 0: empty */
+	char		tm_rec[128];
+	char		tm_name[TENANT_NAME_MAX + 1];
+};
+
+static _Thread_local struct tenant_memo	tenant_memo;
+
 int
 tenant_name(struct store_txn *t, uint32_t id, char *buf, size_t len)
 {
+	struct tenant_memo	*m = &tenant_memo;
 	struct json_object	*o;
+	struct store_val	 k, v;
+	uint8_t			 ib[KEYS_TAG_U32_LEN];
 	const char		*n;
 	int			 rc;
 
-	if ((rc = tenant_record(t, id, &o)) != SCIM_OK)
+	k = id_key(ib, id);
+	if ((rc = store_get(t, STORE_TENANTS, &k, &v)) != SCIM_OK)
 		return (rc);
+	if (m->tm_len != 0 && m->tm_id == id && v.sv_len == m->tm_len &&
+	    memcmp(v.sv_data, m->tm_rec, v.sv_len) == 0) {
+		strlcpy(buf, m->tm_name, len);
+		return (SCIM_OK);
+	}
+	if ((o = jsonutil_load(v.sv_data, v.sv_len)) == NULL)
+		return (SCIM_ESTORE);
 	n = json_object_get_string(json_object_object_get(o, "name"));
 	strlcpy(buf, n != NULL ? n : "", len);
+	m->tm_len = 0;
+	if (v.sv_len > 0 && v.sv_len <= sizeof(m->tm_rec) && n != NULL &&
+	    strlen(n) < sizeof(m->tm_name)) {
+		m->tm_id = id;
+		m->tm_len = v.sv_len;
+		memcpy(m->tm_rec, v.sv_data, v.sv_len);
+		strlcpy(m->tm_name, n, sizeof(m->tm_name));
+	}
 	json_object_put(o);
 	return (SCIM_OK);
 }
