@@ -16,7 +16,10 @@
 # scenario's: what req/s would be with the server's core to itself, the
 # figure to trust on a shared machine.
 # With both backends a second table sets them side by side:
-# PostgreSQL's rate over LMDB's per scenario.
+# PostgreSQL's rate over LMDB's per scenario.  Both are then up for the
+# whole run and take turns scenario by scenario (which goes first flips
+# every run), so that a slow stretch of a shared machine falls on both
+# rather than on the one whose runs it happened to meet.
 #
 # It builds nothing: it uses the scimd, scimctl and scimbench of a built
 # tree (top_builddir, or SCIMD, SCIMCTL and SCIMBENCH).  It talks only to
@@ -24,7 +27,8 @@
 # cluster and its temporary directory on exit.
 #
 # Knobs (environment):
-#   BENCH_BACKEND=lmdb           lmdb, pg, or both (lmdb, then pg)
+#   BENCH_BACKEND=lmdb           lmdb, pg, or both (both up at once, each
+#                                scenario run on one then the other)
 #   BENCH_SIZES="10000 1000000"  populations, ascending (the store grows)
 #   BENCH_SECONDS=10             measurement window per scenario
 #   BENCH_WARMUP=1               warm-up before each window
@@ -139,17 +143,24 @@ PGDIR=
 
 cleanup()
 {
-	local rc=$?
+	local rc=$? b
 
-	if [ -n "$SCIMD_PID" ] && kill -0 "$SCIMD_PID" 2>/dev/null; then
-		kill -TERM "$SCIMD_PID" 2>/dev/null
-		sleep 1
-		kill -0 "$SCIMD_PID" 2>/dev/null && sleep 5
-		kill -KILL "$SCIMD_PID" 2>/dev/null
-		wait "$SCIMD_PID" 2>/dev/null
+	# the backend at work, then every backend (run_all keeps both up)
+	if declare -F state_save > /dev/null; then
+		[ -z "${B:-}" ] || state_save "$B"
 	fi
+	for b in ${BACKENDS:-}; do
+		! declare -F state_load > /dev/null || state_load "$b"
+		if [ -n "$SCIMD_PID" ] && kill -0 "$SCIMD_PID" 2>/dev/null; then
+			kill -TERM "$SCIMD_PID" 2>/dev/null
+			sleep 1
+			kill -0 "$SCIMD_PID" 2>/dev/null && sleep 5
+			kill -KILL "$SCIMD_PID" 2>/dev/null
+			wait "$SCIMD_PID" 2>/dev/null
+		fi
+		[ -z "$PGDIR" ] || stop_pg
+	done
 	[ -z "$FLOOR_PID" ] || stop_floor
-	[ -z "$PGDIR" ] || stop_pg
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "run.sh: kept $TMP" >&2
 	else
@@ -409,12 +420,42 @@ storage()
 
 limit=$(( SECONDS_ + ${WARMUP%.*} + 300 ))
 
-# run_backend lmdb|pg: the whole benchmark on one backend.
-run_backend()
+# What each backend's scimd keeps in globals (start_scimd, start_pg, ...):
+# saved and restored around each step, so that both backends stay up and
+# their runs interleave.
+STATE_VARS="BD TOKEN SCIMD_PID PORT URL STARTUP_MS PGDIR CONNINFO PG_PID"
+
+# state_save B / state_load B: backend B's globals, kept apart.
+state_save()
+{
+	local v
+
+	for v in $STATE_VARS; do
+		eval "ST_${1}_$v=\${$v:-}"
+	done
+	eval "ST_${1}_ARGS=(\"\${STORE_ARGS[@]}\")"
+}
+
+state_load()
+{
+	local v
+
+	B=$1
+	for v in $STATE_VARS; do
+		eval "$v=\${ST_${1}_$v:-}"
+	done
+	eval "STORE_ARGS=(\"\${ST_${1}_ARGS[@]}\")"
+}
+
+# backend_start lmdb|pg: its store and scimd (a token minted if none was
+# printed).
+backend_start()
 {
 	B=$1
 	BD=$TMP/$B
 	TOKEN=
+	SCIMD_PID=
+	PGDIR=
 	STORE_ARGS=()
 	mkdir -p "$BD"
 	{
@@ -446,7 +487,6 @@ EOF
 
 	say "$B: sizes $SIZES, ${SECONDS_} s x $RUNS runs, durability" \
 	    "$DURABILITY, $pinned"
-	start_floor
 	start_scimd
 	if [ -z "$TOKEN" ]; then
 		# no first token printed (the store was not new): mint one
@@ -455,24 +495,59 @@ EOF
 		[ -n "$TOKEN" ] || die "no token: scimd printed none and" \
 		    "scimctl token create failed"
 	fi
+}
+
+# backend_populate SIZE: the current backend populated to SIZE users, its
+# store's size, and a restart (start-up time with this population, and a
+# fresh RSS).
+backend_populate()
+{
+	local size=$1
+
+	say "$B: populate to $size users ($POP_CONNS connections)"
+	# -f: the ids of the users it created or found, for get and patch
+	BENCH_NAME=populate bench "$size" 0 14400 -s populate \
+	    -n "$size" -c "$POP_CONNS" -f "$BD/ids.$size" ||
+	    die "populate failed"
+	storage "$size"
+	stop_scimd
+	start_scimd
+	say "$B: restarted scimd with $size users in $STARTUP_MS ms"
+	jq -nc --arg b "$B" --argjson size "$size" \
+	    --argjson ms "$STARTUP_MS" --argjson bytes "$STORE_BYTES" \
+	    '{scenario: "startup", backend: $b, size: $size, run: 0,
+	    startup_ms: $ms, store_after_populate: $bytes}' \
+	    >> "$RESULTS"
+}
+
+# backend_rss SIZE: scimd's private memory after this size's scenarios.
+backend_rss()
+{
+	jq -nc --arg b "$B" --argjson size "$1" --argjson kb \
+	    "$(awk '/^RssAnon:/ { print $2 }' "/proc/$SCIMD_PID/status")" \
+	    '{scenario: "rss", backend: $b, size: $size, run: 0,
+	    rss_anon_kb: $kb}' >> "$RESULTS"
+}
+
+# run_all: every backend up at once; at each size, every run of every
+# scenario on each backend in turn (the backends' order flipped every
+# other run), so that a stretch of a slow machine falls on both and the
+# ratios between them are measured side by side.
+run_all()
+{
+	local b size run sc order
+
+	start_floor
+	for b in $BACKENDS; do
+		backend_start "$b"
+		state_save "$b"
+	done
 	for size in $SIZES; do
-		say "$B: populate to $size users ($POP_CONNS connections)"
-		# -f: the ids of the users it created or found, for get and
-		# patch
-		BENCH_NAME=populate bench "$size" 0 14400 -s populate \
-		    -n "$size" -c "$POP_CONNS" -f "$BD/ids.$size" ||
-		    die "populate failed"
-		storage "$size"
-		# a restart: start-up time with this population, and a fresh
-		# RSS
-		stop_scimd
-		start_scimd
-		say "$B: restarted scimd with $size users in $STARTUP_MS ms"
-		jq -nc --arg b "$B" --argjson size "$size" \
-		    --argjson ms "$STARTUP_MS" --argjson bytes "$STORE_BYTES" \
-		    '{scenario: "startup", backend: $b, size: $size, run: 0,
-		    startup_ms: $ms, store_after_populate: $bytes}' \
-		    >> "$RESULTS"
+		for b in $BACKENDS; do
+			state_load "$b"
+			backend_populate "$size"
+			state_save "$b"
+		done
 		if [ -n "$SYNC_USERS" ]; then
 			sync_n=$SYNC_USERS
 		elif [ "$size" -lt 100000 ]; then
@@ -483,21 +558,31 @@ EOF
 		gsize=$GROUP_SIZE
 		[ "$gsize" -le $((size - CHURN)) ] || gsize=$((size - CHURN))
 		for run in $(seq 1 "$RUNS"); do
+			order=$BACKENDS
+			[ $((run % 2)) -eq 1 ] ||
+			    order=$(printf '%s\n' $BACKENDS | tac | xargs)
 			for sc in $SCENARIOS; do
-				say "$B: size $size run $run: $sc"
-				[ "$B" != pg ] || settle_pg
-				run_scenario "$sc"
+				for b in $order; do
+					state_load "$b"
+					say "$B: size $size run $run: $sc"
+					[ "$B" != pg ] || settle_pg
+					run_scenario "$sc"
+					state_save "$b"
+				done
 			done
 		done
-		# scimd's private memory after this size's scenarios
-		jq -nc --arg b "$B" --argjson size "$size" --argjson kb \
-		    "$(awk '/^RssAnon:/ { print $2 }' "/proc/$SCIMD_PID/status")" \
-		    '{scenario: "rss", backend: $b, size: $size, run: 0,
-		    rss_anon_kb: $kb}' >> "$RESULTS"
+		for b in $BACKENDS; do
+			state_load "$b"
+			backend_rss "$size"
+		done
+	done
+	for b in $BACKENDS; do
+		state_load "$b"
+		stop_scimd
+		[ "$B" != pg ] || stop_pg
+		state_save "$b"
 	done
 	stop_floor
-	stop_scimd
-	[ "$B" != pg ] || stop_pg
 }
 
 # settle_pg: the rows the scenario before left dead vacuumed and its dirty
@@ -613,9 +698,7 @@ run_scenario()
 	esac
 }
 
-for b in $BACKENDS; do
-	run_backend "$b"
-done
+run_all
 cp "$RESULTS" "$OUT.jsonl"
 
 # --- the summary --------------------------------------------------------------
