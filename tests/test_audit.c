@@ -562,7 +562,7 @@ static void
 test_tenant_name(void)
 {
 	struct store_txn	*t;
-	struct store_val	 k, v;
+	struct store_val	 k, v = { NULL, 0 };
 	uint8_t			 ib[5];
 	char			 name[TENANT_NAME_MAX + 1];
 	char			 rec[128];
