@@ -16,7 +16,9 @@
 # scenario's: what req/s would be with the server's core to itself, the
 # figure to trust on a shared machine.
 # With both backends a second table sets them side by side:
-# PostgreSQL's rate over LMDB's per scenario.  Both are then up for the
+# PostgreSQL's rate over LMDB's per scenario, as the ratio of the medians
+# and as the median of each run's ratio (its two backends ran back to
+# back).  Both are then up for the
 # whole run and take turns scenario by scenario (which goes first flips
 # every run), so that a slow stretch of a shared machine falls on both
 # rather than on the one whose runs it happened to meet.
@@ -838,10 +840,14 @@ cp "$RESULTS" "$OUT.jsonl"
 	def r(n): if . == null then "-" else (. * pow(10; n) | round) /
 	    pow(10; n) | tostring end;
 	def m(f): map(f | select(. != null)) | median;
+	# per run: its two backends ran one right after the other
+	def paired(l; p; f): [l[] as $x | p[] | select(.run == $x.run and
+	    .run > 0) | [($x | f), f]] | map(select(.[0] != null and
+	    .[1] != null and .[0] > 0) | .[1] / .[0]) | median;
 	map(select(.backend != null and .scenario != "startup" and
 	    .scenario != "storage" and .scenario != "populate"))
-	| "", "| users | scenario | LMDB req/s | PostgreSQL req/s | PG/LMDB | LMDB p99 ms | PG p99 ms | sync s LMDB / PG (PG/LMDB) |",
-	  "|---:|---|---:|---:|---:|---:|---:|---|",
+	| "", "| users | scenario | LMDB req/s | PostgreSQL req/s | PG/LMDB | PG/LMDB, runs paired | LMDB p99 ms | PG p99 ms | sync s LMDB / PG (PG/LMDB; runs paired) |",
+	  "|---:|---|---:|---:|---:|---:|---:|---:|---|",
 	  (group_by([.size, .scenario]) | .[]
 	   | (map(select(.backend == "lmdb"))) as $l
 	   | (map(select(.backend == "pg"))) as $p
@@ -850,10 +856,12 @@ cp "$RESULTS" "$OUT.jsonl"
 	   | ($l | m(.seconds)) as $ls | ($p | m(.seconds)) as $ps
 	   | "| \(.[0].size) | \(.[0].scenario) | \($lr | r(0)) | " +
 	     "\($pr | r(0)) | \(if $lr > 0 then $pr / $lr else null end | r(2))" +
+	     " | \(paired($l; $p; .rps) | r(2))" +
 	     " | \($l | m(.p99_ms) | r(2)) | \($p | m(.p99_ms) | r(2)) | " +
 	     (if .[0].scenario == "sync" and $ls != null and $ps != null and
 	     $ls > 0 then
-	     "\($ls | r(1)) / \($ps | r(1)) (\($ps / $ls | r(2)))" else "" end)
+	     "\($ls | r(1)) / \($ps | r(1)) (\($ps / $ls | r(2)); " +
+	     "\(paired($l; $p; .seconds) | r(2)))" else "" end)
 	     + " |")
 	' "$RESULTS"
 } > "$OUT.md" || die "summary failed"
