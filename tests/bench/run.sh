@@ -17,11 +17,11 @@
 # figure to trust on a shared machine.
 # With both backends a second table sets them side by side:
 # PostgreSQL's rate over LMDB's per scenario, as the ratio of the medians
-# and as the median of each run's ratio (its two backends ran back to
-# back).  Both are then up for the
-# whole run and take turns scenario by scenario (which goes first flips
-# every run), so that a slow stretch of a shared machine falls on both
-# rather than on the one whose runs it happened to meet.
+# and as the median of each run's ratio.  Both backends are then up for
+# the whole run and take turns scenario by scenario (which goes first
+# flips every run), so that a slow stretch of a shared machine falls on
+# both rather than on the one whose runs it happened to meet, and a run's
+# two figures are taken back to back.
 #
 # It builds nothing: it uses the scimd, scimctl and scimbench of a built
 # tree (top_builddir, or SCIMD, SCIMCTL and SCIMBENCH).  It talks only to
