@@ -12,6 +12,7 @@
 #include "audit_query.h"
 #include "error.h"
 #include "jsonutil.h"
+#include "keys.h"
 #include "schema.h"
 #include "store.h"
 #include "tap.h"
@@ -563,7 +564,7 @@ test_tenant_name(void)
 {
 	struct store_txn	*t;
 	struct store_val	 k, v = { NULL, 0 };
-	uint8_t			 ib[5];
+	uint8_t			 ib[KEYS_TAG_U32_LEN];
 	char			 name[TENANT_NAME_MAX + 1];
 	char			 rec[128];
 	const char		*at;
@@ -581,10 +582,7 @@ test_tenant_name(void)
 	}
 	is_int(4, good, "tenant names, tenants alternating");
 	/* the same bytes but the name's: as long as the record remembered */
-	ib[0] = 'i';
-	util_put_be32(ib + 1, ten_a);
-	k.sv_data = ib;
-	k.sv_len = sizeof(ib);
+	k = keys_tag_u32(ib, 'i', ten_a);	/* tenant.c's "i" id key */
 	if (store_get(t, STORE_TENANTS, &k, &v) == SCIM_OK &&
 	    v.sv_len < sizeof(rec) && (at = memmem(v.sv_data, v.sv_len,
 	    "alpha", 5)) != NULL) {

@@ -100,15 +100,24 @@ tenant_create(struct store_txn *t, const char *name, uint32_t *id)
 	return (rc);
 }
 
+/* The bytes of tenant id's record, valid as store_get's. */
+static int
+tenant_bytes(struct store_txn *t, uint32_t id, struct store_val *v)
+{
+	struct store_val	k;
+	uint8_t			ib[KEYS_TAG_U32_LEN];
+
+	k = id_key(ib, id);
+	return (store_get(t, STORE_TENANTS, &k, v));
+}
+
 static int
 tenant_record(struct store_txn *t, uint32_t id, struct json_object **out)
 {
-	struct store_val	k, v;
-	uint8_t			ib[KEYS_TAG_U32_LEN];
+	struct store_val	v;
 	int			rc;
 
-	k = id_key(ib, id);
-	if ((rc = store_get(t, STORE_TENANTS, &k, &v)) != SCIM_OK)
+	if ((rc = tenant_bytes(t, id, &v)) != SCIM_OK)
 		return (rc);
 	*out = jsonutil_load(v.sv_data, v.sv_len);
 	return (*out != NULL ? SCIM_OK : SCIM_ESTORE);
@@ -134,13 +143,11 @@ tenant_name(struct store_txn *t, uint32_t id, char *buf, size_t len)
 {
 	struct tenant_memo	*m = &tenant_memo;
 	struct json_object	*o;
-	struct store_val	 k, v;
-	uint8_t			 ib[KEYS_TAG_U32_LEN];
+	struct store_val	 v;
 	const char		*n;
 	int			 rc;
 
-	k = id_key(ib, id);
-	if ((rc = store_get(t, STORE_TENANTS, &k, &v)) != SCIM_OK)
+	if ((rc = tenant_bytes(t, id, &v)) != SCIM_OK)
 		return (rc);
 	if (m->tm_len != 0 && m->tm_id == id && v.sv_len == m->tm_len &&
 	    memcmp(v.sv_data, m->tm_rec, v.sv_len) == 0) {
