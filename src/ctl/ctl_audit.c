@@ -296,20 +296,9 @@ follow(struct ctl *c, struct audit_query *q, enum out_mode mode, int tenants,
     uint64_t last)
 {
 	struct audit_page	 p;
-	struct store_txn	*t;
 	struct timespec		 ts = { 0, FOLLOW_MS * 1000000L };
-	uint64_t		 top;
 	size_t			 i;
-	int			 rc;
 
-	/* start after everything there is now, matching or not */
-	t = ctl_begin(c, 0);
-	rc = audit_query_newest(t, q->aq_tenant, &top);
-	store_abort(t);
-	if (rc != SCIM_OK)
-		fatalx("audit: %s", scim_err_text(rc));
-	if (top > last)
-		last = top;
 	q->aq_asc = 1;
 	q->aq_limit = 0;
 	q->aq_until = 0;
@@ -333,11 +322,21 @@ audit_list(struct ctl *c, enum out_mode mode)
 	struct audit_query	 q;
 	struct store_txn	*t;
 	struct audit_page	 p;
+	uint64_t		 top;
 	size_t			 i;
-	int			 tenants;
+	int			 tenants, rc;
 
 	t = ctl_begin(c, 0);
 	build_query(c, t, &q);
+	/*
+	 * --follow goes on after everything there is now, matching or not,
+	 * read in the listing's own snapshot: a record committed between
+	 * the two reads would be in neither.
+	 */
+	top = 0;
+	if (c->c_follow && (rc = audit_query_newest(t, q.aq_tenant, &top)) !=
+	    SCIM_OK)
+		fatalx("audit: %s", scim_err_text(rc));
 	/* newest first, so that --limit keeps the newest; printed reversed */
 	page(t, &q, &p);
 	tenants = q.aq_tenant == TENANT_ALL;
@@ -347,7 +346,8 @@ audit_list(struct ctl *c, enum out_mode mode)
 		    mode, tenants);
 	json_object_put(p.ap_records);
 	if (c->c_follow)
-		follow(c, &q, mode, tenants, p.ap_newest);
+		follow(c, &q, mode, tenants,
+		    p.ap_newest > top ? p.ap_newest : top);
 	return (0);
 }
 

@@ -245,9 +245,18 @@ like "$CTL_OUT" 'Create +4 +1 +0 +5' "summary: Create row"
 like "$CTL_OUT" 'Total +10 +1 +1 +12' "summary: totals"
 "$SCIMCTL" -c "$CONF" audit --follow --json > "$SCIM_TMP/follow.out" 2>&1 &
 FPID=$!
-sleep 0.7
+# the listing is printed once the starting point is read: only then is
+# dave new to it
+for _ in $(seq 1 100); do
+	[ -s "$SCIM_TMP/follow.out" ] && break
+	sleep 0.1
+done
 mkuser dave
-sleep 1.2
+for _ in $(seq 1 100); do
+	jq -r 'select(.target.name=="dave")|.action' \
+	    < "$SCIM_TMP/follow.out" 2>/dev/null | grep -q Create && break
+	sleep 0.1
+done
 kill "$FPID" 2>/dev/null
 wait "$FPID" 2>/dev/null
 is "$(jq -r 'select(.target.name=="dave")|.action' < "$SCIM_TMP/follow.out")" \
