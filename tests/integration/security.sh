@@ -112,8 +112,11 @@ mkcert "$SCIM_TMP/cert2.pem" "$SCIM_TMP/key2.pem"
 cp "$SCIM_TMP/cert2.pem" "$CERT"
 cp "$SCIM_TMP/key2.pem" "$KEY"
 kill -HUP "$SCIMD_PID"
-sleep 0.5
-NEWFP=$(fingerprint)
+for _ in $(seq 1 50); do
+	sleep 0.2
+	NEWFP=$(fingerprint)
+	[ -n "$NEWFP" ] && [ "$NEWFP" != "$OLDFP" ] && break
+done
 is "$NEWFP" "$(openssl x509 -in "$SCIM_TMP/cert2.pem" -noout -fingerprint -sha256)" \
     "after SIGHUP new connections get the new certificate"
 isnt "$NEWFP" "$OLDFP" "the fingerprint changed"
