@@ -243,6 +243,12 @@ isnt "$CTL_RC" 0 "audit show of an unknown id fails"
 ctl audit summary --since 40m
 like "$CTL_OUT" 'Create +4 +1 +0 +5' "summary: Create row"
 like "$CTL_OUT" 'Total +10 +1 +1 +12' "summary: totals"
+# the action of dave's record in what --follow printed
+dave_action()
+{
+	jq -r 'select(.target.name=="dave")|.action' \
+	    < "$SCIM_TMP/follow.out" 2>/dev/null
+}
 "$SCIMCTL" -c "$CONF" audit --follow --json > "$SCIM_TMP/follow.out" 2>&1 &
 FPID=$!
 # the listing is printed once the starting point is read: only then is
@@ -253,14 +259,12 @@ for _ in $(seq 1 100); do
 done
 mkuser dave
 for _ in $(seq 1 100); do
-	jq -r 'select(.target.name=="dave")|.action' \
-	    < "$SCIM_TMP/follow.out" 2>/dev/null | grep -q Create && break
+	dave_action | grep -q Create && break
 	sleep 0.1
 done
 kill "$FPID" 2>/dev/null
 wait "$FPID" 2>/dev/null
-is "$(jq -r 'select(.target.name=="dave")|.action' < "$SCIM_TMP/follow.out")" \
-    Create "--follow prints a new record"
+is "$(dave_action)" Create "--follow prints a new record"
 
 # --- kill -9 mid-write: resources and Create records match one to one ----------
 
