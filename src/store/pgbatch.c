@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pgbatch.h"
+#include "pgtext.h"
 #include "util.h"
 
 #define OID_BYTEA	17
@@ -37,61 +38,27 @@ array_of(Oid t)
 char *
 pgbatch_sql(const char *sql, int n, const Oid *types, Oid *atypes)
 {
-	struct sbuf {
-		char	*s;
-		size_t	 len, cap;
-	}		 b = { NULL, 0, 0 };
-	const char	*p;
-	char		 num[32];
-	int		 i, m, quoted = 0;
+	FILE	*out;
+	char	*b;
+	size_t	 len;
+	int	 i, rc;
 
 	if (n < 1 || n > MAX_PARAMS)
 		return (NULL);
 	for (i = 0; i < n; i++)
 		if ((atypes[i] = array_of(types[i])) == 0)
 			return (NULL);
-#define PUT(str, l) do {						\
-	if (b.len + (l) + 1 > b.cap) {					\
-		b.cap = (b.len + (l) + 1) * 2;				\
-		b.s = xrealloc(b.s, b.cap);				\
-	}								\
-	memcpy(b.s + b.len, (str), (l));				\
-	b.len += (l);							\
-	b.s[b.len] = '\0';						\
-} while (0)
-#define PUTS(str) PUT((str), strlen(str))
-	PUTS("SELECT x.o, s.* FROM unnest(");
-	for (i = 1; i <= n; i++) {
-		snprintf(num, sizeof(num), "%s$%d", i > 1 ? ", " : "", i);
-		PUTS(num);
-	}
-	PUTS(") WITH ORDINALITY AS x(");
-	for (i = 1; i <= n; i++) {
-		snprintf(num, sizeof(num), "p%d, ", i);
-		PUTS(num);
-	}
-	PUTS("o) CROSS JOIN LATERAL (");
-	for (p = sql; *p != '\0'; p++) {
-		if (*p == '\'')
-			quoted = !quoted;
-		if (quoted || *p != '$' || p[1] < '1' || p[1] > '9') {
-			PUT(p, 1);
-			continue;
-		}
-		for (m = 0; p[1] >= '0' && p[1] <= '9' && m <= MAX_PARAMS;
-		    p++)
-			m = m * 10 + (p[1] - '0');
-		if (m < 1 || m > n) {
-			free(b.s);
-			return (NULL);
-		}
-		snprintf(num, sizeof(num), "x.p%d", m);
-		PUTS(num);
-	}
-	PUTS(") AS s");
-#undef PUTS
-#undef PUT
-	return (b.s);
+	out = pgtext_open(&b, &len);
+	fputs("SELECT x.o, s.* FROM unnest(", out);
+	for (i = 1; i <= n; i++)
+		fprintf(out, "%s$%d", i > 1 ? ", " : "", i);
+	fputs(") WITH ORDINALITY AS x(", out);
+	for (i = 1; i <= n; i++)
+		fprintf(out, "p%d, ", i);
+	fputs("o) CROSS JOIN LATERAL (", out);
+	rc = pgtext_params(out, sql, n, "x.p%d", 0);
+	fputs(") AS s", out);
+	return (pgtext_close(out, &b, rc != 0));
 }
 
 int

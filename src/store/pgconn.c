@@ -20,10 +20,26 @@
 #include "fiber.h"
 #include "log.h"
 #include "pgconn.h"
+#include "pgmerge.h"
 #include "util.h"
 
 /* After a failed connect, answer at once for this long before trying again. */
 #define PG_RETRY_MS	1000
+/* Merged statements (pgmerge.h) a connection prepares, at most. */
+#define PG_MERGED	32
+
+/* A merged statement, "m<slot>" on its connection. */
+struct pgmerged {
+	int			 pm_n;
+	int			 pm_ids[PGMERGE_MAX];
+	enum {
+		MERGED_NONE,	/* not prepared */
+		MERGED_SENT,	/* its PREPARE sent, unanswered */
+		MERGED_READY,
+		MERGED_NEVER	/* the server refused it: sent apart */
+	}			 pm_state;
+	int			 pm_q;	/* while sent: its place in the queue */
+};
 
 struct pgconn {
 	PGconn			*pc_conn;
@@ -31,6 +47,10 @@ struct pgconn {
 	int			 pc_broken;
 	int			 pc_pending;	/* a result nobody waited for */
 	int			 pc_queued;	/* writes sent, results unread */
+	struct pgmerge		 pc_held;	/* writes queued, not yet sent */
+	struct pgmerged		 pc_merged[PG_MERGED];
+	int			 pc_nmerged;
+	int			 pc_sent;	/* MERGED_SENT ones */
 	uint64_t		 pc_prepared[PGCONN_MAXSTMT / 64];
 	TAILQ_ENTRY(pgconn)	 pc_entry;
 };
@@ -193,6 +213,7 @@ pgconn_close(struct pgconn *c)
 		return;
 	c->pc_pool->pp_open--;
 	PQfinish(c->pc_conn);
+	pgmerge_free(&c->pc_held);
 	free(c);
 }
 
@@ -361,7 +382,7 @@ pgpool_release(struct pgpool *p, struct pgconn *c)
 
 	if (c == NULL)
 		return;
-	if (c->pc_queued > 0)
+	if (c->pc_queued > 0 || c->pc_held.m_n > 0)
 		c->pc_broken = 1;	/* never settled: state unknown */
 	w = TAILQ_FIRST(&p->pp_waiters);
 	if (w != NULL)
@@ -492,6 +513,139 @@ send_and_wait(struct pgconn *c, PGresult **out)
 
 static int	drain(struct pgconn *);
 
+/* The slot of the merged statement for the writes held; -1: none. */
+static int
+merged_slot(struct pgconn *c)
+{
+	struct pgmerge	*m = &c->pc_held;
+	struct pgmerged	*pm;
+	int		 i;
+
+	for (i = 0; i < c->pc_nmerged; i++)
+		if (pgmerge_is(m, c->pc_merged[i].pm_ids,
+		    c->pc_merged[i].pm_n))
+			return (c->pc_merged[i].pm_state == MERGED_NEVER ? -1 :
+			    i);
+	if (c->pc_nmerged == PG_MERGED)
+		return (-1);
+	pm = &c->pc_merged[c->pc_nmerged];
+	pm->pm_n = m->m_n;
+	memcpy(pm->pm_ids, m->m_ids, sizeof(pm->pm_ids));
+	pm->pm_state = MERGED_NONE;
+	return (c->pc_nmerged++);
+}
+
+/* The answer to merged statement PREPAREs at place q in the queue. */
+static void
+merged_answer(struct pgconn *c, int q, ExecStatusType st)
+{
+	struct pgmerged	*pm;
+	int		 i;
+
+	for (i = 0; c->pc_sent > 0 && i < c->pc_nmerged; i++) {
+		pm = &c->pc_merged[i];
+		if (pm->pm_state != MERGED_SENT || pm->pm_q != q)
+			continue;
+		c->pc_sent--;
+		if (st == PGRES_COMMAND_OK)
+			pm->pm_state = MERGED_READY;
+		else if (st == PGRES_PIPELINE_ABORTED)
+			pm->pm_state = MERGED_NONE;	/* another's error */
+		else {
+			log_warnx("database: writes not merged: %s",
+			    PQerrorMessage(c->pc_conn));
+			pm->pm_state = MERGED_NEVER;
+		}
+	}
+}
+
+/* PREPAREs sent and never answered (the pipeline broke): unknown. */
+static void
+merged_forget(struct pgconn *c)
+{
+	int	i;
+
+	for (i = 0; c->pc_sent > 0 && i < c->pc_nmerged; i++)
+		if (c->pc_merged[i].pm_state == MERGED_SENT) {
+			c->pc_merged[i].pm_state = MERGED_NONE;
+			c->pc_sent--;
+		}
+}
+
+/* Send the writes held one by one, as their own statements. */
+static int
+held_each(struct pgconn *c, const char **vals, const int *lens,
+    const int *fmts)
+{
+	struct pgmerge	*m = &c->pc_held;
+	char		 name[16];
+	int		 i, n;
+
+	for (i = 0; i < m->m_n; i++, c->pc_queued++) {
+		n = (i + 1 < m->m_n ? m->m_first[i + 1] : m->m_np) -
+		    m->m_first[i];
+		snprintf(name, sizeof(name), "s%d", m->m_ids[i]);
+		if (!PQsendQueryPrepared(c->pc_conn, name, n,
+		    vals + m->m_first[i], lens + m->m_first[i], fmts, 1))
+			return (SCIM_EUNAVAIL);
+	}
+	return (SCIM_OK);
+}
+
+/*
+ * Send the writes held into the pipeline (not flushed): several as their
+ * merged statement, prepared first on this connection's first use of it.
+ */
+static int
+held_send(struct pgconn *c)
+{
+	struct pgmerge	*m = &c->pc_held;
+	struct pgmerged	*pm;
+	const char	*vals[PGMERGE_MAXPARAMS];
+	int		 lens[PGMERGE_MAXPARAMS], fmts[PGMERGE_MAXPARAMS];
+	char		 name[16], *sql;
+	int		 i, slot, rc = SCIM_EUNAVAIL;
+
+	if (m->m_n == 0)
+		return (SCIM_OK);
+	pgmerge_values(m, vals, lens);
+	for (i = 0; i < m->m_np; i++)
+		fmts[i] = 1;
+	if (c->pc_broken || !PQenterPipelineMode(c->pc_conn))
+		goto out;
+	slot = m->m_n > 1 ? merged_slot(c) : -1;
+	if (slot < 0) {
+		rc = held_each(c, vals, lens, fmts);
+		goto out;
+	}
+	pm = &c->pc_merged[slot];
+	snprintf(name, sizeof(name), "m%d", slot);
+	if (pm->pm_state == MERGED_NONE) {
+		if ((sql = pgmerge_sql(m)) == NULL) {
+			pm->pm_state = MERGED_NEVER;
+			rc = held_each(c, vals, lens, fmts);
+			goto out;
+		}
+		i = PQsendPrepare(c->pc_conn, name, sql, m->m_np, m->m_types);
+		free(sql);
+		if (!i)
+			goto out;
+		pm->pm_state = MERGED_SENT;
+		pm->pm_q = c->pc_queued++;
+		c->pc_sent++;
+	}
+	if (PQsendQueryPrepared(c->pc_conn, name, m->m_np, vals, lens, fmts,
+	    1)) {
+		c->pc_queued++;
+		rc = SCIM_OK;
+	}
+ out:
+	pgmerge_clear(m);
+	if (rc != SCIM_OK)
+		c->pc_broken = 1;
+	return (rc);
+}
+
 /*
  * In one round trip (libpq's pipeline mode): the parameterless statements
  * pre[], the statement's PREPARE when this connection lacks it, and the
@@ -509,9 +663,12 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 	PGconn		*conn = c->pc_conn;
 	PGresult	*r, *keep = NULL;
 	ExecStatusType	 st;
-	int		 queued = c->pc_queued, i, q, nq, rc = SCIM_OK;
+	int		 queued, i, q, nq, rc = SCIM_OK;
 
 	*out = NULL;
+	if (held_send(c) != SCIM_OK)
+		goto broken;
+	queued = c->pc_queued;
 	nq = queued + (sql != NULL ? npre + prepare + 1 : 0);
 	c->pc_queued = 0;
 	if (queued == 0 && !PQenterPipelineMode(conn))
@@ -545,12 +702,15 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 			if (sql != NULL && prepare && q == queued + npre &&
 			    st == PGRES_COMMAND_OK)
 				*prepared = 1;
+			if (q < queued)
+				merged_answer(c, q, st);
 			/* the statement's own result is the answer */
 			pgconn_take(r, conn, sql != NULL && q == nq - 1 &&
 			    st != PGRES_PIPELINE_ABORTED, &keep, &rc);
 		}
 	}
  synced:
+	merged_forget(c);
 	if (!PQexitPipelineMode(conn))
 		goto broken;
 	if (rc == SCIM_OK && keep == NULL && sql != NULL)
@@ -562,6 +722,7 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 	*out = keep;
 	return (SCIM_OK);
  broken:
+	merged_forget(c);
 	PQclear(keep);
 	c->pc_broken = 1;
 	return (SCIM_EUNAVAIL);
@@ -573,7 +734,7 @@ flush_queued(struct pgconn *c)
 {
 	PGresult	*r;
 
-	if (c->pc_queued == 0)
+	if (c->pc_queued == 0 && c->pc_held.m_n == 0)
 		return (SCIM_OK);
 	return (exec_pipelined(c, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL,
 	    NULL, &r, NULL));
@@ -581,10 +742,10 @@ flush_queued(struct pgconn *c)
 
 int
 pgconn_queue(struct pgconn *c, const char *const *pre, int npre, int id,
-    int n, const char *const *vals, const int *lens)
+    int table, const char *sql, int n, const Oid *types,
+    const char *const *vals, const int *lens)
 {
-	char			 name[16];
-	int			 i;
+	int	i;
 
 	if (c->pc_broken)
 		return (SCIM_EUNAVAIL);
@@ -593,23 +754,28 @@ pgconn_queue(struct pgconn *c, const char *const *pre, int npre, int id,
 		return (SCIM_ENOTIMPL);
 	if (c->pc_pending && drain(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
-	snprintf(name, sizeof(name), "s%d", id);
-	if (c->pc_queued == 0 && !PQenterPipelineMode(c->pc_conn))
-		goto broken;
+	if (npre > 0 || !pgmerge_fits(&c->pc_held, table, sql, n)) {
+		if (held_send(c) != SCIM_OK)
+			return (SCIM_EUNAVAIL);
+		if (!PQenterPipelineMode(c->pc_conn))
+			goto broken;
+	}
 	for (i = 0; i < npre; i++, c->pc_queued++)
 		if (!PQsendQueryParams(c->pc_conn, pre[i], 0, NULL, NULL, NULL,
 		    NULL, 1))
 			goto broken;
-	if (!PQsendQueryPrepared(c->pc_conn, name, n, vals, lens,
-	    pgconn_binary, 1))
-		goto broken;
 	/*
-	 * Not flushed: it goes out with the next statement that is waited
-	 * for (or as libpq's buffer fills), all of them in one write, for
-	 * one wake-up of the server instead of one each.
+	 * Held, not sent: it goes out with the next statement that is
+	 * waited for, merged with the writes of other tables queued beside
+	 * it (pgmerge.h), all in one write, for one wake-up of the server
+	 * and one statement to start instead of one each.
 	 */
-	c->pc_queued++;
-	return (SCIM_OK);
+	if (pgmerge_fits(&c->pc_held, table, sql, n)) {
+		pgmerge_add(&c->pc_held, id, table, sql, n, types, vals, lens);
+		return (SCIM_OK);
+	}
+	pgmerge_add(&c->pc_held, id, -1, sql, n, types, vals, lens);
+	return (held_send(c));
  broken:
 	c->pc_broken = 1;
 	return (SCIM_EUNAVAIL);
@@ -618,7 +784,7 @@ pgconn_queue(struct pgconn *c, const char *const *pre, int npre, int id,
 int
 pgconn_queued(struct pgconn *c)
 {
-	return (c->pc_queued);
+	return (c->pc_queued + c->pc_held.m_n);
 }
 
 int
@@ -674,7 +840,7 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
 	*out = NULL;
 	if (c->pc_pending && drain(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
-	if (c->pc_broken)
+	if (held_send(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
 	if (id < 0 && npre == 0 && (c->pc_queued == 0 ||
 	    (n == 0 && strchr(sql, ';') != NULL))) {

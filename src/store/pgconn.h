@@ -55,7 +55,8 @@ int		 pgconn_exec_pre(struct pgconn *, const char *const *pre,
  * connection yet (run it with pgconn_exec_pre instead).
  */
 int		 pgconn_queue(struct pgconn *, const char *const *pre,
-		    int npre, int id, int n, const char *const *vals,
+		    int npre, int id, int table, const char *sql, int n,
+		    const Oid *types, const char *const *vals,
 		    const int *lens);
 /* Writes queued and not yet settled. */
 int		 pgconn_queued(struct pgconn *);

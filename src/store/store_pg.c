@@ -724,6 +724,18 @@ args_build(struct pg_args *a, const char *p, uint32_t tenant,
 	}
 }
 
+/*
+ * The table statement id writes, for merging queued writes (pgmerge.h),
+ * or -1: those of the tables' own statements and the audit insert.
+ */
+static int
+stmt_table(int id)
+{
+	if (id < STORE_NDB * Q_N)
+		return (id / Q_N);
+	return (id == STMT_AUDIT_NEXT ? STORE_AUDIT : -1);
+}
+
 /* Send statement id with arguments a (see run_q). */
 static int
 run_args(struct pg_txn *t, int id, struct pg_args *a, int queue,
@@ -744,7 +756,8 @@ run_args(struct pg_txn *t, int id, struct pg_args *a, int queue,
 		return (rc);
 	npre = begin_stmts(t, id, pre);
 	if (queue) {
-		rc = pgconn_queue(t->t_root->t_conn, pre, npre, id, a->a_n,
+		rc = pgconn_queue(t->t_root->t_conn, pre, npre, id,
+		    stmt_table(id), s->s_stmt[id].sql, a->a_n, a->a_types,
 		    a->a_vals, a->a_lens);
 		if (rc == SCIM_OK)
 			return (SCIM_OK);
