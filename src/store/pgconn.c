@@ -535,11 +535,17 @@ merged_slot(struct pgconn *c)
 	return (c->pc_nmerged++);
 }
 
-/* The answer to merged statement PREPAREs at place q in the queue. */
+/*
+ * The answer r to a merged statement's PREPARE at place q in the queue.
+ * Refused as a statement (its text or a feature): never merged again on
+ * this connection; not run (an error before it) or refused for the
+ * state it came in: prepared again at its next use.
+ */
 static void
-merged_answer(struct pgconn *c, int q, ExecStatusType st)
+merged_answer(struct pgconn *c, int q, const PGresult *r)
 {
 	struct pgmerged	*pm;
+	const char	*state;
 	int		 i;
 
 	for (i = 0; c->pc_sent > 0 && i < c->pc_nmerged; i++) {
@@ -547,15 +553,16 @@ merged_answer(struct pgconn *c, int q, ExecStatusType st)
 		if (pm->pm_state != MERGED_SENT || pm->pm_q != q)
 			continue;
 		c->pc_sent--;
-		if (st == PGRES_COMMAND_OK)
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (PQresultStatus(r) == PGRES_COMMAND_OK)
 			pm->pm_state = MERGED_READY;
-		else if (st == PGRES_PIPELINE_ABORTED)
-			pm->pm_state = MERGED_NONE;	/* another's error */
-		else {
+		else if (state != NULL && (strncmp(state, "42", 2) == 0 ||
+		    strncmp(state, "0A", 2) == 0)) {
 			log_warnx("database: writes not merged: %s",
-			    PQerrorMessage(c->pc_conn));
+			    PQresultErrorMessage(r));
 			pm->pm_state = MERGED_NEVER;
-		}
+		} else
+			pm->pm_state = MERGED_NONE;
 	}
 }
 
@@ -703,7 +710,7 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 			    st == PGRES_COMMAND_OK)
 				*prepared = 1;
 			if (q < queued)
-				merged_answer(c, q, st);
+				merged_answer(c, q, r);
 			/* the statement's own result is the answer */
 			pgconn_take(r, conn, sql != NULL && q == nq - 1 &&
 			    st != PGRES_PIPELINE_ABORTED, &keep, &rc);
