@@ -86,13 +86,16 @@ list_reply(struct request *rq, const struct audit_query *q, int hold)
 	struct store_txn	*t;
 	struct json_object	*o;
 	struct audit_page	 p;
+	struct audit_query	 cq = *q;
 	int			 rc;
 
-	if ((rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
+	/* the horizon first: what committed before it is in t's snapshot */
+	if ((rc = audit_query_cap(rq->rq_sd->sd_store, &cq)) != SCIM_OK ||
+	    (rc = store_begin(rq->rq_sd->sd_store, 0, &t)) != SCIM_OK) {
 		request_reply_error(rq, rc, NULL);
 		return (1);
 	}
-	rc = audit_query_page(t, q, &p);
+	rc = audit_query_page(t, &cq, &p);
 	store_abort(t);
 	if (rc != SCIM_OK) {
 		request_reply_error(rq, rc, NULL);

@@ -518,6 +518,21 @@ audit_query_show(struct store_txn *t, uint32_t tenant, const char *change_id,
 	return (*rec != NULL ? SCIM_OK : SCIM_ENOTFOUND);
 }
 
+int
+audit_query_cap(struct store *s, struct audit_query *q)
+{
+	uint64_t	h;
+	int		rc;
+
+	if (q->aq_tenant != TENANT_ALL)
+		return (SCIM_OK);
+	if ((rc = store_audit_horizon(s, &h)) != SCIM_OK)
+		return (rc == SCIM_ENOTIMPL ? SCIM_OK : rc);
+	if (q->aq_before == 0 || q->aq_before > h + 1)
+		q->aq_before = h + 1;
+	return (SCIM_OK);
+}
+
 static int
 keep_seq(struct json_object *rec, uint32_t tenant, uint64_t seq, void *arg)
 {

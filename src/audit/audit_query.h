@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct json_object;
+struct store;
 struct store_txn;
 
 struct audit_query {
@@ -104,6 +105,14 @@ int	audit_query_page(struct store_txn *, const struct audit_query *q,
  */
 int	audit_query_show(struct store_txn *, uint32_t tenant,
 	    const char *change_id, struct json_object **rec);
+
+/*
+ * Across tenants, hold q below the store's audit horizon: on a database
+ * a record may commit after one numbered above it, and a follower that
+ * went past its number would never see it.  Call before the transaction
+ * that runs q begins.  Per tenant, numbers follow commit order: q stays.
+ */
+int	audit_query_cap(struct store *, struct audit_query *q);
 
 /* The highest seq of tenant's records (TENANT_ALL: all), 0 if none. */
 int	audit_query_newest(struct store_txn *, uint32_t tenant, uint64_t *seq);

@@ -290,6 +290,16 @@ page(struct store_txn *t, const struct audit_query *q, struct audit_page *p)
 		fatalx("audit: %s", scim_err_text(rc));
 }
 
+/* q held below the audit horizon (audit_query_cap); exits on an error. */
+static void
+cap(struct ctl *c, struct audit_query *q)
+{
+	int	rc;
+
+	if ((rc = audit_query_cap(c->c_store, q)) != SCIM_OK)
+		fatalx("audit: %s", scim_err_text(rc));
+}
+
 /* Print what comes after last, twice a second; never returns. */
 static void __attribute__((noreturn))
 follow(struct ctl *c, struct audit_query *q, enum out_mode mode, int tenants,
@@ -306,6 +316,8 @@ follow(struct ctl *c, struct audit_query *q, enum out_mode mode, int tenants,
 		fflush(stdout);
 		nanosleep(&ts, NULL);
 		q->aq_after = last;
+		q->aq_before = 0;
+		cap(c, q);
 		page(ctl_begin(c, 0), q, &p);
 		for (i = 0; i < json_object_array_length(p.ap_records); i++)
 			print_record(json_object_array_get_idx(p.ap_records, i),
@@ -328,6 +340,12 @@ audit_list(struct ctl *c, enum out_mode mode)
 
 	t = ctl_begin(c, 0);
 	build_query(c, t, &q);
+	if (q.aq_tenant == TENANT_ALL) {
+		/* the horizon, then the snapshot that lists below it */
+		store_abort(t);
+		cap(c, &q);
+		t = ctl_begin(c, 0);
+	}
 	/*
 	 * --follow goes on after everything there is now, matching or not,
 	 * read in the listing's own snapshot: a record committed between
@@ -337,6 +355,8 @@ audit_list(struct ctl *c, enum out_mode mode)
 	if (c->c_follow && (rc = audit_query_newest(t, q.aq_tenant, &top)) !=
 	    SCIM_OK)
 		fatalx("audit: %s", scim_err_text(rc));
+	if (q.aq_before != 0 && top >= q.aq_before)
+		top = q.aq_before - 1;	/* what lies above: followed */
 	/* newest first, so that --limit keeps the newest; printed reversed */
 	page(t, &q, &p);
 	tenants = q.aq_tenant == TENANT_ALL;

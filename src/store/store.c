@@ -79,6 +79,14 @@ store_version(struct store *s)
 }
 
 int
+store_audit_horizon(struct store *s, uint64_t *seq)
+{
+	if (OPS(s)->audit_horizon == NULL)
+		return (SCIM_ENOTIMPL);
+	return (OPS(s)->audit_horizon(s, seq));
+}
+
+int
 store_begin(struct store *s, int rw, struct store_txn **out)
 {
 	return (OPS(s)->begin(s, rw, out));

@@ -163,6 +163,14 @@ int	store_next_id(struct store_txn *, const char *counter, uint64_t *out);
  */
 int	store_put_next(struct store_txn *, enum store_db, uint32_t tenant,
 	    const char *counter, const struct store_val *val);
+/*
+ * The highest audit number below which every record is committed or will
+ * never be (a database whose tenants' writers commit side by side: a
+ * number drawn earlier may commit later).  Read before the transaction
+ * that lists records begins, so that what committed by then is in its
+ * snapshot.  SCIM_ENOTIMPL where numbers follow commit order (LMDB).
+ */
+int	store_audit_horizon(struct store *, uint64_t *seq);
 /* Raise a counter so that the next value exceeds floor (imports). */
 int	store_counter_floor(struct store_txn *, const char *counter,
 	    uint64_t floor);

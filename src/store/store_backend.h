@@ -80,6 +80,8 @@ struct store_ops {
 	/* optional (NULL or SCIM_ENOTIMPL: store.c draws the number, puts) */
 	int	(*put_next)(struct store_txn *, enum store_db, uint32_t,
 		    const char *, const struct store_val *);
+	/* optional (NULL: audit numbers follow commit order) */
+	int	(*audit_horizon)(struct store *, uint64_t *);
 };
 
 int	store_lmdb_open(const char *dir, size_t mapsize, int flags,

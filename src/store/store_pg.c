@@ -59,7 +59,8 @@
  */
 #define PG_BATCH_FIND		2
 #define PG_SP_MAX		4	/* savepoint depth */
-#define PG_PRE_MAX		(2 + PG_SP_MAX)	/* BEGIN, locks, savepoints */
+/* BEGIN, locks, the audit horizon's, savepoints */
+#define PG_PRE_MAX		(3 + PG_SP_MAX)
 #define PG_BATCH_MAX		1024
 /* resource kind tags (store_db.h's K), for documents read ahead */
 #define PG_TAG_USER		0x55	/* 'U' */
@@ -89,6 +90,27 @@ enum pg_q {
 #define STMT_AUDIT_NEXT		(STMT_DBSIZE + 1)
 #define STMT_SIZE		(STMT_AUDIT_NEXT + 1)
 
+/*
+ * The audit horizon (store_audit_horizon).  Audit numbers come from one
+ * sequence for every tenant, drawn under each tenant's own lock, so a
+ * number drawn earlier may commit later.  A writer, before its first audit
+ * number, takes a shared advisory lock on PG_HZ_KEY plus the number the
+ * sequence issues next, held to its end: the numbers it draws are at least
+ * that.  A reader reads the last number issued, then the smallest such
+ * lock held: below it, every number has committed or never will.
+ */
+#define PG_HZ_KEY	"5999639128587632640"	/* 0x5343 ("SC") << 48 */
+#define PG_HZ_LOCK	"SELECT pg_advisory_xact_lock_shared(" PG_HZ_KEY \
+	" + (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value " \
+	"END FROM scim_seq_audit))"
+#define PG_HZ_LAST	"SELECT CASE WHEN is_called THEN last_value ELSE " \
+	"last_value - 1 END FROM scim_seq_audit"
+#define PG_HZ_OLDEST	"SELECT min(((classid::bigint << 32) | " \
+	"objid::bigint) - " PG_HZ_KEY ") FROM pg_locks WHERE locktype = " \
+	"'advisory' AND objsubid = 1 AND classid::bigint >> 16 = 21315 AND " \
+	"database = (SELECT oid FROM pg_database WHERE datname = " \
+	"current_database())"
+
 /* A schema migration's time limit (version 6 rewrites scim_res). */
 #define PG_MIGRATE_MS		(6 * 3600 * 1000)
 
@@ -113,6 +135,7 @@ struct pg_store {
 	uint64_t		 s_txnid;
 	char			 s_self[1 + SCIM_ID_MAX]; /* NOTIFY: 'T'|'W', id */
 	int			 s_version;
+	int			 s_hz;		/* advisory locks: PG_HZ_LOCK */
 	int			 s_closing;
 	int			 s_warned;
 	uint64_t		 s_blk_next[PG_NCOUNTERS];	/* a block */
@@ -137,6 +160,9 @@ struct pg_txn {
 	size_t			 t_nlocks, t_caplocks;
 	size_t			 t_nsent;	/* t_locks[t_nsent..]: to send */
 	char			*t_locksql;	/* the last lock statement sent */
+	int			 t_hz_want;	/* PG_HZ_LOCK: to send (root) */
+	int			 t_hz_held;	/* sent, at savepoint depth: */
+	int			 t_hz_depth;
 	struct pg_ahead		*t_ahead;	/* rows kept (root) */
 	size_t			 t_nahead, t_capahead;
 	PGresult		**t_held;	/* get results, valid until a write */
@@ -601,6 +627,10 @@ lock_end(struct pg_txn *root, int d, int rollback)
 	}
 	root->t_nlocks = n;
 	root->t_nsent = sent;
+	if (root->t_hz_held && root->t_hz_depth >= d) {
+		root->t_hz_held = !rollback;
+		root->t_hz_depth = d - 1;
+	}
 }
 
 /*
@@ -640,6 +670,13 @@ begin_stmts(struct pg_txn *t, int id, const char **pre)
 	if (root->t_nsent < root->t_nlocks)
 		pre[n++] = lock_stmt(root, root->t_sp_lo > 0 ?
 		    root->t_sp_lo - 1 : t->t_depth);
+	if (root->t_hz_want) {
+		pre[n++] = PG_HZ_LOCK;
+		root->t_hz_want = 0;
+		root->t_hz_held = 1;
+		root->t_hz_depth = root->t_sp_lo > 0 ? root->t_sp_lo - 1 :
+		    t->t_depth;
+	}
 	if (root->t_sp_lo > 0) {
 		for (d = root->t_sp_lo; d <= root->t_sp_hi; d++)
 			pre[n++] = sp[d];
@@ -929,6 +966,8 @@ nested_abort(struct pg_txn *t)
 		free(t);
 		return;
 	}
+	/* an audit number of the level never went out: nor will its lock */
+	root->t_hz_want = 0;
 	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; "
 	    "RELEASE SAVEPOINT sp%d", t->t_depth, t->t_depth);
 	if (root->t_conn != NULL && !pgconn_broken(root->t_conn) &&
@@ -1809,19 +1848,89 @@ pg_next_id(struct store_txn *tb, const char *counter, uint64_t *out)
 
 /*
  * An audit record numbered by the server in its insert, sent without
- * waiting: nextval runs under the tenant's lock, as pg_next_id's would.
+ * waiting: nextval runs under the tenant's lock, as pg_next_id's would,
+ * and after the transaction's audit horizon lock (PG_HZ_LOCK).
  */
 static int
 pg_put_next(struct store_txn *tb, enum store_db db, uint32_t tenant,
     const char *counter, const struct store_val *val)
 {
-	long	n;
+	struct pg_txn	*t = (struct pg_txn *)tb;
+	long		 n;
 
 	if (db != STORE_AUDIT || strcmp(counter, "audit") != 0)
 		return (SCIM_ENOTIMPL);		/* store.c's way */
-	lock_want((struct pg_txn *)tb, tenant);
-	return (write_stmt((struct pg_txn *)tb, db, STMT_AUDIT_NEXT, tenant,
-	    NULL, val, 1, &n));
+	lock_want(t, tenant);
+	if (t->t_s->s_hz && t->t_root->t_rw && !t->t_root->t_hz_held)
+		t->t_root->t_hz_want = 1;
+	return (write_stmt(t, db, STMT_AUDIT_NEXT, tenant, NULL, val, 1, &n));
+}
+
+/*
+ * 1 if the engine has advisory locks and shows them in pg_locks (not all
+ * that speak the protocol do: there, no horizon, and every number read).
+ */
+static int
+hz_works(struct pg_store *s)
+{
+	struct pgconn	*c;
+	PGresult	*r;
+	int		 ok;
+
+	if (pgpool_acquire(s->s_pool, &c) != SCIM_OK)
+		return (0);
+	ok = pgconn_exec(c, -1, "SELECT pg_advisory_xact_lock_shared("
+	    PG_HZ_KEY ")", 0, NULL, NULL, NULL, &r) == SCIM_OK;
+	if (ok)
+		PQclear(r);
+	ok = ok && pgconn_exec(c, -1, PG_HZ_OLDEST, 0, NULL, NULL, NULL,
+	    &r) == SCIM_OK;
+	if (ok)
+		PQclear(r);
+	pgpool_release(s->s_pool, c);
+	if (!ok)
+		log_info("database: no advisory locks: audit records are "
+		    "followed across tenants without a horizon");
+	return (ok);
+}
+
+/* One number from a statement of one row and column; 0 for NULL. */
+static int
+horizon_read(struct pgconn *c, const char *sql, uint64_t *n)
+{
+	PGresult	*r;
+	int		 rc;
+
+	*n = 0;
+	if ((rc = pgconn_exec(c, -1, sql, 0, NULL, NULL, NULL, &r)) != SCIM_OK)
+		return (rc);
+	if (PQntuples(r) != 1 || PQnfields(r) != 1)
+		rc = SCIM_ESTORE;
+	else if (!PQgetisnull(r, 0, 0))
+		*n = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return (rc);
+}
+
+/* See PG_HZ_LOCK: the last number issued, then the oldest still held. */
+static int
+pg_audit_horizon(struct store *sb, uint64_t *seq)
+{
+	struct pg_store	*s = (struct pg_store *)sb;
+	struct pgconn	*c;
+	uint64_t	 last, oldest;
+	int		 rc;
+
+	*seq = 0;
+	if (!s->s_hz)
+		return (SCIM_ENOTIMPL);
+	if ((rc = pgpool_acquire(s->s_pool, &c)) != SCIM_OK)
+		return (rc);
+	if ((rc = horizon_read(c, PG_HZ_LAST, &last)) == SCIM_OK &&
+	    (rc = horizon_read(c, PG_HZ_OLDEST, &oldest)) == SCIM_OK)
+		*seq = oldest != 0 && oldest <= last ? oldest - 1 : last;
+	pgpool_release(s->s_pool, c);
+	return (rc);
 }
 
 static int
@@ -2055,6 +2164,7 @@ store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
 		pg_close(&s->s_base);
 		return (rc);
 	}
+	s->s_hz = hz_works(s);
 	*out = &s->s_base;
 	return (SCIM_OK);
 }
@@ -2080,6 +2190,7 @@ static const struct store_ops pg_ops = {
 	.cursor_skip = pg_cursor_skip,
 	.prefetch = pg_prefetch,
 	.put_next = pg_put_next,
+	.audit_horizon = pg_audit_horizon,
 	.next_id = pg_next_id,
 	.counter_floor = pg_counter_floor,
 	.txnid = pg_txnid,

@@ -13,6 +13,10 @@
 #      (of a user in a group, whose groups come with it) and the indexed
 #      filters, read from the server's statement log (pg_suite.sh's
 #      cluster: SCIMD_TEST_PG_LOG)
+#   f. a new id's clash, settled late, fails its create alone
+#   g. the audit horizon: every audit record is written under its lock, and
+#      scimctl audit --follow across tenants waits for a record numbered
+#      before one already committed, then prints both
 . "$(dirname "$0")/lib.sh"
 
 [ "$SCIMD_BACKEND" = pg ] ||
@@ -472,10 +476,24 @@ BEGIN
 END \$\$;
 CREATE TRIGGER clash BEFORE INSERT ON scim_id2r FOR EACH ROW
     EXECUTE FUNCTION clash();" > /dev/null || bail "cannot make the clash trigger"
+# and whether each audit insert runs under the audit horizon's lock (g.),
+# the failures' records after a savepoint rolled back among them
+q "CREATE TABLE hz_seen (held boolean);
+CREATE FUNCTION hz_seen() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+    INSERT INTO hz_seen SELECT count(*) > 0 FROM pg_locks
+        WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND
+        objsubid = 1 AND classid::bigint >> 16 = 21315 AND
+        mode = 'ShareLock' AND granted;
+    RETURN NEW;
+END \$\$;
+CREATE TRIGGER hz_seen BEFORE INSERT ON scim_audit FOR EACH ROW
+    EXECUTE FUNCTION hz_seen();" > /dev/null || bail "cannot make the hz_seen trigger"
 req GET "/Users?count=0"
 users0=$(jqr .totalResults)
 mkusers_at_once "$SCIM_TMP/clash" $(seq -f "clash%g" 12)
-q "DROP TRIGGER clash ON scim_id2r; DROP FUNCTION clash(); DROP SEQUENCE clash_n" \
+q "DROP TRIGGER clash ON scim_id2r; DROP FUNCTION clash(); DROP SEQUENCE clash_n;
+    DROP TRIGGER hz_seen ON scim_audit; DROP FUNCTION hz_seen()" \
     > /dev/null || bail "cannot drop the clash trigger"
 n201=$(grep -c '^201 ' "$SCIM_TMP/clash")
 n409=$(grep -c '^409 ' "$SCIM_TMP/clash")
@@ -492,5 +510,67 @@ req GET "/Users?filter=$(urlenc "userName eq \"$name\"")"
 json_is .totalResults 0 "a refused one is not found"
 mkuser "$name" || bail "cannot create $name"
 is "$STATUS" 201 "and can be created once the clash is gone"
+
+# === g. the audit horizon =====================================================
+
+# Audit numbers come from one sequence for every tenant, each drawn under
+# its tenant's lock, so a number drawn earlier may commit after a later
+# one.  A writer holds a shared advisory lock from before its first number
+# to its end; scimctl audit --follow across tenants reads below the
+# oldest such lock.  First: the burst of f. wrote its records under it.
+is "$(q "SELECT count(*) FILTER (WHERE NOT held) || ' of ' ||
+    (count(*) >= 12)::text FROM hz_seen")" "0 of true" \
+    "every audit record of f. (successes and failures) was written under the horizon lock"
+ctl token create hzroot --admin --all-tenants || bail "no all-tenant token"
+HZTOK=$CTL_LAST
+S0=$(q "SELECT last_value FROM scim_seq_audit")
+# the names of the records the admin API lists after S0, across tenants
+admin_after()
+{
+	AUTH=$HZTOK req GET "$ROOT/admin/v1/audit?after=$S0"
+	jqr '[.records[].target.name] | join(",")'
+}
+# psql writes a record of tenant bravo the way scimd does and holds it 3 s
+pg_psql "BEGIN; SELECT pg_advisory_xact_lock_shared(5999639128587632640 +
+    (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END
+    FROM scim_seq_audit));
+    INSERT INTO scim_audit (tenant, k, v) VALUES ($BID, int4send($BID) ||
+    int8send(nextval('scim_seq_audit')), convert_to('{\"changeId\":
+    \"hz-held\",\"action\":\"Other\",\"status\":\"Success\",
+    \"target\":{\"name\":\"hzheld\"}}', 'UTF8'));
+    SELECT pg_sleep(3); COMMIT" > /dev/null 2>&1 &
+HOLDER=$!
+at_exit "kill $HOLDER 2>/dev/null"
+for i in $(seq 50); do
+	[ "$(q "SELECT count(*) FROM pg_stat_activity
+	    WHERE query LIKE '%pg_sleep(3)%' AND state = 'active'")" -ge 1 ] &&
+	    break
+	sleep 0.1
+done
+# seq and name of each record --follow printed
+followed() { jq -r '"\(.seq) \(.target.name)"' < "$SCIM_TMP/hz.out" 2>/dev/null; }
+"$SCIMCTL" -c "$CONF" audit --follow --json > "$SCIM_TMP/hz.out" 2>&1 &
+FPID=$!
+at_exit "kill $FPID 2>/dev/null"
+for i in $(seq 100); do
+	[ -s "$SCIM_TMP/hz.out" ] && break
+	sleep 0.1
+done
+mkuser hzlater || bail "cannot create hzlater"
+sleep 1
+ok "a later number's record, committed, waits while an earlier one is in flight" \
+    [ -z "$(followed | grep -E ' (hzheld|hzlater)$')" ]
+is "$(admin_after)" "" "so does the admin API's list across tenants"
+wait $HOLDER
+is "$(admin_after)" "hzheld,hzlater" "which then has both, in number order"
+for i in $(seq 100); do
+	followed | grep -q ' hzlater$' && break
+	sleep 0.1
+done
+kill "$FPID" 2>/dev/null
+wait "$FPID" 2>/dev/null
+is "$(followed | awk '$2 == "hzheld" || $2 == "hzlater" { print $2 }' |
+    paste -sd, -)" "hzheld,hzlater" \
+    "--follow across tenants prints both once the earlier commits, in number order"
 
 done_testing
