@@ -955,6 +955,7 @@ static void
 nested_abort(struct pg_txn *t)
 {
 	struct pg_txn	*root = t->t_root;
+	PGresult	*r;
 	char		 sql[96];
 
 	/* the adds of the level, sent or kept */
@@ -966,14 +967,21 @@ nested_abort(struct pg_txn *t)
 		free(t);
 		return;
 	}
-	/* an audit number of the level never went out: nor will its lock */
-	root->t_hz_want = 0;
 	snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; "
 	    "RELEASE SAVEPOINT sp%d", t->t_depth, t->t_depth);
+	/*
+	 * Sent alone: locks wanted and not yet sent would otherwise reach
+	 * the aborted transaction ahead of the rollback, and fail; they go
+	 * with the next statement instead.
+	 */
 	if (root->t_conn != NULL && !pgconn_broken(root->t_conn) &&
-	    simple(t, sql) == SCIM_OK && root->t_failed != SCIM_OK &&
-	    root->t_failed_depth >= t->t_depth)
-		root->t_failed = SCIM_OK;
+	    pgconn_exec(root->t_conn, -1, sql, 0, NULL, NULL, NULL, &r) ==
+	    SCIM_OK) {
+		PQclear(r);
+		if (root->t_failed != SCIM_OK &&
+		    root->t_failed_depth >= t->t_depth)
+			root->t_failed = SCIM_OK;
+	}
 	lock_end(root, t->t_depth, 1);	/* a lock the rollback let go */
 	held_clear(t);
 	free(t);
