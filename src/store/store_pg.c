@@ -1874,34 +1874,6 @@ pg_put_next(struct store_txn *tb, enum store_db db, uint32_t tenant,
 	return (write_stmt(t, db, STMT_AUDIT_NEXT, tenant, NULL, val, 1, &n));
 }
 
-/*
- * 1 if the engine has advisory locks and shows them in pg_locks (not all
- * that speak the protocol do: there, no horizon, and every number read).
- */
-static int
-hz_works(struct pg_store *s)
-{
-	struct pgconn	*c;
-	PGresult	*r;
-	int		 ok;
-
-	if (pgpool_acquire(s->s_pool, &c) != SCIM_OK)
-		return (0);
-	ok = pgconn_exec(c, -1, "SELECT pg_advisory_xact_lock_shared("
-	    PG_HZ_KEY ")", 0, NULL, NULL, NULL, &r) == SCIM_OK;
-	if (ok)
-		PQclear(r);
-	ok = ok && pgconn_exec(c, -1, PG_HZ_OLDEST, 0, NULL, NULL, NULL,
-	    &r) == SCIM_OK;
-	if (ok)
-		PQclear(r);
-	pgpool_release(s->s_pool, c);
-	if (!ok)
-		log_info("database: no advisory locks: audit records are "
-		    "followed across tenants without a horizon");
-	return (ok);
-}
-
 /* One number from a statement of one row and column; 0 for NULL. */
 static int
 horizon_read(struct pgconn *c, const char *sql, uint64_t *n)
@@ -1918,6 +1890,29 @@ horizon_read(struct pgconn *c, const char *sql, uint64_t *n)
 		*n = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return (rc);
+}
+
+/*
+ * 1 if the engine has advisory locks and shows them in pg_locks (not all
+ * that speak the protocol do: there, no horizon, and every number read).
+ */
+static int
+hz_works(struct pg_store *s)
+{
+	struct pgconn	*c;
+	uint64_t	 n;
+	int		 ok;
+
+	if (pgpool_acquire(s->s_pool, &c) != SCIM_OK)
+		return (0);
+	ok = horizon_read(c, "SELECT pg_advisory_xact_lock_shared(" PG_HZ_KEY
+	    ")", &n) == SCIM_OK && horizon_read(c, PG_HZ_OLDEST, &n) ==
+	    SCIM_OK;
+	pgpool_release(s->s_pool, c);
+	if (!ok)
+		log_info("database: no advisory locks: audit records are "
+		    "followed across tenants without a horizon");
+	return (ok);
 }
 
 /* See PG_HZ_LOCK: the last number issued, then the oldest still held. */
