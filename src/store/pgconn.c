@@ -52,6 +52,7 @@ struct pgconn {
 	int			 pc_nmerged;
 	int			 pc_sent;	/* MERGED_SENT ones */
 	uint64_t		 pc_prepared[PGCONN_MAXSTMT / 64];
+	uint32_t		 pc_util;	/* pp_util prepared, "u<i>" */
 	TAILQ_ENTRY(pgconn)	 pc_entry;
 };
 
@@ -72,12 +73,16 @@ struct pgpool {
 	int64_t			 pp_down_until;	/* ms, after a failed connect */
 	int			 pp_down_logged;
 	struct event_base	*pp_base;
+	const char *const	*pp_util;	/* pgpool_set_utility */
+	int			 pp_nutil;
 	TAILQ_HEAD(, pgconn)	 pp_idle;
 	TAILQ_HEAD(, pgwaiter)	 pp_waiters;
 };
 
 const int	 pgconn_binary[PGCONN_MAXPARAMS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1,
 		    1, 1, 1, 1, 1, 1, 1 };
+
+static int	util_prepare(struct pgconn *);
 
 struct fdwait {
 	struct fiber	*fw_fiber;
@@ -150,6 +155,13 @@ void
 pgpool_attach(struct pgpool *p, struct event_base *base)
 {
 	p->pp_base = base;
+}
+
+void
+pgpool_set_utility(struct pgpool *p, const char *const *sql, int n)
+{
+	p->pp_util = sql;
+	p->pp_nutil = n < PGCONN_MAXUTIL ? n : PGCONN_MAXUTIL;
 }
 
 void
@@ -302,6 +314,10 @@ pgconn_open(struct pgpool *p, struct pgconn **out, char *err, size_t errlen)
 	if (pgconn_exec(c, -1, "SET jit = off", 0, NULL, NULL, NULL, &r) ==
 	    SCIM_OK)
 		PQclear(r);
+	if (util_prepare(c) != SCIM_OK) {
+		snprintf(err, errlen, "cannot prepare statements");
+		goto fail;
+	}
 	*out = c;
 	return (SCIM_OK);
  bad:
@@ -513,6 +529,77 @@ send_and_wait(struct pgconn *c, PGresult **out)
 
 static int	drain(struct pgconn *);
 
+/* The place of sql among the statements c prepared at open; -1: none. */
+static int
+util_find(const struct pgconn *c, const char *sql)
+{
+	const struct pgpool	*p = c->pc_pool;
+	int			 i;
+
+	for (i = 0; c->pc_util != 0 && i < p->pp_nutil; i++)
+		if ((c->pc_util & (1U << i)) != 0 && (p->pp_util[i] == sql ||
+		    strcmp(p->pp_util[i], sql) == 0))
+			return (i);
+	return (-1);
+}
+
+/* Send parameterless sql: by its name when prepared at open. */
+static int
+send_text(struct pgconn *c, const char *sql)
+{
+	char	name[16];
+	int	i;
+
+	if ((i = util_find(c, sql)) < 0)
+		return (PQsendQueryParams(c->pc_conn, sql, 0, NULL, NULL, NULL,
+		    NULL, 1));
+	snprintf(name, sizeof(name), "u%d", i);
+	return (PQsendQueryPrepared(c->pc_conn, name, 0, NULL, NULL, NULL, 1));
+}
+
+/*
+ * Prepare the pool's utility statements on c, in one round trip.  One the
+ * server refuses (and those after it, which the error skips) goes as
+ * text; only a broken connection is an error.
+ */
+static int
+util_prepare(struct pgconn *c)
+{
+	struct pgpool	*p = c->pc_pool;
+	int64_t		 deadline = now_ms() + p->pp_timeout_ms;
+	PGresult	*r;
+	char		 name[16];
+	int		 i, q;
+
+	if (p->pp_nutil == 0)
+		return (SCIM_OK);
+	if (!PQenterPipelineMode(c->pc_conn))
+		return (SCIM_EUNAVAIL);
+	for (i = 0; i < p->pp_nutil; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		if (!PQsendPrepare(c->pc_conn, name, p->pp_util[i], 0, NULL))
+			return (SCIM_EUNAVAIL);
+	}
+	if (!PQpipelineSync(c->pc_conn) || flush_out(c, deadline) != SCIM_OK)
+		return (SCIM_EUNAVAIL);
+	for (q = 0; q <= p->pp_nutil; q++)
+		for (;;) {
+			if (next_result(c, deadline, &r) != SCIM_OK)
+				return (SCIM_EUNAVAIL);
+			if (r == NULL)
+				break;
+			if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				return (PQexitPipelineMode(c->pc_conn) ?
+				    SCIM_OK : SCIM_EUNAVAIL);
+			}
+			if (PQresultStatus(r) == PGRES_COMMAND_OK)
+				c->pc_util |= 1U << q;
+			PQclear(r);
+		}
+	return (SCIM_EUNAVAIL);
+}
+
 /* The slot of the merged statement for the writes held; -1: none. */
 static int
 merged_slot(struct pgconn *c)
@@ -681,15 +768,14 @@ exec_pipelined(struct pgconn *c, const char *const *pre, int npre,
 	if (queued == 0 && !PQenterPipelineMode(conn))
 		goto broken;
 	for (i = 0; sql != NULL && i < npre; i++)
-		if (!PQsendQueryParams(conn, pre[i], 0, NULL, NULL, NULL, NULL,
-		    1))
+		if (!send_text(c, pre[i]))
 			goto broken;
 	if (sql != NULL && prepare && !PQsendPrepare(conn, name, sql, n,
 	    types))
 		goto broken;
 	if (sql != NULL && (name != NULL ? !PQsendQueryPrepared(conn, name, n,
-	    vals, lens, fmts, 1) : !PQsendQueryParams(conn, sql, n, types, vals,
-	    lens, fmts, 1)))
+	    vals, lens, fmts, 1) : n == 0 ? !send_text(c, sql) :
+	    !PQsendQueryParams(conn, sql, n, types, vals, lens, fmts, 1)))
 		goto broken;
 	if (!PQpipelineSync(conn))
 		goto broken;
@@ -768,8 +854,7 @@ pgconn_queue(struct pgconn *c, const char *const *pre, int npre, int id,
 			goto broken;
 	}
 	for (i = 0; i < npre; i++, c->pc_queued++)
-		if (!PQsendQueryParams(c->pc_conn, pre[i], 0, NULL, NULL, NULL,
-		    NULL, 1))
+		if (!send_text(c, pre[i]))
 			goto broken;
 	/*
 	 * Held, not sent: it goes out with the next statement that is
@@ -802,7 +887,8 @@ pgconn_send(struct pgconn *c, const char *sql)
 	rc = flush_queued(c);
 	if (c->pc_pending && drain(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
-	if (c->pc_broken || !PQsendQuery(c->pc_conn, sql)) {
+	if (c->pc_broken || !(util_find(c, sql) >= 0 ? send_text(c, sql) :
+	    PQsendQuery(c->pc_conn, sql))) {
 		c->pc_broken = 1;
 		return (SCIM_EUNAVAIL);
 	}
@@ -854,7 +940,8 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
 		/* a simple query may hold several statements: not pipelined */
 		if ((rc = flush_queued(c)) != SCIM_OK)
 			return (rc);
-		if (n == 0 ? !PQsendQuery(c->pc_conn, sql) :
+		if (n == 0 ? !(util_find(c, sql) >= 0 ? send_text(c, sql) :
+		    PQsendQuery(c->pc_conn, sql)) :
 		    !PQsendQueryParams(c->pc_conn, sql, n, types, vals, lens,
 		    text ? NULL : pgconn_binary, text ? 0 : 1))
 			goto broken;

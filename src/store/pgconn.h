@@ -17,6 +17,16 @@ struct pgpool	*pgpool_new(const char *conninfo, int max, int timeout_ms);
 void		 pgpool_free(struct pgpool *);
 void		 pgpool_attach(struct pgpool *, struct event_base *);
 
+/*
+ * Parameterless statements sent around nearly every other (BEGIN,
+ * SAVEPOINT, RELEASE, COMMIT): each connection prepares them when it
+ * opens, so that each use costs the server a bind, not a parse.  sql
+ * stays the caller's; at most PGCONN_MAXUTIL of them.
+ */
+#define PGCONN_MAXUTIL	32
+void		 pgpool_set_utility(struct pgpool *, const char *const *sql,
+		    int n);
+
 /* The loop it waits on (NULL before pgpool_attach), its timeout in ms. */
 struct event_base *pgpool_base(struct pgpool *);
 int		 pgpool_timeout(struct pgpool *);

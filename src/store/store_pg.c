@@ -62,6 +62,8 @@
 /* BEGIN, locks, the audit horizon's, savepoints */
 #define PG_PRE_MAX		(3 + PG_SP_MAX)
 #define PG_BATCH_MAX		1024
+#define PG_BEGIN_RO		"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
 /* resource kind tags (store_db.h's K), for documents read ahead */
 #define PG_TAG_USER		0x55	/* 'U' */
 #define PG_TAG_GROUP		0x47	/* 'G' */
@@ -105,6 +107,19 @@ enum pg_q {
 	"END FROM scim_seq_audit))"
 #define PG_HZ_LAST	"SELECT CASE WHEN is_called THEN last_value ELSE " \
 	"last_value - 1 END FROM scim_seq_audit"
+
+/*
+ * Sent around nearly every statement: a connection prepares these when it
+ * opens (pgpool_set_utility).  The savepoints of depth d are at d and
+ * PG_SP_MAX + d.  The horizon's lock goes last: on a schema without its
+ * sequence, its PREPARE fails and it alone goes as text.
+ */
+static const char *const pg_utility[] = {
+	"BEGIN", "SAVEPOINT sp1", "SAVEPOINT sp2", "SAVEPOINT sp3",
+	"SAVEPOINT sp4", "RELEASE SAVEPOINT sp1", "RELEASE SAVEPOINT sp2",
+	"RELEASE SAVEPOINT sp3", "RELEASE SAVEPOINT sp4", PG_BEGIN_RO,
+	"COMMIT", "ROLLBACK", PG_HZ_LOCK
+};
 #define PG_HZ_OLDEST	"SELECT min(((classid::bigint << 32) | " \
 	"objid::bigint) - " PG_HZ_KEY ") FROM pg_locks WHERE locktype = " \
 	"'advisory' AND objsubid = 1 AND classid::bigint >> 16 = 21315 AND " \
@@ -656,15 +671,12 @@ runs_alone(const struct pg_txn *root, int id)
 static int
 begin_stmts(struct pg_txn *t, int id, const char **pre)
 {
-	static const char *const sp[] = { NULL, "SAVEPOINT sp1",
-	    "SAVEPOINT sp2", "SAVEPOINT sp3", "SAVEPOINT sp4" };
 	struct pg_txn	*root = t->t_root;
 	int		 n = 0, d;
 
 	if (!root->t_begun && !runs_alone(root, id)) {
 		root->t_begun = 1;
-		pre[n++] = root->t_rw ? "BEGIN" : "BEGIN ISOLATION LEVEL "
-		    "REPEATABLE READ READ ONLY";
+		pre[n++] = root->t_rw ? "BEGIN" : PG_BEGIN_RO;
 	}
 	root->t_nrun++;
 	if (root->t_nsent < root->t_nlocks)
@@ -679,7 +691,7 @@ begin_stmts(struct pg_txn *t, int id, const char **pre)
 	}
 	if (root->t_sp_lo > 0) {
 		for (d = root->t_sp_lo; d <= root->t_sp_hi; d++)
-			pre[n++] = sp[d];
+			pre[n++] = pg_utility[d];
 		root->t_sp_lo = root->t_sp_hi = 0;
 	}
 	return (n);
@@ -998,6 +1010,7 @@ static int
 pg_commit(struct store_txn *tb)
 {
 	struct pg_txn	*t = (struct pg_txn *)tb;
+	const char	*rel;
 	char		 sql[96];
 	int		 rc;
 
@@ -1007,21 +1020,20 @@ pg_commit(struct store_txn *tb)
 			return (rc);
 		}
 		if (!sp_unsent(t)) {
-			snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d",
-			    t->t_depth);
+			rel = pg_utility[PG_SP_MAX + t->t_depth];
 			/*
 			 * With writes of this level unsettled, wait: one of
 			 * them may have failed, and then the level is undone
 			 * like an abort.  Else RELEASE cannot fail: no wait.
 			 */
 			if (pgconn_queued(t->t_root->t_conn) > 0) {
-				if ((rc = simple(t, sql)) != SCIM_OK) {
+				if ((rc = simple(t, rel)) != SCIM_OK) {
 					fail(t, rc);
 					nested_abort(t);
 					return (rc);
 				}
 			} else if ((rc = pgconn_send(t->t_root->t_conn,
-			    sql)) != SCIM_OK)
+			    rel)) != SCIM_OK)
 				fail(t, rc);
 			lock_end(t->t_root, t->t_depth, 0);
 		}
@@ -2154,6 +2166,8 @@ store_pg_open(const char *conninfo, int pool, int timeout_s, int flags,
 	s->s_lpool = pgpool_new(conninfo, 1, ms);
 	s->s_kpool = pgpool_new(conninfo, 1, ms);
 	s->s_lookup = pglookup_new(s->s_kpool);
+	pgpool_set_utility(s->s_pool, pg_utility,
+	    (int)(sizeof(pg_utility) / sizeof(pg_utility[0])));
 	/* this instance's name in its NOTIFY payloads */
 	util_uuid(s->s_self + 1);
 	s->s_self[0] = 'W';
