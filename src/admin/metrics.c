@@ -130,13 +130,17 @@ put_commit(struct evbuffer *b)
 	    "# HELP scimd_commit_failed_total Group commits that failed.\n"
 	    "# TYPE scimd_commit_failed_total counter\n"
 	    "scimd_commit_failed_total %llu\n"
+	    "# HELP scimd_commit_retried_total Batches a database rolled "
+	    "back whole, then applied again op by op.\n"
+	    "# TYPE scimd_commit_retried_total counter\n"
+	    "scimd_commit_retried_total %llu\n"
 	    "# HELP scimd_commit_seconds_total Time spent applying and "
 	    "committing batches, fsync included.\n"
 	    "# TYPE scimd_commit_seconds_total counter\n"
 	    "scimd_commit_seconds_total %.6f\n"
 	    "# HELP scimd_commit_batch_size Writes per group commit.\n"
 	    "# TYPE scimd_commit_batch_size histogram\n",
-	    cs->cs_batches, cs->cs_ops, cs->cs_failed,
+	    cs->cs_batches, cs->cs_ops, cs->cs_failed, cs->cs_retried,
 	    (double)cs->cs_commit_us / 1e6);
 	/* cs_hist[b] counts sizes 2^b .. 2^(b+1)-1; the last is open */
 	for (i = 0; i < 7; i++) {

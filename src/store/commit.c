@@ -209,10 +209,56 @@ commit_flights(void)
 	return (commit_nflights);
 }
 
+/* 1 if every op of batch can run again (co_reset). */
+static int
+batch_rerunnable(struct commit_queue *batch)
+{
+	struct commit_op	*op;
+
+	TAILQ_FOREACH(op, batch, co_entry)
+		if (op->co_reset == NULL)
+			return (0);
+	return (1);
+}
+
+/*
+ * A database's batch, first try: every op straight in the batch's
+ * transaction, no savepoint each.  Its writes then travel together and
+ * nothing waits for an op's RELEASE, a round trip each; but one failure
+ * fails the whole transaction.  SCIM_OK when every op and the commit
+ * succeeded; else the transaction is gone, and so is all it wrote.
+ */
+static int
+batch_try(struct commit_queue *batch)
+{
+	struct commit_op	*op;
+	struct store_txn	*txn = NULL;
+	int			 rc;
+
+	rc = store_begin(commit_store, 1, &txn);
+	TAILQ_FOREACH(op, batch, co_entry)
+		if (rc == SCIM_OK)
+			rc = store_lock_tenant(txn, op->co_tenant);
+	TAILQ_FOREACH(op, batch, co_entry)
+		if (rc == SCIM_OK)
+			rc = op->co_apply(txn, op);
+	if (rc == SCIM_OK)
+		return (store_commit(txn));
+	if (txn != NULL)
+		store_abort(txn);
+	return (rc);
+}
+
 /*
  * Apply batch in one transaction, each op in a nested one; *nops gets the
  * number of ops.  The commit's outcome, which the loop spreads to the ops
  * that succeeded (batch_landed).  On the writer thread or a fiber.
+ *
+ * On a database, a batch of ops that can run again tries without nested
+ * transactions first (batch_try); if that fails, the batch runs again op
+ * by op, so that a failure undoes only its own op.  Not after the server
+ * became unreachable: a COMMIT whose answer never came may have landed,
+ * and its ops must not be applied twice.
  */
 static int
 batch_apply(struct commit_queue *batch, int *nops)
@@ -220,6 +266,21 @@ batch_apply(struct commit_queue *batch, int *nops)
 	struct commit_op	*op;
 	struct store_txn	*txn = NULL, *sub;
 	int			 rc, n = 0;
+
+	if (store_async(commit_store) && batch_rerunnable(batch)) {
+		rc = batch_try(batch);
+		TAILQ_FOREACH(op, batch, co_entry) {
+			op->co_rc = rc;
+			n++;
+		}
+		*nops = n;
+		if (rc == SCIM_OK || rc == SCIM_EUNAVAIL)
+			return (rc);
+		commit_st.cs_retried++;
+		TAILQ_FOREACH(op, batch, co_entry)
+			op->co_reset(op);
+		n = 0;
+	}
 
 	rc = store_begin(commit_store, 1, &txn);
 	/* every lock first, in order (0: the global data's) */

@@ -2,7 +2,8 @@
  * Group commit (architecture.md section 1): mutating requests queue a
  * commit_op; once per event-loop iteration, or as soon as commit_batch_max
  * ops wait, one write transaction applies them all, each in its own nested
- * transaction so that one failure (409, 404, 412) undoes only itself.  One
+ * transaction so that one failure (409, 404, 412) undoes only itself (on
+ * a database, after a first try without them: see co_reset).  One
  * commit, one fsync, then every op's done callback runs in submission order,
  * so no reply ever precedes the commit that makes it true.  On LMDB the
  * batch's transaction, commit and fsyncs included, runs on a writer thread
@@ -37,6 +38,13 @@ struct commit_op {
 				    struct commit_op *op, int rc);
 	/* After the batch commit: rc is co_apply's, or the commit's failure. */
 	void			(*co_done)(struct commit_op *op, int rc);
+	/*
+	 * Optional: put op back as it was submitted, so that co_apply may run
+	 * again in a new transaction after the one it ran in rolled back.
+	 * On a database, a batch whose ops all have it first runs without a
+	 * nested transaction per op (commit.c).
+	 */
+	void			(*co_reset)(struct commit_op *op);
 	/*
 	 * The tenant whose data co_apply writes, or 0 (unknown, several, or
 	 * global data): its writers' lock (for 0 the global data's) is taken
@@ -86,6 +94,7 @@ struct commit_stats {
 	unsigned long long	cs_ops;
 	unsigned long long	cs_commit_us;
 	unsigned long long	cs_failed;
+	unsigned long long	cs_retried;	/* run again, op by op */
 	unsigned long long	cs_hist[8];	/* batch sizes 1,2-3,4-7,...,128+ */
 };
 const struct commit_stats *commit_stats(void);

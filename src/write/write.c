@@ -158,6 +158,31 @@ write_op_free(struct write_op *wo)
 	free(wo);
 }
 
+/* As submitted (commit.h's co_reset): all that apply made is let go. */
+static void
+write_reset(struct commit_op *op)
+{
+	struct write_op		*wo = (struct write_op *)op;
+	struct json_object	**made[] = { &wo->wo_doc, &wo->wo_members,
+				    &wo->wo_old, &wo->wo_new, &wo->wo_added,
+				    &wo->wo_removed, &wo->wo_groups,
+				    &wo->wo_had };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		json_object_put(*made[i]);
+		*made[i] = NULL;
+	}
+	patch_free(wo->wo_patch);
+	wo->wo_patch = NULL;
+	free(wo->wo_text);
+	wo->wo_text = NULL;
+	wo->wo_textlen = 0;
+	wo->wo_rid = 0;
+	wo->wo_noop = 0;
+	wo->wo_eb.eb_msg[0] = '\0';
+}
+
 static void
 write_done(struct commit_op *op, int rc)
 {
@@ -206,6 +231,9 @@ write_submit(const struct write_ctx *wc, const struct write_spec *ws)
 	wo->wo_op.co_apply = write_apply;
 	wo->wo_op.co_failed = write_failed;
 	wo->wo_op.co_done = write_done;
+	/* what resolves or reports as it applies (bulk) runs once */
+	if (wo->wo_resolve == NULL && wo->wo_applied == NULL)
+		wo->wo_op.co_reset = write_reset;
 	wo->wo_op.co_tenant = wc->wc_tenant;
 	commit_submit(&wo->wo_op);
 }

@@ -13,7 +13,10 @@
 #      (of a user in a group, whose groups come with it) and the indexed
 #      filters, read from the server's statement log (pg_suite.sh's
 #      cluster: SCIMD_TEST_PG_LOG)
-#   f. a new id's clash, settled late, fails its create alone
+#   f. a new id's clash, settled late, fails its create alone: its batch,
+#      first tried without a savepoint per create, runs again create by
+#      create, and leaves one event per user created, one audit record per
+#      create
 #   g. the audit horizon: every audit record is written under its lock, and
 #      scimctl audit --follow across tenants waits for a record numbered
 #      before one already committed, then prints both
@@ -31,6 +34,14 @@ TOKB=$CTL_LAST
 q()
 {
 	pg_psql "$1" 2> "$SCIM_TMP/psql.err"
+}
+
+# retried: batches rolled back whole and run again op by op (/metrics)
+retried()
+{
+	NO_AUTH=1 req GET "$ROOT/metrics"
+	printf '%s\n' "$BODY" |
+	    awk '$1 == "scimd_commit_retried_total" { v = $2 } END { print v + 0 }'
 }
 
 # === a. the views ============================================================
@@ -491,6 +502,9 @@ CREATE TRIGGER hz_seen BEFORE INSERT ON scim_audit FOR EACH ROW
     EXECUTE FUNCTION hz_seen();" > /dev/null || bail "cannot make the hz_seen trigger"
 req GET "/Users?count=0"
 users0=$(jqr .totalResults)
+ev0=$(q "SELECT count(*) FROM scim_events WHERE tenant = $DID")
+au0=$(q "SELECT count(*) FROM scim_audit WHERE tenant = $DID")
+retried0=$(retried)
 mkusers_at_once "$SCIM_TMP/clash" $(seq -f "clash%g" 12)
 q "DROP TRIGGER clash ON scim_id2r; DROP FUNCTION clash(); DROP SEQUENCE clash_n;
     DROP TRIGGER hz_seen ON scim_audit; DROP FUNCTION hz_seen()" \
@@ -505,6 +519,14 @@ is "$(q "SELECT string_agg(user_name, ',' ORDER BY user_name) FROM
     "exactly the users answered 201 are stored"
 req GET "/Users?count=0"
 json_is .totalResults $((users0 + n201)) "totalResults counts only them"
+# a batch first goes without a savepoint per create (commit.c); one clash
+# rolls it back whole, and it runs again create by create
+ok "a batch with a clash was run again, create by create" \
+    [ "$(retried)" -gt "$retried0" ]
+is "$(( $(q "SELECT count(*) FROM scim_events WHERE tenant = $DID") - ev0 ))" \
+    "$n201" "one event per user created, none of a first try"
+is "$(( $(q "SELECT count(*) FROM scim_audit WHERE tenant = $DID") - au0 ))" \
+    12 "one audit record per create, success or failure"
 name=$(awk '$1 == 409 { print $2; exit }' "$SCIM_TMP/clash")
 req GET "/Users?filter=$(urlenc "userName eq \"$name\"")"
 json_is .totalResults 0 "a refused one is not found"
