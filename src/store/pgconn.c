@@ -558,6 +558,17 @@ send_text(struct pgconn *c, const char *sql)
 }
 
 /*
+ * sql outside a pipeline: by its name when prepared at open, else as a
+ * simple query (which may hold several statements).
+ */
+static int
+send_simple(struct pgconn *c, const char *sql)
+{
+	return (util_find(c, sql) >= 0 ? send_text(c, sql) :
+	    PQsendQuery(c->pc_conn, sql));
+}
+
+/*
  * Prepare the pool's utility statements on c, in one round trip.  One the
  * server refuses (and those after it, which the error skips) goes as
  * text; only a broken connection is an error.
@@ -887,8 +898,7 @@ pgconn_send(struct pgconn *c, const char *sql)
 	rc = flush_queued(c);
 	if (c->pc_pending && drain(c) != SCIM_OK)
 		return (SCIM_EUNAVAIL);
-	if (c->pc_broken || !(util_find(c, sql) >= 0 ? send_text(c, sql) :
-	    PQsendQuery(c->pc_conn, sql))) {
+	if (c->pc_broken || !send_simple(c, sql)) {
 		c->pc_broken = 1;
 		return (SCIM_EUNAVAIL);
 	}
@@ -940,8 +950,7 @@ pgconn_exec_pre(struct pgconn *c, const char *const *pre, int npre, int id,
 		/* a simple query may hold several statements: not pipelined */
 		if ((rc = flush_queued(c)) != SCIM_OK)
 			return (rc);
-		if (n == 0 ? !(util_find(c, sql) >= 0 ? send_text(c, sql) :
-		    PQsendQuery(c->pc_conn, sql)) :
+		if (n == 0 ? !send_simple(c, sql) :
 		    !PQsendQueryParams(c->pc_conn, sql, n, types, vals, lens,
 		    text ? NULL : pgconn_binary, text ? 0 : 1))
 			goto broken;

@@ -107,6 +107,11 @@ enum pg_q {
 	"END FROM scim_seq_audit))"
 #define PG_HZ_LAST	"SELECT CASE WHEN is_called THEN last_value ELSE " \
 	"last_value - 1 END FROM scim_seq_audit"
+#define PG_HZ_OLDEST	"SELECT min(((classid::bigint << 32) | " \
+	"objid::bigint) - " PG_HZ_KEY ") FROM pg_locks WHERE locktype = " \
+	"'advisory' AND objsubid = 1 AND classid::bigint >> 16 = 21315 AND " \
+	"database = (SELECT oid FROM pg_database WHERE datname = " \
+	"current_database())"
 
 /*
  * Sent around nearly every statement: a connection prepares these when it
@@ -120,11 +125,6 @@ static const char *const pg_utility[] = {
 	"RELEASE SAVEPOINT sp3", "RELEASE SAVEPOINT sp4", PG_BEGIN_RO,
 	"COMMIT", "ROLLBACK", PG_HZ_LOCK
 };
-#define PG_HZ_OLDEST	"SELECT min(((classid::bigint << 32) | " \
-	"objid::bigint) - " PG_HZ_KEY ") FROM pg_locks WHERE locktype = " \
-	"'advisory' AND objsubid = 1 AND classid::bigint >> 16 = 21315 AND " \
-	"database = (SELECT oid FROM pg_database WHERE datname = " \
-	"current_database())"
 
 /* A schema migration's time limit (version 6 rewrites scim_res). */
 #define PG_MIGRATE_MS		(6 * 3600 * 1000)
