@@ -209,6 +209,20 @@ commit_flights(void)
 	return (commit_nflights);
 }
 
+/* The batch's write transaction, every lock first, in order (0: global). */
+static int
+batch_begin(struct commit_queue *batch, struct store_txn **txn)
+{
+	struct commit_op	*op;
+	int			 rc;
+
+	rc = store_begin(commit_store, 1, txn);
+	TAILQ_FOREACH(op, batch, co_entry)
+		if (rc == SCIM_OK)
+			rc = store_lock_tenant(*txn, op->co_tenant);
+	return (rc);
+}
+
 /* 1 if every op of batch can run again (co_reset). */
 static int
 batch_rerunnable(struct commit_queue *batch)
@@ -235,10 +249,7 @@ batch_try(struct commit_queue *batch)
 	struct store_txn	*txn = NULL;
 	int			 rc;
 
-	rc = store_begin(commit_store, 1, &txn);
-	TAILQ_FOREACH(op, batch, co_entry)
-		if (rc == SCIM_OK)
-			rc = store_lock_tenant(txn, op->co_tenant);
+	rc = batch_begin(batch, &txn);
 	TAILQ_FOREACH(op, batch, co_entry)
 		if (rc == SCIM_OK)
 			rc = op->co_apply(txn, op);
@@ -282,11 +293,7 @@ batch_apply(struct commit_queue *batch, int *nops)
 		n = 0;
 	}
 
-	rc = store_begin(commit_store, 1, &txn);
-	/* every lock first, in order (0: the global data's) */
-	TAILQ_FOREACH(op, batch, co_entry)
-		if (rc == SCIM_OK)
-			rc = store_lock_tenant(txn, op->co_tenant);
+	rc = batch_begin(batch, &txn);
 	TAILQ_FOREACH(op, batch, co_entry) {
 		n++;
 		if (rc != SCIM_OK) {
