@@ -3,7 +3,8 @@
 # BENCH_BACKEND it starts a fresh scimd, on a temporary LMDB data
 # directory (durability = full) or on a throwaway PostgreSQL cluster
 # (tests/pg/cluster.sh; fsync and synchronous_commit on, shared_buffers
-# 1GB, a database of its own, over TCP on 127.0.0.1), pinned to CPU 0
+# 1GB, a database of its own, over its Unix socket or BENCH_PG_TRANSPORT=tcp),
+# checkpointed before each scenario, pinned to CPU 0
 # (PostgreSQL too: the server side gets one CPU either way) with the load
 # generator on CPU 1, populates it to each size in BENCH_SIZES, and at each
 # size runs every scenario BENCH_RUNS times (round robin, so drift in the
