@@ -476,7 +476,9 @@ fi
 # A create's id2r row is sent without waiting (a UUID just drawn clashes
 # with none); a clash then fails the create at its next wait, and nothing of
 # it stays.  Here a trigger makes every other id2r insert clash, in a burst
-# whose creates share batches.
+# whose creates share batches: they queue while psql holds the tenant's
+# writers' lock.  (Creates that each came alone would each clash at most on
+# the first try, then land: a batch of several is what leaves both kinds.)
 q "CREATE SEQUENCE clash_n;
 CREATE FUNCTION clash() RETURNS trigger LANGUAGE plpgsql AS \$\$
 BEGIN
@@ -505,7 +507,19 @@ users0=$(jqr .totalResults)
 ev0=$(q "SELECT count(*) FROM scim_events WHERE tenant = $DID")
 au0=$(q "SELECT count(*) FROM scim_audit WHERE tenant = $DID")
 retried0=$(retried)
+pg_psql "BEGIN; INSERT INTO scim_tenant_lock AS l (tenant) VALUES ($DID)
+    ON CONFLICT (tenant) DO UPDATE SET tenant = l.tenant WHERE false;
+    SELECT pg_sleep(2); COMMIT" > /dev/null 2>&1 &
+HOLDER=$!
+for i in $(seq 50); do
+	[ "$(q "SELECT count(*) FROM pg_stat_activity
+	    WHERE query LIKE '%pg_sleep(2)%' AND state = 'active' AND
+	    pid <> pg_backend_pid()")" -ge 1 ] &&
+	    break
+	sleep 0.1
+done
 mkusers_at_once "$SCIM_TMP/clash" $(seq -f "clash%g" 12)
+wait $HOLDER
 q "DROP TRIGGER clash ON scim_id2r; DROP FUNCTION clash(); DROP SEQUENCE clash_n;
     DROP TRIGGER hz_seen ON scim_audit; DROP FUNCTION hz_seen()" \
     > /dev/null || bail "cannot drop the clash trigger"
@@ -565,7 +579,8 @@ HOLDER=$!
 at_exit "kill $HOLDER 2>/dev/null"
 for i in $(seq 50); do
 	[ "$(q "SELECT count(*) FROM pg_stat_activity
-	    WHERE query LIKE '%pg_sleep(3)%' AND state = 'active'")" -ge 1 ] &&
+	    WHERE query LIKE '%pg_sleep(3)%' AND state = 'active' AND
+	    pid <> pg_backend_pid()")" -ge 1 ] &&
 	    break
 	sleep 0.1
 done
