@@ -36,6 +36,21 @@ q()
 	pg_psql "$1" 2> "$SCIM_TMP/psql.err"
 }
 
+# held PATTERN: wait (5 s at most) until another session runs a statement
+# like PATTERN: a psql in the background, holding a lock
+held()
+{
+	local i
+
+	for i in $(seq 50); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE
+		    '$1' AND state = 'active' AND pid <> pg_backend_pid()")" \
+		    -ge 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # retried: batches rolled back whole and run again op by op (/metrics)
 retried()
 {
@@ -511,13 +526,7 @@ pg_psql "BEGIN; INSERT INTO scim_tenant_lock AS l (tenant) VALUES ($DID)
     ON CONFLICT (tenant) DO UPDATE SET tenant = l.tenant WHERE false;
     SELECT pg_sleep(2); COMMIT" > /dev/null 2>&1 &
 HOLDER=$!
-for i in $(seq 50); do
-	[ "$(q "SELECT count(*) FROM pg_stat_activity
-	    WHERE query LIKE '%pg_sleep(2)%' AND state = 'active' AND
-	    pid <> pg_backend_pid()")" -ge 1 ] &&
-	    break
-	sleep 0.1
-done
+held '%pg_sleep(2)%'
 mkusers_at_once "$SCIM_TMP/clash" $(seq -f "clash%g" 12)
 wait $HOLDER
 q "DROP TRIGGER clash ON scim_id2r; DROP FUNCTION clash(); DROP SEQUENCE clash_n;
@@ -577,13 +586,7 @@ pg_psql "BEGIN; SELECT pg_advisory_xact_lock_shared(5999639128587632640 +
     SELECT pg_sleep(3); COMMIT" > /dev/null 2>&1 &
 HOLDER=$!
 at_exit "kill $HOLDER 2>/dev/null"
-for i in $(seq 50); do
-	[ "$(q "SELECT count(*) FROM pg_stat_activity
-	    WHERE query LIKE '%pg_sleep(3)%' AND state = 'active' AND
-	    pid <> pg_backend_pid()")" -ge 1 ] &&
-	    break
-	sleep 0.1
-done
+held '%pg_sleep(3)%'
 # seq and name of each record --follow printed
 followed() { jq -r '"\(.seq) \(.target.name)"' < "$SCIM_TMP/hz.out" 2>/dev/null; }
 "$SCIMCTL" -c "$CONF" audit --follow --json > "$SCIM_TMP/hz.out" 2>&1 &
