@@ -53,9 +53,10 @@
 
 #define PG_BATCH_FIRST		16
 /*
- * A find reads the key and one row more: an index probe (the point reads'
- * statement) wants the key's rows, and the row after says there are no
- * more; further dups come in a second batch.
+ * A find asks for two rows: an index probe (the point reads' statement)
+ * wants the key's rows, and a reader's (fetch_key) that get fewer know
+ * there are no more; a writer's reads the row after the key, which says
+ * so.  Further dups come in a second batch.
  */
 #define PG_BATCH_FIND		2
 #define PG_SP_MAX		4	/* savepoint depth */
@@ -80,6 +81,7 @@ enum pg_q {
 	Q_ADD,		/* a u64 counter plus n, its new value returned */
 	Q_GETJ,		/* readers: Q_GET of id2r with the document it names */
 	Q_GEJ,		/* readers: Q_GE of an index with the documents of key */
+	Q_EQJ,		/* readers: the rows of an index's key, with documents */
 	Q_SKIP,		/* Q_GT past l more pairs (a table without duplicates) */
 	Q_MANYJ,	/* readers: res documents of a key array, with groups */
 	Q_LATE,		/* Q_INSERT that fails on a clash: sent without waiting */
@@ -354,6 +356,13 @@ ahead_stmts(struct pg_store *s)
 		    rk, pg_dbs[db].table, dup ? ", a.v" : "",
 		    dup ? ", $3" : "", dup ? 4 : 3);
 		stmt_set(s, STMT_ID(db, Q_GEJ), xstrdup(buf), dup ? "tkvl" :
+		    "tkl");
+		/* the key's rows alone: an index probe that stops at them */
+		snprintf(buf, sizeof(buf), "SELECT a.k, a.v, " PG_DOC_SQL ", "
+		    PG_GROUPS_SQL " FROM %2$s a WHERE a.tenant = $1 AND "
+		    "a.k = $2%3$s ORDER BY a.v LIMIT $%4$d", rk,
+		    pg_dbs[db].table, dup ? " AND a.v >= $3" : "", dup ? 4 : 3);
+		stmt_set(s, STMT_ID(db, Q_EQJ), xstrdup(buf), dup ? "tkvl" :
 		    "tkl");
 	}
 }
@@ -659,7 +668,7 @@ runs_alone(const struct pg_txn *root, int id)
 	int	q = id >= 0 && id < STORE_NDB * Q_N ? id % Q_N : -1;
 
 	return (!root->t_rw && root->t_nrun == 0 && (q == Q_GET ||
-	    q == Q_GETJ || q == Q_GEJ));
+	    q == Q_GETJ || q == Q_GEJ || q == Q_EQJ));
 }
 
 /*
@@ -1576,6 +1585,31 @@ fetch(struct pg_cursor *c, int q, const struct store_val *k,
 	return (SCIM_OK);
 }
 
+/*
+ * A reader's FIND of key (from v, a duplicate): the key's rows alone, each
+ * with its document, so that the server stops at them.  Fewer rows than
+ * asked for are all of the key's (c_keyend); the table goes on after them
+ * (c_more), for a step past the key.  0 when db has no such statement.
+ */
+static int
+fetch_key(struct pg_cursor *c, const struct store_val *k,
+    const struct store_val *v, int *rc)
+{
+	PGresult	*r;
+	int		 id = STMT_ID(c->c_db, Q_EQJ);
+
+	if (c->c_t->t_root->t_rw || c->c_t->t_s->s_stmt[id].sql == NULL)
+		return (0);
+	if ((*rc = run(c->c_t, id, key_tenant(c->c_db, k), k, v,
+	    PG_BATCH_FIND, &r)) != SCIM_OK)
+		return (1);
+	ahead_rows(c->c_t, c->c_db, r);
+	batch_set(c, r, 0, 1);
+	c->c_keyend = PQntuples(r) < PG_BATCH_FIND;
+	c->c_batch = PG_BATCH_FIRST * 4;
+	return (1);
+}
+
 static int
 emit(struct pg_cursor *c, struct store_val *ko, struct store_val *vo)
 {
@@ -1660,6 +1694,12 @@ pg_cursor_move(struct store_cursor *cb, enum store_move how,
 	case STORE_FIND_DUP:
 		if (how == STORE_FIND && find_ahead(c, key))
 			break;
+		if (how != STORE_SEEK && fetch_key(c, key, how ==
+		    STORE_FIND_DUP ? val : &empty, &rc)) {
+			if (rc != SCIM_OK)
+				return (rc);
+			break;
+		}
 		if (how != STORE_SEEK)
 			c->c_batch = PG_BATCH_FIND;
 		if ((rc = fetch(c, Q_GE, key, how == STORE_FIND_DUP ? val :

@@ -260,7 +260,7 @@ is "$(q "SELECT count(*) FROM pg_class WHERE relname = 'scim_lock'")" 0 \
 # === d. one statement a lookup ===============================================
 
 if [ -z "${SCIMD_TEST_PG_LOG:-}" ] || [ ! -r "$SCIMD_TEST_PG_LOG" ]; then
-	skip 28 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
+	skip 31 "no server log of the cluster (SCIMD_TEST_PG_LOG)"
 else
 	mkuser carol '"externalId":"ext-c","emails":[{"value":"c@example.com"}]' ||
 	    bail "cannot create carol"
@@ -298,6 +298,7 @@ else
 		local from
 
 		from=$(($(wc -l < "$SCIMD_TEST_PG_LOG") + 1))
+		rm -f "$SCIM_TMP/rt.sql"
 		req GET "$2"
 		sleep 0.2
 		# of scimd's statements since: those reading resources (others,
@@ -308,6 +309,7 @@ else
 			pid = $4; sql = $0; sub(/.*(execute [^:]*|statement): /, "", sql)
 			if (sql ~ /scim_(res|id2r|ix_|memberof|members)/) {
 				n++; lpid = pid; before = last[pid]; after = ""
+				print sql > "'"$SCIM_TMP/rt.sql"'"
 			} else if (pid == lpid && after == "")
 				after = sql
 			last[pid] = sql
@@ -318,12 +320,23 @@ else
 	}
 	lookup "GET a user in a group by id" "/Users/$CAROL"
 	ok "its groups came with it" grep -q "\"$TEAM\"" <<< "$BODY"
+	# stops DESC: the lookup just made asked its index for its key's rows
+	# alone, none after
+	stops()
+	{
+		ok "$1: the index probe stops at its key" \
+		    grep -qE 'FROM scim_ix_[a-z]+ a WHERE a\.tenant = \$1 AND a\.k = \$2 ' \
+		    "$SCIM_TMP/rt.sql"
+	}
 	lookup "filter userName eq" "/Users?filter=$(urlenc 'userName eq "carol"')"
 	ok "the user found" grep -q "\"$CAROL\"" <<< "$BODY"
+	stops "filter userName eq"
 	lookup "filter emails.value eq" \
 	    "/Users?filter=$(urlenc 'emails.value eq "c@example.com"')"
+	stops "filter emails.value eq"
 	lookup "filter externalId eq" \
 	    "/Users?filter=$(urlenc 'externalId eq "ext-c"')"
+	stops "filter externalId eq"
 	lookup "filter group displayName eq" \
 	    "/Groups?filter=$(urlenc 'displayName eq "team"')&excludedAttributes=members"
 	ok "the group found" grep -q "\"$TEAM\"" <<< "$BODY"
