@@ -240,23 +240,29 @@ batch_rerunnable(struct commit_queue *batch)
  * transaction, no savepoint each.  Its writes then travel together and
  * nothing waits for an op's RELEASE, a round trip each; but one failure
  * fails the whole transaction.  SCIM_OK when every op and the commit
- * succeeded; else the transaction is gone, and so is all it wrote.
+ * succeeded; else the transaction is gone, and so is all it wrote.  Each
+ * op's co_rc is the outcome, *nops the number of ops.
  */
 static int
-batch_try(struct commit_queue *batch)
+batch_try(struct commit_queue *batch, int *nops)
 {
 	struct commit_op	*op;
 	struct store_txn	*txn = NULL;
-	int			 rc;
+	int			 rc, n = 0;
 
 	rc = batch_begin(batch, &txn);
 	TAILQ_FOREACH(op, batch, co_entry)
 		if (rc == SCIM_OK)
 			rc = op->co_apply(txn, op);
 	if (rc == SCIM_OK)
-		return (store_commit(txn));
-	if (txn != NULL)
+		rc = store_commit(txn);
+	else if (txn != NULL)
 		store_abort(txn);
+	TAILQ_FOREACH(op, batch, co_entry) {
+		op->co_rc = rc;
+		n++;
+	}
+	*nops = n;
 	return (rc);
 }
 
@@ -279,18 +285,12 @@ batch_apply(struct commit_queue *batch, int *nops)
 	int			 rc, n = 0;
 
 	if (store_async(commit_store) && batch_rerunnable(batch)) {
-		rc = batch_try(batch);
-		TAILQ_FOREACH(op, batch, co_entry) {
-			op->co_rc = rc;
-			n++;
-		}
-		*nops = n;
+		rc = batch_try(batch, nops);
 		if (rc == SCIM_OK || rc == SCIM_EUNAVAIL)
 			return (rc);
 		commit_st.cs_retried++;
 		TAILQ_FOREACH(op, batch, co_entry)
 			op->co_reset(op);
-		n = 0;
 	}
 
 	rc = batch_begin(batch, &txn);

@@ -543,18 +543,24 @@ util_find(const struct pgconn *c, const char *sql)
 	return (-1);
 }
 
+/* Send utility statement i, prepared at open, by its name. */
+static int
+send_util(struct pgconn *c, int i)
+{
+	char	name[16];
+
+	snprintf(name, sizeof(name), "u%d", i);
+	return (PQsendQueryPrepared(c->pc_conn, name, 0, NULL, NULL, NULL, 1));
+}
+
 /* Send parameterless sql: by its name when prepared at open. */
 static int
 send_text(struct pgconn *c, const char *sql)
 {
-	char	name[16];
-	int	i;
+	int	i = util_find(c, sql);
 
-	if ((i = util_find(c, sql)) < 0)
-		return (PQsendQueryParams(c->pc_conn, sql, 0, NULL, NULL, NULL,
-		    NULL, 1));
-	snprintf(name, sizeof(name), "u%d", i);
-	return (PQsendQueryPrepared(c->pc_conn, name, 0, NULL, NULL, NULL, 1));
+	return (i >= 0 ? send_util(c, i) : PQsendQueryParams(c->pc_conn, sql,
+	    0, NULL, NULL, NULL, NULL, 1));
 }
 
 /*
@@ -564,8 +570,9 @@ send_text(struct pgconn *c, const char *sql)
 static int
 send_simple(struct pgconn *c, const char *sql)
 {
-	return (util_find(c, sql) >= 0 ? send_text(c, sql) :
-	    PQsendQuery(c->pc_conn, sql));
+	int	i = util_find(c, sql);
+
+	return (i >= 0 ? send_util(c, i) : PQsendQuery(c->pc_conn, sql));
 }
 
 /*

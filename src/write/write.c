@@ -139,30 +139,10 @@ write_failed(struct store_txn *t, struct commit_op *op, int rc)
 		    wo->wo_ctx.wc_change_id);
 }
 
+/* What apply made is let go: wo is as it was submitted. */
 static void
-write_op_free(struct write_op *wo)
+apply_undo(struct write_op *wo)
 {
-	json_object_put(wo->wo_doc);
-	json_object_put(wo->wo_members);
-	json_object_put(wo->wo_old);
-	json_object_put(wo->wo_new);
-	json_object_put(wo->wo_added);
-	json_object_put(wo->wo_removed);
-	json_object_put(wo->wo_groups);
-	json_object_put(wo->wo_had);
-	json_object_put(wo->wo_body);
-	patch_free(wo->wo_patch);
-	free(wo->wo_text);
-	free(wo->wo_id);
-	free(wo->wo_if_match);
-	free(wo);
-}
-
-/* As submitted (commit.h's co_reset): all that apply made is let go. */
-static void
-write_reset(struct commit_op *op)
-{
-	struct write_op		*wo = (struct write_op *)op;
 	struct json_object	**made[] = { &wo->wo_doc, &wo->wo_members,
 				    &wo->wo_old, &wo->wo_new, &wo->wo_added,
 				    &wo->wo_removed, &wo->wo_groups,
@@ -181,6 +161,23 @@ write_reset(struct commit_op *op)
 	wo->wo_rid = 0;
 	wo->wo_noop = 0;
 	wo->wo_eb.eb_msg[0] = '\0';
+}
+
+static void
+write_op_free(struct write_op *wo)
+{
+	apply_undo(wo);
+	json_object_put(wo->wo_body);
+	free(wo->wo_id);
+	free(wo->wo_if_match);
+	free(wo);
+}
+
+/* As submitted (commit.h's co_reset), to be applied again. */
+static void
+write_reset(struct commit_op *op)
+{
+	apply_undo((struct write_op *)op);
 }
 
 static void
