@@ -1,9 +1,10 @@
 /*
  * The write path: one commit_op per change, applied inside the group
- * commit's transaction.  Validation, reference checks, uniqueness (the index
- * insert itself), If-Match and the audit record all happen there, so what is
- * checked is what is committed.  What each kind of change does is in its
- * own file (write_op.h), chosen from the table below.
+ * commit's transaction.  Reference checks, uniqueness (the index insert
+ * itself), If-Match and the audit record all happen there, so what is
+ * checked is what is committed; the checks of the body alone (validation,
+ * a PATCH's parse) run as the change is submitted.  What each kind of
+ * change does is in its own file (write_op.h), chosen from the table below.
  */
 #include "scimd.h"
 
@@ -96,7 +97,11 @@ write_apply(struct store_txn *t, struct commit_op *op)
 	if (wo->wo_resolve != NULL && (rc = wo->wo_resolve(wo->wo_arg,
 	    &wo->wo_body, &wo->wo_id, &wo->wo_eb)) != SCIM_OK)
 		return (rc);
-	if (od->od_prepare != NULL && (rc = od->od_prepare(wo)) != SCIM_OK)
+	if (wo->wo_prepared)
+		rc = wo->wo_prepare_rc;
+	else
+		rc = od->od_prepare != NULL ? od->od_prepare(wo) : SCIM_OK;
+	if (rc != SCIM_OK)
 		return (rc);
 	if ((rc = od->od_apply(t, wo)) != SCIM_OK)
 		return (rc);
@@ -173,11 +178,30 @@ write_op_free(struct write_op *wo)
 	free(wo);
 }
 
+/*
+ * The checks that need no store (od_prepare), made before the batch: the
+ * loop runs them while the writer's last commit flushes, not the writer
+ * in its transaction.  Not for what resolves as it applies (bulk): its
+ * body changes then.
+ */
+static void
+write_prepare(struct write_op *wo)
+{
+	if (wo->wo_resolve != NULL || wo->wo_def->od_prepare == NULL)
+		return;
+	wo->wo_prepared = 1;
+	wo->wo_prepare_rc = wo->wo_def->od_prepare(wo);
+}
+
 /* As submitted (commit.h's co_reset), to be applied again. */
 static void
 write_reset(struct commit_op *op)
 {
-	apply_undo((struct write_op *)op);
+	struct write_op	*wo = (struct write_op *)op;
+
+	apply_undo(wo);
+	if (wo->wo_prepared)
+		write_prepare(wo);
 }
 
 static void
@@ -232,5 +256,6 @@ write_submit(const struct write_ctx *wc, const struct write_spec *ws)
 	if (wo->wo_resolve == NULL && wo->wo_applied == NULL)
 		wo->wo_op.co_reset = write_reset;
 	wo->wo_op.co_tenant = wc->wc_tenant;
+	write_prepare(wo);
 	commit_submit(&wo->wo_op);
 }

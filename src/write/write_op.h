@@ -77,6 +77,8 @@ struct write_op {
 	char				*wo_text;	/* create: the stored form */
 	size_t				 wo_textlen;
 	int				 wo_noop;	/* nothing changed */
+	int				 wo_prepared;	/* od_prepare ran at */
+	int				 wo_prepare_rc;	/* submit: its outcome */
 	struct scim_errbuf		 wo_eb;
 };
 
