@@ -5,10 +5,12 @@
 # a PATCH sent meanwhile wait for it, unanswered, while GETs, filters and
 # discovery are answered at once, from the last commit (the waiting create
 # is not visible); once the lock goes, the writes land and are answered in
-# the order they were sent.  With the batch's transaction in the loop, the
-# first write would stop every request until the lock went.  The order of
-# the answers is the order of scimd's access log, written as it answers
-# (the clients' own finishing order could swap on a busy machine).
+# the order they were sent, a create refused for its body among them (its
+# 400 waits for its failure record's commit).  With the batch's transaction
+# in the loop, the first write would stop every request until the lock
+# went.  The order of the answers is the order of scimd's access log,
+# written as it answers (the clients' own finishing order could swap on a
+# busy machine).
 . "$(dirname "$0")/lib.sh"
 
 skip_all_unless_lmdb "the writer thread of LMDB's group commit"
@@ -50,11 +52,18 @@ sleep 0.5
 write_bg patch PATCH "/Users/$BEFORE" \
     "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],\"Operations\":[{\"op\":\"replace\",\"path\":\"displayName\",\"value\":\"patched\"}]}" &
 PATCH_PID=$!
+sleep 0.5
+# a body that fails its checks (made as it is submitted, before the batch)
+# still waits: its 400 says its failure record is durable, and that record
+# is written in the batch
+write_bg invalid POST /Users "{\"schemas\":[\"$CORE_USER\"]}" &
+INVALID_PID=$!
 sleep 1
 
 ok "a create waits while another process holds the write lock" \
     kill -0 "$CREATE_PID"
 ok "so does a PATCH" kill -0 "$PATCH_PID"
+ok "so does a create whose body is invalid" kill -0 "$INVALID_PID"
 
 # reads meanwhile: each within 3 seconds
 REQ_EXTRA=(--max-time 3)
@@ -76,9 +85,12 @@ ok "the create still waits after the reads" kill -0 "$CREATE_PID"
 # the lock goes: the writes land, in order
 exec 7>&-
 wait "$HOLD_PID"
-wait "$CREATE_PID" "$PATCH_PID"
+wait "$CREATE_PID" "$PATCH_PID" "$INVALID_PID"
 is "$(cat "$SCIM_TMP/create.status")" 201 "the create lands once the lock is free"
 is "$(cat "$SCIM_TMP/patch.status")" 200 "so does the PATCH"
+is "$(cat "$SCIM_TMP/invalid.status")" 400 "the invalid create is refused then"
+is "$(jq -r .scimType "$SCIM_TMP/invalid.body")" invalidValue \
+    "with scimType invalidValue"
 # the writes scimd answered, in its access log's order (flushed once a turn)
 answered()
 {
@@ -86,11 +98,13 @@ answered()
 	    $4 == "PATCH" { print "patch" }' "$SCIMD_ERR" | tr '\n' ' '
 }
 for i in $(seq 50); do
-	[ "$(answered)" = "create create patch " ] && break
+	[ "$(answered)" = "create create patch create " ] && break
 	sleep 0.1
 done
-is "$(answered)" "create create patch " \
+is "$(answered)" "create create patch create " \
     "answered in the order they were sent (after the first user's create)"
+ctl audit --json --action Create --status Failure
+like "$CTL_OUT" '"httpStatus": *400' "the invalid create's failure is recorded"
 req GET "/Users?filter=userName%20eq%20%22during%22"
 json_is .totalResults 1 "the create is visible now"
 req GET "/Users/$BEFORE"
