@@ -25,12 +25,25 @@ cmpstr(const void *a, const void *b)
 	return (strcmp(a, b));
 }
 
+/* 1 if the NUUID ids are all different (sorts them). */
+static int
+all_distinct(char (*ids)[SCIM_ID_MAX])
+{
+	int	i;
+
+	qsort(ids, NUUID, sizeof(ids[0]), cmpstr);
+	for (i = 1; i < NUUID; i++)
+		if (strcmp(ids[i - 1], ids[i]) == 0)
+			return (0);
+	return (1);
+}
+
 static void
 test_uuid(void)
 {
 	static char	ids[NUUID][SCIM_ID_MAX];
 	char		id[SCIM_ID_MAX];
-	int		i, fmt = 1, uniq = 1;
+	int		i, fmt = 1;
 
 	for (i = 0; i < NUUID; i++) {
 		util_uuid(ids[i]);
@@ -40,11 +53,7 @@ test_uuid(void)
 			fmt = 0;
 	}
 	ok(fmt, "util_uuid: lower-case v4 with RFC 4122 variant");
-	qsort(ids, NUUID, sizeof(ids[0]), cmpstr);
-	for (i = 1; i < NUUID; i++)
-		if (strcmp(ids[i - 1], ids[i]) == 0)
-			uniq = 0;
-	ok(uniq, "util_uuid: %d ids all distinct", NUUID);
+	ok(all_distinct(ids), "util_uuid: %d ids all distinct", NUUID);
 
 	ok(util_is_uuid("2819c223-7f76-453a-919d-413861904646"), "is_uuid");
 	ok(util_is_uuid("2819C223-7F76-453A-919D-413861904646"),
@@ -58,6 +67,48 @@ test_uuid(void)
 	util_uuid(id);
 	id[8] = 'x';
 	ok(!util_is_uuid(id), "dash replaced");
+}
+
+/* The ms time a v7 id's first 48 bits say. */
+static int64_t
+uuid7_ms(const char *id)
+{
+	char	hex[13];
+
+	memcpy(hex, id, 8);
+	memcpy(hex + 8, id + 9, 4);
+	hex[12] = '\0';
+	return ((int64_t)strtoll(hex, NULL, 16));
+}
+
+static void
+test_uuid7(void)
+{
+	static char	ids[NUUID][SCIM_ID_MAX];
+	int64_t		before, after, ms;
+	int		i, fmt = 1, when = 1, order = 1;
+
+	before = util_now_ms();
+	for (i = 0; i < NUUID; i++)
+		util_uuid7(ids[i]);
+	after = util_now_ms();
+	for (i = 0; i < NUUID; i++) {
+		if (strlen(ids[i]) != SCIM_ID_LEN || !util_is_uuid(ids[i]) ||
+		    ids[i][14] != '7' || strchr("89ab", ids[i][19]) == NULL ||
+		    strspn(ids[i], "0123456789abcdef-") != SCIM_ID_LEN)
+			fmt = 0;
+		ms = uuid7_ms(ids[i]);
+		if (ms < before || ms > after)
+			when = 0;
+		/* drawn later: never sorts before an id of an earlier ms */
+		if (i > 0 && uuid7_ms(ids[i - 1]) < ms &&
+		    strcmp(ids[i - 1], ids[i]) >= 0)
+			order = 0;
+	}
+	ok(fmt, "util_uuid7: lower-case v7 with RFC 9562 variant");
+	ok(when, "util_uuid7: its first 48 bits are the time drawn, in ms");
+	ok(order, "util_uuid7: ids of later ms sort after earlier ones");
+	ok(all_distinct(ids), "util_uuid7: %d ids all distinct", NUUID);
 }
 
 static void
@@ -372,6 +423,7 @@ main(void)
 	log_init("test_util", LOG_LVL_WARN);
 	plan_lazy();
 	test_uuid();
+	test_uuid7();
 	test_time();
 	test_encode();
 	test_json();

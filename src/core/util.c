@@ -71,24 +71,29 @@ util_random(void *buf, size_t len)
 		fatalx("%s: RAND_bytes failed", __func__);
 }
 
-void
-util_uuid(char *buf)
+/* 16 random bytes; one RAND_bytes call per 256: every request takes some */
+static void
+uuid_bytes(uint8_t *b)
 {
-	/* one RAND_bytes call per 256 ids: every request makes one */
 	static _Thread_local uint8_t	pool[16 * 256];
 	static _Thread_local size_t	used = sizeof(pool);
-	uint8_t		b[16];
 
 	if (used == sizeof(pool)) {
 		util_random(pool, sizeof(pool));
 		used = 0;
 	}
-	memcpy(b, pool + used, sizeof(b));
-	OPENSSL_cleanse(pool + used, sizeof(b));
-	used += sizeof(b);
-	b[6] = (b[6] & 0x0f) | 0x40;
+	memcpy(b, pool + used, 16);
+	OPENSSL_cleanse(pool + used, 16);
+	used += 16;
+}
+
+/* b with its version and variant, as 8-4-4-4-12 hex digits into buf */
+static void
+uuid_text(uint8_t *b, int version, char *buf)
+{
+	b[6] = (b[6] & 0x0f) | (uint8_t)(version << 4);
 	b[8] = (b[8] & 0x3f) | 0x80;
-	/* 8-4-4-4-12 hex digits, without snprintf's parsing per request */
+	/* without snprintf's parsing per request */
 	util_hex(b, 4, buf);
 	buf[8] = '-';
 	util_hex(b + 4, 2, buf + 9);
@@ -99,6 +104,28 @@ util_uuid(char *buf)
 	buf[23] = '-';
 	util_hex(b + 10, 6, buf + 24);
 	buf[36] = '\0';
+}
+
+void
+util_uuid(char *buf)
+{
+	uint8_t	b[16];
+
+	uuid_bytes(b);
+	uuid_text(b, 4, buf);
+}
+
+void
+util_uuid7(char *buf)
+{
+	uint64_t	ms = (uint64_t)util_now_ms();
+	uint8_t		b[16];
+	int		i;
+
+	uuid_bytes(b);
+	for (i = 0; i < 6; i++)
+		b[i] = (uint8_t)(ms >> (40 - 8 * i));
+	uuid_text(b, 7, buf);
 }
 
 int

@@ -16,6 +16,13 @@ char	*xstrndup(const char *, size_t);
 
 /* Random UUID v4 text into buf (at least SCIM_ID_MAX bytes). */
 void	 util_uuid(char *buf);
+/*
+ * UUID v7 text into buf (RFC 9562 section 5.7): the Unix time in ms, then 74
+ * random bits.  Ids drawn one after another sort together, so a new
+ * resource's id lands in the same B-tree leaf as the last one's instead of
+ * on a random page that the commit must write and sync.
+ */
+void	 util_uuid7(char *buf);
 /* 1 if s is a canonical UUID text (any hex case), else 0. */
 int	 util_is_uuid(const char *s);
 

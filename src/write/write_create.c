@@ -21,8 +21,8 @@ write_create_prepare(struct write_op *wo)
 
 	if ((rc = write_op_validate(wo)) != SCIM_OK)
 		return (rc);
-	/* a client's "id" is ignored: ours is a new UUID */
-	util_uuid(id);
+	/* a client's "id" is ignored: ours is a new, time-ordered UUID */
+	util_uuid7(id);
 	doc = wo->wo_doc;
 	wo->wo_doc = record_with_id(doc, id);
 	json_object_put(doc);

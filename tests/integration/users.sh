@@ -86,6 +86,11 @@ req POST /Users '{"schemas":["'$CORE_USER'"],"userName":"'$U2'","externalId":"Fr
  "emails":[{"type":"work","value":"fred@work.example"},{"type":"home","value":"fred@home.example"}]}'
 status_is 201 "create second user"
 ID2=$(jqr .id)
+# ids are time-ordered (UUID v7): the second sorts after the first, so a
+# new id's index entry lands beside the last one's, not on a random page
+like "$ID2" '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]' "create: id is a UUID v7"
+ok "the later create's id sorts after the earlier's" \
+    test "$(printf '%s\n' "$ID2" "$ID1" | LC_ALL=C sort | head -n 1)" = "$ID1"
 
 req GET "/Users?filter=$(urlenc "userName eq \"$U1\"")"
 status_is 200 "filter userName eq"
