@@ -15,7 +15,8 @@
 # scimd and loaded like static in the same round robin (scenario "floor").
 # "CPU ratio" is the floor's (or static's) CPU time per request over the
 # scenario's: what req/s would be with the server's core to itself, the
-# figure to trust on a shared machine.
+# figure to trust on a shared machine.  With LMDB the notes also give the
+# disk's cost of a durable commit's I/O alone (bench/commitio, disk_note).
 # With both backends a second table sets them side by side:
 # PostgreSQL's rate over LMDB's per scenario, as the ratio of the medians
 # and as the median of each run's ratio.  Both backends are then up for
@@ -106,6 +107,7 @@ SCIMD=${SCIMD:-$builddir/src/scimd}
 SCIMCTL=${SCIMCTL:-$builddir/src/scimctl}
 SCIMBENCH=${SCIMBENCH:-$builddir/tests/bench/scimbench}
 FLOOR=${BENCH_FLOOR_BIN:-$builddir/tests/bench/floor}
+COMMITIO=${BENCH_COMMITIO_BIN:-$builddir/tests/bench/commitio}
 CLUSTER=${BENCH_PG_CLUSTER:-$here/../pg/cluster.sh}
 
 die()
@@ -311,6 +313,26 @@ stop_scimd()
 	SCIMD_PID=
 }
 
+# disk_note DIR: what a durable commit's I/O alone costs the disk under DIR
+# (bench/commitio: an LMDB commit's page writes at random places, its
+# fdatasync and its O_DSYNC meta page) for 16, 32 and 64 pages, and what
+# that allows at 32 connections, where about 16 creates share a commit
+# (create's row says how much a create writes: 4 KB a page).
+disk_note()
+{
+	local j
+	[ -x "$COMMITIO" ] || return 0
+	j=$("$COMMITIO" "$1/commitio.tmp" 16 32 64 2>/dev/null | jq -s .) ||
+	    return 0
+	echo "$j" | jq -r '"This disk (bench/commitio): the I/O alone of " +
+	    "a commit (random 4 KB page writes, fdatasync, meta page) takes " +
+	    (map("\(.commit_ms) ms for \(.pages) pages") | join(", ")) +
+	    "; with 16 creates a commit (32 connections) that caps durable " +
+	    "creates near " + (map("\(16000 / .commit_ms | floor)") |
+	    join(", ")) + "/s at " + (map("\(.pages / 16)") | join(", ")) +
+	    " pages a create, before any CPU."' >> "$NOTES"
+}
+
 # start_floor: the bare evhttp server, pinned like scimd; sets FLOOR_PID
 # and FLOOR_URL (any path gets the body).
 start_floor()
@@ -476,6 +498,7 @@ EOF
 		STORE_ARGS=(-D "$BD/data")
 		echo "LMDB: durability $DURABILITY, map_size $MAP_SIZE." \
 		    >> "$NOTES"
+		disk_note "$BD"
 		;;
 	pg)
 		start_pg
@@ -791,7 +814,10 @@ cp "$RESULTS" "$OUT.jsonl"
 	       (if $g[0].db_cpu_pct != null then "postgres CPU " +
 	         "\($g | map(.db_cpu_pct) | median | r(0))%, " else "" end) +
 	       "scimbench CPU \($g | map(.cli_cpu_pct) | median | r(0))%, " +
-	       "RssAnon \($g | map(.rss_anon_kb) | max | kb2mb | r(1)) MB"
+	       "RssAnon \($g | map(.rss_anon_kb) | max | kb2mb | r(1)) MB" +
+	       (($g | map(.srv_disk_bytes_per_req // 0) | median) as $w |
+	         if $w >= 512 then ", scimd wrote \($w / 1024 | r(1)) KB " +
+	         "a request to the disk" else "" end)
 	      ] | join("; ")) + " |"),
 	  "",
 	  "| users | backend | start-up ms | store bytes after populate | bytes per user | scimd RssAnon under load, max (peak) MB | RssAnon after the scenarios MB |",

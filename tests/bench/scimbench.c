@@ -124,6 +124,7 @@ struct bench {
 	long			 rss0, anon0, rss1, anon1, anon_peak;
 	long			 rss_peak;
 	double			 srv_cpu0, srv_cpu1;
+	long long		 srv_wb0, srv_wb1;	/* to the disk */
 	double			 db_cpu0, db_cpu1;
 	double			 cli_cpu0, cli_cpu1;
 	uint64_t		 srv_t0, srv_t1;
@@ -285,6 +286,29 @@ proc_cpu(pid_t pid)
 }
 
 /*
+ * Bytes pid has sent to the storage layer so far (/proc/PID/io's
+ * write_bytes: its commits' pages and syncs), or -1.
+ */
+static long long
+proc_wbytes(pid_t pid)
+{
+	char		 path[64], line[128];
+	long long	 n = -1;
+	FILE		*f;
+
+	if (pid <= 0)
+		return (-1);
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "write_bytes:", 12) == 0)
+			n = strtoll(line + 12, NULL, 10);
+	fclose(f);
+	return (n);
+}
+
+/*
  * CPU seconds used so far by pid and its children: a PostgreSQL server,
  * whose postmaster forks a backend per connection (scimd's pool keeps its
  * connections, so their backends live through the window).
@@ -358,12 +382,14 @@ usage_snapshot(struct bench *b, int end)
 		b->rss_peak = b->rss0;
 		b->anon_peak = b->anon0;
 		b->srv_cpu0 = proc_cpu(b->pid);
+		b->srv_wb0 = proc_wbytes(b->pid);
 		b->db_cpu0 = tree_cpu(b->dbpid);
 		b->cli_cpu0 = self_cpu();
 		b->srv_t0 = now_us();
 	} else {
 		proc_rss(b->pid, &b->rss1, &b->anon1);
 		b->srv_cpu1 = proc_cpu(b->pid);
+		b->srv_wb1 = proc_wbytes(b->pid);
 		b->db_cpu1 = tree_cpu(b->dbpid);
 		b->cli_cpu1 = self_cpu();
 		b->srv_t1 = now_us();
@@ -1150,6 +1176,7 @@ report(struct bench *b)
 	double		 rps = secs > 0 ? b->nreq / secs : 0;
 	double		 wall = (b->srv_t1 - b->srv_t0) / 1e6;
 	double		 srv = -1, cli = -1, us_req = -1, db = -1, db_req = -1;
+	double		 wb_req = -1;
 	long long	 mdb = mdb_size(b->datadir);
 
 	if (wall > 0 && b->srv_cpu0 >= 0 && b->srv_cpu1 >= 0)
@@ -1159,6 +1186,8 @@ report(struct bench *b)
 	/* CPU per request: what the rate would be on a core of its own */
 	if (srv >= 0 && b->nreq > 0)
 		us_req = 1e6 * (b->srv_cpu1 - b->srv_cpu0) / (double)b->nreq;
+	if (b->srv_wb0 >= 0 && b->srv_wb1 >= b->srv_wb0 && b->nreq > 0)
+		wb_req = (double)(b->srv_wb1 - b->srv_wb0) / (double)b->nreq;
 	if (wall > 0 && b->db_cpu0 >= 0 && b->db_cpu1 >= b->db_cpu0) {
 		db = 100.0 * (b->db_cpu1 - b->db_cpu0) / wall;
 		if (b->nreq > 0)
@@ -1190,6 +1219,9 @@ report(struct bench *b)
 	    "(peak %ld), CPU %.0f%% (%.0f us/request); scimbench CPU %.0f%%; "
 	    "data.mdb %lld bytes\n", b->rss0, b->rss1, b->anon0, b->anon1,
 	    b->anon_peak, srv, us_req, cli, mdb);
+	if (wb_req > 0)
+		printf("  scimd wrote %.0f bytes a request to the disk\n",
+		    wb_req);
 	if (b->dbpid > 0)
 		printf("  database server: CPU %.0f%% (%.0f us/request)\n",
 		    db, db_req);
@@ -1222,6 +1254,8 @@ report(struct bench *b)
 	    "\"srv_cpu_pct\":%.1f,\"srv_us_per_req\":%.1f,"
 	    "\"cli_cpu_pct\":%.1f,\"mdb_bytes\":%lld",
 	    b->rss1, b->anon0, b->anon1, b->anon_peak, srv, us_req, cli, mdb);
+	if (wb_req >= 0)
+		printf(",\"srv_disk_bytes_per_req\":%.0f", wb_req);
 	if (b->dbpid > 0)
 		printf(",\"db_cpu_pct\":%.1f,\"db_us_per_req\":%.1f", db,
 		    db_req);
