@@ -32,8 +32,10 @@ struct write_op;
 /*
  * One kind of change: what a failure was meant to do (for its audit
  * record), the HTTP status of a success, the checks of the body that need
- * no store (NULL: none) and the change itself, inside the batch's nested
- * transaction.  Both return SCIM_OK or an error with a detail in wo_eb.
+ * no store (NULL: none; run as the change is submitted, but for bulk's,
+ * whose body resolves as it applies) and the change itself, inside the
+ * batch's nested transaction.  Both return SCIM_OK or an error with a
+ * detail in wo_eb.
  */
 struct write_opdef {
 	enum write_kind		 od_kind;
