@@ -106,10 +106,13 @@ drain_check(evutil_socket_t fd, short ev, void *arg)
 	/*
 	 * one more tick once idle, so the last replies leave their buffers;
 	 * webhook deliveries in flight finish too, so that their answers are
-	 * saved and not sent again after a restart
+	 * saved and not sent again after a restart, and so do the batches
+	 * being applied (on a database, a delivery's save may be one of them:
+	 * the final save skips an endpoint whose save is under way)
 	 */
 	if ((request_inflight() == 0 && delivery_inflight() == 0 &&
-	    idle++ > 0) || util_mono_ms() >= main_drain_until) {
+	    commit_flights() == 0 && idle++ > 0) ||
+	    util_mono_ms() >= main_drain_until) {
 		if (request_inflight() > 0)
 			log_warnx("shutdown: %d request(s) still in flight",
 			    request_inflight());
